@@ -1,0 +1,81 @@
+//! Contracts (a name with its payload type) and each service's catalog of what it
+//! consumes and publishes, from which JSON Schemas and the template check are made.
+use schemars::{JsonSchema, Schema};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::names::{Kind, MessageName};
+
+/// A message on the bus: its checked name and the type of its `data`.
+pub trait Contract: 'static {
+    /// The message name (use `MessageName::Event(event!(..))` or `MessageName::Task(task!(..))`).
+    const NAME: MessageName;
+    /// The payload type.
+    type Data: Serialize + DeserializeOwned + JsonSchema + Send + Sync + 'static;
+}
+
+/// One message of a catalog, with its payload's JSON Schema.
+#[derive(Debug, Clone)]
+pub struct CatalogEntry {
+    /// The message name.
+    pub name: MessageName,
+    schema: fn() -> Schema,
+}
+
+impl CatalogEntry {
+    /// The entry for a contract.
+    pub fn of<C: Contract>() -> Self {
+        Self { name: C::NAME, schema: || schemars::schema_for!(C::Data) }
+    }
+
+    /// The JSON Schema of the payload.
+    pub fn schema(&self) -> Schema {
+        (self.schema)()
+    }
+}
+
+/// What one service consumes and publishes.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    /// The service name (the first segment of its tasks).
+    pub service: &'static str,
+    /// Messages its workers handle.
+    pub consumes: Vec<CatalogEntry>,
+    /// Messages it publishes.
+    pub publishes: Vec<CatalogEntry>,
+}
+
+impl Catalog {
+    /// Names of the events the service handles: its events subscription must list exactly these.
+    pub fn consumed_events(&self) -> Vec<&str> {
+        self.consumes
+            .iter()
+            .filter(|e| e.name.kind() == Kind::Event)
+            .map(|e| e.name.as_str())
+            .collect()
+    }
+
+    /// Names of the tasks the service handles (all addressed to it).
+    pub fn consumed_tasks(&self) -> Vec<&str> {
+        self.consumes
+            .iter()
+            .filter(|e| e.name.kind() == Kind::Task)
+            .map(|e| e.name.as_str())
+            .collect()
+    }
+
+    /// Checks the catalog is coherent: consumed tasks are addressed to this service.
+    pub fn check(&self) -> Result<(), String> {
+        for entry in &self.consumes {
+            if let Some(target) = entry.name.target_service() {
+                if target != self.service {
+                    return Err(format!(
+                        "service `{}` consumes task `{}`, which is addressed to `{target}`",
+                        self.service, entry.name
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,105 @@
+//! Contracts owned by the addressing service.
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::Contract;
+use crate::names::MessageName;
+use crate::{event, task};
+
+/// A postal address as a caller submitted it. Missing parts are empty strings, so
+/// that the service can reject them as a business outcome rather than as bad input.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+pub struct PostalAddress {
+    /// Street line: number, street name, suffix, maybe a unit.
+    #[serde(default)]
+    pub line1: String,
+    /// Secondary line (apartment, suite, …), if any.
+    #[serde(default)]
+    pub line2: Option<String>,
+    /// City.
+    #[serde(default)]
+    pub city: String,
+    /// State: two-letter code or full name.
+    #[serde(default)]
+    pub state: String,
+    /// ZIP or ZIP+4.
+    #[serde(default)]
+    pub zip: String,
+}
+
+/// Data of `address.received` and `addressing.address.reconcile`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct AddressSubmission {
+    /// The caller's reference, echoed in the answer.
+    #[serde(rename = "ref")]
+    pub reference: String,
+    /// The address to reconcile.
+    pub address: PostalAddress,
+}
+
+/// An address in USPS Publication 28 style.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+pub struct NormalizedAddress {
+    /// Primary number, predirectional, street name, suffix, postdirectional.
+    pub street: String,
+    /// Secondary unit designator and number, e.g. `APT 4B`.
+    pub unit: Option<String>,
+    /// City, upper case.
+    pub city: String,
+    /// Two-letter state code.
+    pub state: String,
+    /// `12345` or `12345-6789`.
+    pub zip: String,
+}
+
+/// Data of `address.reconciled`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct AddressReconciledData {
+    /// The stable id of the normalized address.
+    pub address_id: String,
+    /// The caller's reference.
+    #[serde(rename = "ref")]
+    pub reference: String,
+    /// The normalized address.
+    pub normalized: NormalizedAddress,
+    /// Whether this delivery created the address record.
+    pub created: bool,
+}
+
+/// Data of `address.rejected`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct AddressRejectedData {
+    /// The caller's reference.
+    #[serde(rename = "ref")]
+    pub reference: String,
+    /// Why the address cannot be valid, one reason per problem.
+    pub reasons: Vec<String>,
+}
+
+/// Event `address.received`: someone submitted an address.
+pub struct AddressReceived;
+impl Contract for AddressReceived {
+    const NAME: MessageName = MessageName::Event(event!("address.received"));
+    type Data = AddressSubmission;
+}
+
+/// Task `addressing.address.reconcile`: reconcile this address.
+pub struct ReconcileAddress;
+impl Contract for ReconcileAddress {
+    const NAME: MessageName = MessageName::Task(task!("addressing.address.reconcile"));
+    type Data = AddressSubmission;
+}
+
+/// Event `address.reconciled`.
+pub struct AddressReconciled;
+impl Contract for AddressReconciled {
+    const NAME: MessageName = MessageName::Event(event!("address.reconciled"));
+    type Data = AddressReconciledData;
+}
+
+/// Event `address.rejected`.
+pub struct AddressRejected;
+impl Contract for AddressRejected {
+    const NAME: MessageName = MessageName::Event(event!("address.rejected"));
+    type Data = AddressRejectedData;
+}

@@ -1,0 +1,3 @@
+//! Every message of the system with its payload type, grouped by the service that
+//! owns the contract. Publishers and consumers both use these types.
+pub mod addressing;

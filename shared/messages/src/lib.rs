@@ -1,0 +1,19 @@
+//! The bus's public contract: checked message names, the version 1 wire envelope,
+//! the message attributes, and the catalog of every message with its payload type.
+//!
+//! Nothing here talks to AWS; the `platform` crate moves these types over SNS and SQS.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod attributes;
+mod catalog;
+pub mod contracts;
+mod envelope;
+mod error;
+mod names;
+
+pub use attributes::{Attributes, attribute};
+pub use catalog::{Catalog, CatalogEntry, Contract};
+pub use envelope::{Actor, Envelope, SCHEMA_VERSION};
+pub use error::{EnvelopeError, NameError};
+pub use names::{EventName, Kind, MessageName, TaskName};

@@ -1,0 +1,115 @@
+//! A message ready to publish, the size rule of SNS, and the publishing port.
+use async_trait::async_trait;
+use platform_messages::{Attributes, Contract, Envelope};
+use serde_json::Value;
+use thiserror::Error;
+
+/// SNS refuses messages (body plus attributes) over 256 KiB, and batches over that in total.
+pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
+
+/// Why a publication was refused or failed.
+#[derive(Debug, Error)]
+pub enum PublishError {
+    /// The message is over the SNS limit; nothing was sent.
+    #[error("message {id} `{name}` is {size} bytes with its attributes, over the {limit}-byte SNS limit; nothing was sent")]
+    TooLarge {
+        /// The message id.
+        id: String,
+        /// The message name.
+        name: String,
+        /// Its size in bytes.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// The envelope could not be encoded.
+    #[error("cannot encode message: {0}")]
+    Encode(#[from] serde_json::Error),
+    /// No topic is configured for the message's kind.
+    #[error("no topic configured for {0} messages")]
+    NoTopic(String),
+    /// SNS refused or failed some messages.
+    #[error("SNS did not accept {count} message(s): {detail}")]
+    Rejected {
+        /// How many failed.
+        count: usize,
+        /// The ids and reasons.
+        detail: String,
+    },
+    /// The call to SNS failed.
+    #[error("SNS call failed: {0}")]
+    Transport(String),
+}
+
+/// One message to publish: the envelope and, when acting for a user, their token.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outgoing {
+    /// The envelope (body).
+    pub envelope: Envelope<Value>,
+    /// The caller's JWT (without `Bearer `), carried in the `authorization` attribute.
+    pub token: Option<String>,
+}
+
+impl Outgoing {
+    /// A new message of contract `C`, starting a conversation.
+    pub fn new<C: Contract>(data: &C::Data) -> Result<Self, PublishError> {
+        let data = serde_json::to_value(data)?;
+        Ok(Self { envelope: Envelope::new(C::NAME, data), token: None })
+    }
+
+    /// The message's attributes.
+    pub fn attributes(&self) -> Attributes {
+        Attributes::for_envelope(&self.envelope, self.token.as_deref())
+    }
+
+    /// Encodes the body, refusing a message over the SNS limit.
+    pub fn encode(&self) -> Result<(String, Attributes), PublishError> {
+        let body = self.envelope.to_json()?;
+        let attributes = self.attributes();
+        let size = body.len() + attributes.wire_size();
+        if size > MAX_MESSAGE_BYTES {
+            return Err(PublishError::TooLarge {
+                id: self.envelope.id.to_string(),
+                name: self.envelope.name.to_string(),
+                size,
+                limit: MAX_MESSAGE_BYTES,
+            });
+        }
+        Ok((body, attributes))
+    }
+}
+
+/// The port through which services publish.
+#[async_trait]
+pub trait Publish: Send + Sync {
+    /// Publishes every message, or returns an error; a refused message stops all before sending.
+    async fn publish(&self, messages: Vec<Outgoing>) -> Result<(), PublishError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use platform_messages::event;
+    use serde_json::json;
+
+    #[test]
+    fn a_message_over_the_limit_is_refused_before_sending() {
+        let big = "x".repeat(MAX_MESSAGE_BYTES);
+        let m = Outgoing { envelope: Envelope::new(event!("blob.stored"), json!({"b": big})), token: None };
+        let err = m.encode().unwrap_err().to_string();
+        assert!(err.contains("over the 262144-byte SNS limit"), "{err}");
+        assert!(err.contains("blob.stored"), "{err}");
+    }
+
+    #[test]
+    fn a_message_at_the_limit_passes() {
+        let probe = Outgoing { envelope: Envelope::new(event!("blob.stored"), json!({"b": ""})), token: None };
+        let (body, attrs) = probe.encode().unwrap();
+        let room = MAX_MESSAGE_BYTES - body.len() - attrs.wire_size();
+        let mut m = probe.clone();
+        m.envelope.data = json!({"b": "y".repeat(room)});
+        assert!(m.encode().is_ok());
+        m.envelope.data = json!({"b": "y".repeat(room + 1)});
+        assert!(m.encode().is_err());
+    }
+}

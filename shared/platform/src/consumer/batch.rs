@@ -1,0 +1,224 @@
+//! The consumer: one SQS batch in, the failed record ids out. Each record runs in
+//! its own span; a decode error, unknown name, handler error or panic fails that
+//! record alone.
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Instant;
+
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use platform_messages::{Contract, Envelope};
+use serde_json::Value;
+use tracing::{Instrument, error, info, info_span, warn};
+use uuid::Uuid;
+
+use super::handler::{Emit, HandlerError, HandlerResult};
+use super::idempotency::{Claim, IdempotencyLedger, fingerprint};
+use super::record::{Incoming, decode_record};
+use crate::bus::{Outgoing, Publish};
+use crate::metrics::{BatchMetrics, MetricsSink};
+
+type Route = Arc<dyn Fn(Envelope<Value>) -> BoxFuture<'static, HandlerResult> + Send + Sync>;
+
+/// What happened to one record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordOutcome {
+    /// The handler ran and its messages were published.
+    Handled,
+    /// The message id was handled before; acknowledged without running the handler.
+    Duplicate,
+    /// The record failed, with the reason (it will be retried, then dead-lettered).
+    Failed(String),
+}
+
+/// Routes records by message name to typed handlers.
+pub struct Consumer {
+    service: String,
+    routes: BTreeMap<String, Route>,
+    ledger: Arc<dyn IdempotencyLedger>,
+    publisher: Arc<dyn Publish>,
+    metrics: MetricsSink,
+}
+
+impl Consumer {
+    /// A consumer for `service` with its idempotency ledger and publisher.
+    pub fn new(service: impl Into<String>, ledger: Arc<dyn IdempotencyLedger>, publisher: Arc<dyn Publish>) -> Self {
+        Self {
+            service: service.into(),
+            routes: BTreeMap::new(),
+            ledger,
+            publisher,
+            metrics: MetricsSink::Stdout,
+        }
+    }
+
+    /// Sends the EMF metric lines somewhere else than stdout.
+    pub fn with_metrics(mut self, sink: MetricsSink) -> Self {
+        self.metrics = sink;
+        self
+    }
+
+    /// Registers the handler of contract `C`; its data arrives typed.
+    pub fn on<C, F, Fut>(mut self, handler: F) -> Self
+    where
+        C: Contract,
+        F: Fn(Envelope<C::Data>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = HandlerResult> + Send + 'static,
+    {
+        let handler = Arc::new(handler);
+        let route: Route = Arc::new(move |envelope: Envelope<Value>| {
+            let handler = handler.clone();
+            async move {
+                let typed = envelope.typed::<C::Data>().map_err(HandlerError::new)?;
+                handler(typed).await
+            }
+            .boxed()
+        });
+        self.routes.insert(C::NAME.as_str().to_owned(), route);
+        self
+    }
+
+    /// The names this consumer handles.
+    pub fn handled_names(&self) -> Vec<&str> {
+        self.routes.keys().map(String::as_str).collect()
+    }
+
+    /// The metrics sink (to read buffered lines in tests).
+    pub fn metrics(&self) -> &MetricsSink {
+        &self.metrics
+    }
+
+    /// Handles a batch, one record at a time, and reports the failed ones only.
+    pub async fn handle_batch(&self, event: SqsEvent) -> SqsBatchResponse {
+        let mut metrics = BatchMetrics::default();
+        let mut response = SqsBatchResponse::default();
+        for record in &event.records {
+            let started = Instant::now();
+            match self.handle_record(record).await {
+                RecordOutcome::Handled => {
+                    metrics.handled += 1;
+                    metrics.latencies_ms.push(started.elapsed().as_secs_f64() * 1000.0);
+                }
+                RecordOutcome::Duplicate => metrics.duplicated += 1,
+                RecordOutcome::Failed(_) => {
+                    metrics.failed += 1;
+                    let mut failure = BatchItemFailure::default();
+                    failure.item_identifier = record.message_id.clone().unwrap_or_default();
+                    response.batch_item_failures.push(failure);
+                }
+            }
+        }
+        self.metrics.emit(&self.service, &metrics);
+        response
+    }
+
+    /// Handles one record in its own span, logging the outcome.
+    pub async fn handle_record(&self, record: &SqsMessage) -> RecordOutcome {
+        let sqs_id = record.message_id.as_deref().unwrap_or("-");
+        let span = info_span!(
+            "record",
+            sqs_message_id = %sqs_id,
+            message_id = tracing::field::Empty,
+            name = tracing::field::Empty,
+            correlation_id = tracing::field::Empty,
+        );
+        let outcome = self.process(record, &span).instrument(span.clone()).await;
+        let _entered = span.enter();
+        match &outcome {
+            RecordOutcome::Handled => info!("handled"),
+            RecordOutcome::Duplicate => info!("duplicate delivery acknowledged without handling"),
+            RecordOutcome::Failed(reason) => error!(reason = %reason, "record failed"),
+        }
+        outcome
+    }
+
+    async fn process(&self, record: &SqsMessage, span: &tracing::Span) -> RecordOutcome {
+        let incoming = match decode_record(record) {
+            Ok(incoming) => incoming,
+            Err(e) => return RecordOutcome::Failed(format!("undecodable record: {e}")),
+        };
+        let envelope = &incoming.envelope;
+        span.record("message_id", tracing::field::display(envelope.id));
+        span.record("name", tracing::field::display(&envelope.name));
+        span.record("correlation_id", tracing::field::display(&envelope.correlation_id));
+
+        let Some(route) = self.routes.get(envelope.name.as_str()) else {
+            return RecordOutcome::Failed(format!(
+                "no handler for `{}` in service `{}` (handles: {})",
+                envelope.name,
+                self.service,
+                self.handled_names().join(", ")
+            ));
+        };
+        let id = envelope.id.to_string();
+        let print = fingerprint(envelope);
+        match self.ledger.claim(&id, &print).await {
+            Ok(Claim::Acquired) => {}
+            Ok(Claim::Completed) => return RecordOutcome::Duplicate,
+            Ok(Claim::InFlight) => {
+                return RecordOutcome::Failed(format!("message {id} is being handled by another delivery; retrying later"));
+            }
+            Ok(Claim::Mismatch) => {
+                return RecordOutcome::Failed(format!(
+                    "message id {id} was already used for a different payload; refusing it"
+                ));
+            }
+            Err(e) => return RecordOutcome::Failed(e.to_string()),
+        }
+
+        let result = match self.run(route, &incoming).await {
+            Ok(emit) => self.publish(&incoming, emit).await,
+            Err(reason) => Err(reason),
+        };
+        match result {
+            Ok(()) => match self.ledger.complete(&id, &print).await {
+                Ok(()) => RecordOutcome::Handled,
+                Err(e) => RecordOutcome::Failed(e.to_string()),
+            },
+            Err(reason) => {
+                if let Err(e) = self.ledger.release(&id).await {
+                    warn!(error = %e, "could not release the idempotency claim; it expires with its lease");
+                }
+                RecordOutcome::Failed(reason)
+            }
+        }
+    }
+
+    async fn run(&self, route: &Route, incoming: &Incoming) -> Result<Emit, String> {
+        let envelope = incoming.envelope.clone();
+        match AssertUnwindSafe(async move { route(envelope).await }).catch_unwind().await {
+            Ok(Ok(emit)) => Ok(emit),
+            Ok(Err(e)) => Err(format!("handler error: {e}")),
+            Err(panic) => {
+                let detail = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "non-string panic payload".into());
+                Err(format!("handler panicked: {detail}"))
+            }
+        }
+    }
+
+    async fn publish(&self, incoming: &Incoming, emit: Emit) -> Result<(), String> {
+        if emit.0.is_empty() {
+            return Ok(());
+        }
+        let cause = &incoming.envelope;
+        let messages = emit
+            .0
+            .into_iter()
+            .enumerate()
+            .map(|(index, (name, data))| {
+                let mut envelope = Envelope::caused_by(cause, name, data);
+                // Derived ids: a retried handler re-emits the same ids, so consumers deduplicate.
+                envelope.id = Uuid::new_v5(&cause.id, format!("{index}:{}", envelope.name).as_bytes());
+                Outgoing { envelope, token: incoming.token.clone() }
+            })
+            .collect();
+        self.publisher.publish(messages).await.map_err(|e| format!("publishing failed: {e}"))
+    }
+}

@@ -1,0 +1,58 @@
+//! What handlers return: the messages to emit (the consumer stamps ids, correlation
+//! and causation), or an error that fails the record.
+use platform_messages::{Contract, MessageName};
+use serde_json::Value;
+use thiserror::Error;
+
+/// Messages a handler asks the consumer to publish once it succeeded.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Emit(pub(crate) Vec<(MessageName, Value)>);
+
+impl Emit {
+    /// Nothing to publish.
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// One message of contract `C`.
+    pub fn one<C: Contract>(data: &C::Data) -> Result<Self, HandlerError> {
+        Self::none().and::<C>(data)
+    }
+
+    /// Adds a message of contract `C`.
+    pub fn and<C: Contract>(mut self, data: &C::Data) -> Result<Self, HandlerError> {
+        let value = serde_json::to_value(data).map_err(HandlerError::new)?;
+        self.0.push((C::NAME, value));
+        Ok(self)
+    }
+
+    /// The names of the messages, in order.
+    pub fn names(&self) -> Vec<&str> {
+        self.0.iter().map(|(n, _)| n.as_str()).collect()
+    }
+}
+
+/// A handler failure: the record is reported failed, retried, and after
+/// `maxReceiveCount` moved to the DLQ.
+#[derive(Debug, Error)]
+#[error("{message}")]
+pub struct HandlerError {
+    message: String,
+    #[source]
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl HandlerError {
+    /// An error from any error value.
+    pub fn new<E: std::error::Error + Send + Sync + 'static>(error: E) -> Self {
+        Self { message: error.to_string(), source: Some(Box::new(error)) }
+    }
+
+    /// An error with a message.
+    pub fn msg(message: impl Into<String>) -> Self {
+        Self { message: message.into(), source: None }
+    }
+}
+
+/// What a handler returns.
+pub type HandlerResult = Result<Emit, HandlerError>;

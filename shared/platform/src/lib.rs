@@ -1,0 +1,14 @@
+//! The service base every Lambda of the platform stands on: configuration, telemetry,
+//! the bus publisher, the SQS consumer with idempotency, and the DynamoDB store.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod bus;
+pub mod config;
+pub mod consumer;
+pub mod metrics;
+pub mod store;
+pub mod telemetry;
+pub mod worker;
+
+pub use platform_messages as messages;
