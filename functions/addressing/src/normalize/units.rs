@@ -1,0 +1,30 @@
+//! Secondary unit designators of USPS Publication 28, Appendix C2.
+
+/// `(standard, spellings, needs a number)`; the standard maps to itself implicitly.
+pub const UNITS: &[(&str, &[&str], bool)] = &[
+    ("APT", &["APARTMENT", "APPT"], true),
+    ("BSMT", &["BASEMENT"], false),
+    ("BLDG", &["BUILDING", "BLD"], true),
+    ("DEPT", &["DEPARTMENT"], true),
+    ("FL", &["FLOOR", "FLR"], true),
+    ("FRNT", &["FRONT"], false),
+    ("HNGR", &["HANGAR"], true),
+    ("KEY", &[], true),
+    ("LBBY", &["LOBBY"], false),
+    ("LOT", &[], true),
+    ("LOWR", &["LOWER"], false),
+    ("OFC", &["OFFICE"], false),
+    ("PH", &["PENTHOUSE"], false),
+    ("PIER", &[], true),
+    ("REAR", &[], false),
+    ("RM", &["ROOM"], true),
+    ("SIDE", &[], false),
+    ("SLIP", &[], true),
+    ("SPC", &["SPACE"], true),
+    ("STOP", &[], true),
+    ("STE", &["SUITE"], true),
+    ("TRLR", &["TRAILER"], true),
+    ("UNIT", &[], true),
+    ("UPPR", &["UPPER"], false),
+    ("#", &["NO", "NUMBER"], true),
+];
