@@ -1,1 +1,56 @@
-fn main(){}
+//! `cargo xtask <command>`: the project's developer and operator tooling.
+//!
+//! - `up`: venv with the emulator, host build, emulator on 127.0.0.1, deploy the real template.
+//! - `down`: stop what `up` started.
+//! - `test`: every test — unit, lint, catalog and schema checks, then the stack tests
+//!   against an emulator of their own on a free port, stopped at the end.
+//! - `deploy`: redeploy to the emulator `up` started.
+//! - `check`: lint and the catalog/template and schema checks only.
+//! - `schemas`: regenerate `docs/schemas`.
+//! - `publish <name> <json>` / `watch`: talk to the local bus.
+//! - `dlq <service> [list|redrive]`: inspect or replay a service's dead letters.
+#![forbid(unsafe_code)]
+
+mod bus_tools;
+mod catalog_check;
+mod commands;
+mod deploy;
+mod emulator;
+mod emulator_gaps;
+mod paths;
+mod process;
+mod samconfig;
+mod schemas;
+mod venv;
+
+use anyhow::{Result, bail};
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let rest = &args.get(1..).unwrap_or_default();
+    match args.first().map(String::as_str) {
+        Some("up") => commands::up(rest),
+        Some("down") => commands::down(rest),
+        Some("test") => commands::test(rest),
+        Some("deploy") => commands::deploy(rest),
+        Some("check") => commands::check(),
+        Some("schemas") => schemas::write(),
+        Some("dlq") => commands::dlq(rest),
+        Some("publish") => commands::publish(rest),
+        Some("watch") => commands::watch(rest),
+        Some("bench") => commands::bench(rest),
+        _ => bail!(
+            "usage: cargo xtask <up|down|test|deploy|check|schemas|publish|watch|dlq|bench>\n\
+             \n  up [--port N]          run the whole system locally (emulator + deployed stack)\
+             \n  down [--port N]        stop what `up` started\
+             \n  test [--keep-going]    run every test (starts and stops its own emulator)\
+             \n  deploy [--port N]      rebuild and redeploy to the running emulator\
+             \n  check                  cfn-lint, catalog/template and schema checks\
+             \n  schemas                regenerate docs/schemas from the payload types\
+             \n  publish <name> <json>  publish one message (envelope and attributes made for you)\
+             \n  watch                  print what the local stack publishes\
+             \n  dlq <service> [list|redrive] [--port N]\
+             \n  bench                  criterion benchmarks (consumer pipeline)"
+        ),
+    }
+}

@@ -1,1 +1,11 @@
-//! placeholder
+//! Support for tests against the deployed local stack, which `cargo xtask test`
+//! starts on a free port and deploys before running them: stack outputs, SDK
+//! clients pointed at the emulator, and probe queues that watch the bus.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod probe;
+mod stack;
+
+pub use probe::{Probe, Received};
+pub use stack::{OUTPUTS_ENV, Stack};

@@ -1,0 +1,193 @@
+//! The subcommands.
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+
+use crate::emulator::{self, Emulator, Guard, client_env};
+use crate::process::{flag, run};
+use crate::{bus_tools, catalog_check, deploy, paths, samconfig, schemas, venv};
+
+const DEFAULT_PORT: u16 = 4566;
+
+fn port(args: &[String]) -> Result<u16> {
+    match flag(args, "--port").map(str::to_owned).or_else(|| std::env::var("UPDATER_PORT").ok()) {
+        Some(p) => p.parse().with_context(|| format!("bad port {p:?}")),
+        None => Ok(DEFAULT_PORT),
+    }
+}
+
+fn cargo() -> Command {
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.current_dir(paths::root());
+    cmd
+}
+
+fn write_outputs(port: u16, outputs: &std::collections::BTreeMap<String, String>) -> Result<std::path::PathBuf> {
+    let file = paths::local().join(format!("stack-{port}.json"));
+    std::fs::write(&file, serde_json::to_string_pretty(outputs)?)?;
+    Ok(file)
+}
+
+/// `up`: the whole system, locally and offline.
+pub fn up(args: &[String]) -> Result<()> {
+    let started = Instant::now();
+    let port = port(args)?;
+    let bin = venv::ensure()?;
+    let env = samconfig::load("local")?;
+    let (emulator, fresh) = match Emulator::attach(port) {
+        Some(e) => {
+            eprintln!("Reusing the emulator already running on 127.0.0.1:{port} (pid {}).", e.pgid);
+            (e, false)
+        }
+        None => (Emulator::start(&bin, port)?, true),
+    };
+    let outputs = match deploy::deploy(&bin, port, &env) {
+        Ok(o) => o,
+        Err(e) if fresh => {
+            emulator.stop();
+            return Err(e);
+        }
+        Err(e) => return Err(e),
+    };
+    let file = write_outputs(port, &outputs)?;
+    let endpoint = format!("http://127.0.0.1:{port}");
+    println!("\nThe local stack is ready ({:.1} s).", started.elapsed().as_secs_f64());
+    println!("  endpoint:   {endpoint}   (AWS_ENDPOINT_URL; any access key, region {})", emulator::REGION);
+    println!("  stack:      {}", env.stack_name);
+    println!("  outputs:    {}", file.display());
+    for (k, v) in &outputs {
+        println!("    {k:<22} {v}");
+    }
+    println!("  emulator:   pid {} (log {})", emulator.pgid, emulator.log.display());
+    println!("\nPublish an event:");
+    println!(
+        "  cargo xtask publish address.received '{{\"ref\":\"demo-1\",\"address\":{{\"line1\":\"123 North Main Street Apt 4\",\"city\":\"Springfield\",\"state\":\"Illinois\",\"zip\":\"62701\"}}}}'"
+    );
+    println!("Watch what the system publishes:  cargo xtask watch");
+    println!("Stop everything:                  cargo xtask down");
+    Ok(())
+}
+
+/// `down`: stops what `up` started.
+pub fn down(args: &[String]) -> Result<()> {
+    let port = port(args)?;
+    match Emulator::attach(port) {
+        Some(e) => {
+            e.stop();
+            println!("Stopped the emulator on 127.0.0.1:{port} and its functions.");
+        }
+        None => println!("No emulator started by `cargo xtask up` is running on port {port}."),
+    }
+    Ok(())
+}
+
+/// `deploy`: rebuild and redeploy to the emulator `up` started.
+pub fn deploy(args: &[String]) -> Result<()> {
+    let port = port(args)?;
+    let bin = venv::ensure()?;
+    if Emulator::attach(port).is_none() {
+        bail!("no emulator on port {port}: run `cargo xtask up` first");
+    }
+    let outputs = deploy::deploy(&bin, port, &samconfig::load("local")?)?;
+    write_outputs(port, &outputs)?;
+    println!("Deployed.");
+    Ok(())
+}
+
+fn lint(bin: &Path) -> Result<()> {
+    run(Command::new(bin.join("cfn-lint")).current_dir(paths::root()).arg("template.yaml"))?;
+    eprintln!("cfn-lint: template.yaml is clean");
+    Ok(())
+}
+
+/// `check`: lint, catalog/template and schema checks.
+pub fn check() -> Result<()> {
+    lint(&venv::ensure()?)?;
+    catalog_check::check(&deploy::template()?)?;
+    schemas::check()
+}
+
+/// `test`: every test. The stack tests get an emulator of their own on a free port.
+pub fn test(_args: &[String]) -> Result<()> {
+    let t0 = Instant::now();
+    let bin = venv::ensure()?;
+    let t_venv = t0.elapsed();
+    lint(&bin)?;
+    catalog_check::check(&deploy::template()?)?;
+    schemas::check()?;
+
+    let t1 = Instant::now();
+    run(cargo().args(["test", "--workspace", "--exclude", "stack-tests"]))?;
+    let t_unit = t1.elapsed();
+
+    let t2 = Instant::now();
+    let port = emulator::free_port()?;
+    let guard = Guard(Emulator::start(&bin, port)?);
+    let pgid = guard.0.pgid;
+    ctrlc::set_handler(move || {
+        emulator::stop_group(pgid);
+        std::process::exit(130);
+    })?;
+    eprintln!("Emulator for the tests on 127.0.0.1:{port} (pid {pgid}, log {}).", guard.0.log.display());
+    let t_emulator = t2.elapsed();
+    let t3 = Instant::now();
+    let outputs = deploy::deploy(&bin, port, &samconfig::load("local")?)?;
+    let file = write_outputs(port, &outputs)?;
+    let t_deploy = t3.elapsed();
+
+    let t4 = Instant::now();
+    let result = run(cargo()
+        .args(["test", "-p", "stack-tests"])
+        .envs(client_env(port))
+        .env("UPDATER_STACK_OUTPUTS", &file)
+        .env("UPDATER_EMULATOR_PORT", port.to_string()));
+    let t_stack = t4.elapsed();
+    drop(guard);
+    eprintln!(
+        "\ntimings: venv {:.1}s, unit tests {:.1}s, emulator start {:.1}s, build+deploy {:.1}s, stack tests {:.1}s, total {:.1}s",
+        t_venv.as_secs_f64(),
+        t_unit.as_secs_f64(),
+        t_emulator.as_secs_f64(),
+        t_deploy.as_secs_f64(),
+        t_stack.as_secs_f64(),
+        t0.elapsed().as_secs_f64()
+    );
+    result
+}
+
+/// `dlq <service> [list|redrive]`: inspect or replay a service's dead letters.
+pub fn dlq(args: &[String]) -> Result<()> {
+    let service = args.first().context("usage: cargo xtask dlq <service> [list|redrive] [--port N]")?;
+    let action = args.get(1).map(String::as_str).unwrap_or("list");
+    let port = port(args)?;
+    bus_tools::dlq(port, &local_outputs(port)?, service, action)
+}
+
+/// `publish <name> <data-json>`: publishes one message to the local stack.
+pub fn publish(args: &[String]) -> Result<()> {
+    let (Some(name), Some(data)) = (args.first(), args.get(1)) else {
+        bail!("usage: cargo xtask publish <name> '<data json>' [--port N]");
+    };
+    let port = port(args)?;
+    bus_tools::publish(port, &local_outputs(port)?, name, data)
+}
+
+/// `watch`: prints every event the local stack publishes until interrupted.
+pub fn watch(args: &[String]) -> Result<()> {
+    let port = port(args)?;
+    bus_tools::watch(port, &local_outputs(port)?)
+}
+
+fn local_outputs(port: u16) -> Result<std::collections::BTreeMap<String, String>> {
+    let file = paths::local().join(format!("stack-{port}.json"));
+    let text = std::fs::read_to_string(&file)
+        .with_context(|| format!("{} is missing: run `cargo xtask up` first", file.display()))?;
+    Ok(serde_json::from_str(&text)?)
+}
+
+/// `bench`: the criterion benchmarks.
+pub fn bench(args: &[String]) -> Result<()> {
+    run(cargo().args(["bench", "-p", "platform", "--bench", "consumer_pipeline", "--"]).args(args))
+}

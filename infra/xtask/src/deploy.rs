@@ -1,0 +1,133 @@
+//! Deploying the real `template.yaml` to the emulator: build the functions for the
+//! host, point each function's `CodeUri` at its `bootstrap`, then
+//! `aws cloudformation package` + `deploy` (the emulator applies the SAM transform).
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result};
+use serde_yaml::Value;
+
+use crate::emulator::client_env;
+use crate::paths;
+use crate::process::{output, run};
+use crate::samconfig::DeployEnv;
+
+/// A Rust function of the template: its logical id and its cargo binary.
+#[derive(Debug, Clone)]
+pub struct Function {
+    /// Logical id in the template.
+    pub logical_id: String,
+    /// The cargo binary (`Metadata.BuildProperties.Binary`).
+    pub binary: String,
+}
+
+/// Reads template.yaml as plain YAML (intrinsics are in long form).
+pub fn template() -> Result<Value> {
+    let text = std::fs::read_to_string(paths::root().join("template.yaml"))?;
+    serde_yaml::from_str(&text).context("parsing template.yaml")
+}
+
+/// The template's resources, by logical id.
+pub fn resources(template: &Value) -> Vec<(String, &Value)> {
+    template
+        .get("Resources")
+        .and_then(Value::as_mapping)
+        .map(|m| m.iter().filter_map(|(k, v)| Some((k.as_str()?.to_owned(), v))).collect())
+        .unwrap_or_default()
+}
+
+/// Every function built with cargo-lambda.
+pub fn functions(template: &Value) -> Vec<Function> {
+    resources(template)
+        .into_iter()
+        .filter(|(_, r)| r["Type"] == "AWS::Serverless::Function" && r["Metadata"]["BuildMethod"] == "rust-cargolambda")
+        .filter_map(|(id, r)| {
+            let binary = r["Metadata"]["BuildProperties"]["Binary"].as_str()?.to_owned();
+            Some(Function { logical_id: id, binary })
+        })
+        .collect()
+}
+
+/// Builds the function binaries for the host (debug profile, shared target dir).
+pub fn build(functions: &[Function]) -> Result<()> {
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.current_dir(paths::root()).args(["build", "--workspace"]);
+    for f in functions {
+        cmd.args(["--bin", &f.binary]);
+    }
+    run(&mut cmd)
+}
+
+fn stage_bootstrap(function: &Function, dir: &Path) -> Result<PathBuf> {
+    let code = dir.join(&function.logical_id);
+    std::fs::create_dir_all(&code)?;
+    let built = paths::target().join("debug").join(&function.binary);
+    let bootstrap = code.join("bootstrap");
+    // Debug info is not needed to run; stripping makes the upload several times smaller.
+    let stripped = Command::new("strip")
+        .args(["--strip-debug", "-o"])
+        .arg(&bootstrap)
+        .arg(&built)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !stripped {
+        std::fs::copy(&built, &bootstrap).with_context(|| format!("copying {}", built.display()))?;
+    }
+    Ok(code)
+}
+
+fn aws(bin: &Path, port: u16) -> Command {
+    let mut cmd = Command::new(bin.join("aws"));
+    cmd.envs(client_env(port));
+    cmd
+}
+
+/// Builds, packages and deploys the stack; returns its outputs.
+pub fn deploy(bin: &Path, port: u16, env: &DeployEnv) -> Result<BTreeMap<String, String>> {
+    let original = template()?;
+    let mut template = original.clone();
+    let functions = functions(&template);
+    build(&functions)?;
+    let dir = paths::local().join(format!("build-{port}"));
+    std::fs::create_dir_all(&dir)?;
+    for f in &functions {
+        let code = stage_bootstrap(f, &dir)?;
+        template["Resources"][f.logical_id.as_str()]["Properties"]["CodeUri"] = Value::String(code.display().to_string());
+    }
+    let staged = dir.join("template.yaml");
+    std::fs::write(&staged, serde_yaml::to_string(&template)?)?;
+
+    if output(aws(bin, port).args(["s3api", "head-bucket", "--bucket", &env.s3_bucket])).is_err() {
+        run(aws(bin, port).args(["s3api", "create-bucket", "--bucket", &env.s3_bucket]))?;
+    }
+    let packaged = dir.join("packaged.yaml");
+    output(
+        aws(bin, port)
+            .args(["cloudformation", "package", "--s3-bucket", &env.s3_bucket, "--template-file"])
+            .arg(&staged)
+            .arg("--output-template-file")
+            .arg(&packaged),
+    )?;
+    run(aws(bin, port)
+        .args(["cloudformation", "deploy", "--no-fail-on-empty-changeset", "--stack-name", &env.stack_name])
+        .args(["--capabilities", "CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND", "--template-file"])
+        .arg(&packaged)
+        .arg("--parameter-overrides")
+        .args(&env.parameter_overrides))?;
+    crate::emulator_gaps::apply(bin, port, &env.stack_name, &original)?;
+    outputs(bin, port, &env.stack_name)
+}
+
+/// The outputs of a deployed stack.
+pub fn outputs(bin: &Path, port: u16, stack: &str) -> Result<BTreeMap<String, String>> {
+    let json = output(aws(bin, port).args(["cloudformation", "describe-stacks", "--stack-name", stack, "--output", "json"]))?;
+    let v: serde_json::Value = serde_json::from_str(&json)?;
+    let mut map = BTreeMap::new();
+    for o in v["Stacks"][0]["Outputs"].as_array().into_iter().flatten() {
+        if let (Some(k), Some(val)) = (o["OutputKey"].as_str(), o["OutputValue"].as_str()) {
+            map.insert(k.to_owned(), val.to_owned());
+        }
+    }
+    Ok(map)
+}

@@ -1,0 +1,34 @@
+//! The `local` environment of samconfig.toml: one source for the local stack name,
+//! artifact bucket and parameter overrides.
+use anyhow::{Context, Result};
+
+use crate::paths;
+
+/// Deploy settings of one samconfig environment.
+#[derive(Debug, Clone)]
+pub struct DeployEnv {
+    /// Stack name.
+    pub stack_name: String,
+    /// Artifact bucket.
+    pub s3_bucket: String,
+    /// `Key=Value` parameter overrides.
+    pub parameter_overrides: Vec<String>,
+}
+
+/// Reads environment `env` (e.g. `local`).
+pub fn load(env: &str) -> Result<DeployEnv> {
+    let text = std::fs::read_to_string(paths::root().join("samconfig.toml"))?;
+    let doc: toml::Table = text.parse().context("parsing samconfig.toml")?;
+    let get = |section: &str, key: &str| -> Option<String> {
+        doc.get(env)?.get(section)?.get("parameters")?.get(key)?.as_str().map(str::to_owned)
+    };
+    Ok(DeployEnv {
+        stack_name: get("global", "stack_name").with_context(|| format!("samconfig.toml: [{env}.global.parameters] stack_name"))?,
+        s3_bucket: get("deploy", "s3_bucket").with_context(|| format!("samconfig.toml: [{env}.deploy.parameters] s3_bucket"))?,
+        parameter_overrides: get("deploy", "parameter_overrides")
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect(),
+    })
+}

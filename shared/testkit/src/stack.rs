@@ -1,0 +1,56 @@
+//! The deployed stack: its outputs (written by `cargo xtask test`) and SDK clients
+//! built from the environment (`AWS_ENDPOINT_URL` points at the emulator).
+use std::collections::HashMap;
+
+use anyhow::{Context, Result, bail};
+
+/// The variable naming the JSON file of stack outputs.
+pub const OUTPUTS_ENV: &str = "UPDATER_STACK_OUTPUTS";
+
+/// A deployed stack seen by a test.
+#[derive(Clone)]
+pub struct Stack {
+    outputs: HashMap<String, String>,
+    /// The shared SDK configuration.
+    pub aws: aws_config::SdkConfig,
+}
+
+impl Stack {
+    /// Reads the outputs and builds the SDK configuration; fails with a hint when the
+    /// test was not started through `cargo xtask test`.
+    pub async fn from_env() -> Result<Self> {
+        let Ok(path) = std::env::var(OUTPUTS_ENV) else {
+            bail!("{OUTPUTS_ENV} is not set: run these tests with `cargo xtask test`, which starts and deploys the local stack");
+        };
+        if std::env::var("AWS_ENDPOINT_URL").is_err() {
+            bail!("AWS_ENDPOINT_URL is not set: these tests must only talk to the local emulator");
+        }
+        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
+        let outputs = serde_json::from_str(&text).with_context(|| format!("parsing {path}"))?;
+        let aws = aws_config::load_from_env().await;
+        Ok(Self { outputs, aws })
+    }
+
+    /// One output by name, e.g. `AddressingQueueUrl`.
+    pub fn output(&self, name: &str) -> Result<&str> {
+        self.outputs
+            .get(name)
+            .map(String::as_str)
+            .with_context(|| format!("stack output {name} is missing"))
+    }
+
+    /// An SNS client.
+    pub fn sns(&self) -> aws_sdk_sns::Client {
+        aws_sdk_sns::Client::new(&self.aws)
+    }
+
+    /// An SQS client.
+    pub fn sqs(&self) -> aws_sdk_sqs::Client {
+        aws_sdk_sqs::Client::new(&self.aws)
+    }
+
+    /// A DynamoDB client.
+    pub fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
+        aws_sdk_dynamodb::Client::new(&self.aws)
+    }
+}
