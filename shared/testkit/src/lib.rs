@@ -6,6 +6,8 @@
 
 mod probe;
 mod stack;
+mod tables;
 
 pub use probe::{Probe, Received};
 pub use stack::{OUTPUTS_ENV, Stack};
+pub use tables::create_table;

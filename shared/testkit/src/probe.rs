@@ -25,6 +25,7 @@ pub struct Probe {
     url: String,
     subscriptions: Vec<String>,
     seen: Vec<Received>,
+    undecodable: Vec<String>,
 }
 
 impl Probe {
@@ -61,7 +62,7 @@ impl Probe {
                 .context("subscription arn")?;
             subscriptions.push(subscription);
         }
-        Ok(Self { sqs, sns, url, subscriptions, seen: Vec::new() })
+        Ok(Self { sqs, sns, url, subscriptions, seen: Vec::new(), undecodable: Vec::new() })
     }
 
     /// Receives what arrived (waiting up to a second) and returns how many messages.
@@ -78,7 +79,12 @@ impl Probe {
             .await?;
         for m in out.messages() {
             let body = m.body().unwrap_or_default();
-            let envelope = Envelope::decode(body).with_context(|| format!("probe got a non-envelope: {body}"))?;
+            let Ok(envelope) = Envelope::decode(body) else {
+                // Other tests publish garbage on purpose; keep it aside.
+                self.undecodable.push(body.to_owned());
+                self.delete(m.receipt_handle()).await?;
+                continue;
+            };
             let attributes = m
                 .message_attributes()
                 .map(|a| {
@@ -88,11 +94,21 @@ impl Probe {
                 })
                 .unwrap_or_default();
             self.seen.push(Received { envelope, attributes });
-            if let Some(handle) = m.receipt_handle() {
-                self.sqs.delete_message().queue_url(&self.url).receipt_handle(handle).send().await?;
-            }
+            self.delete(m.receipt_handle()).await?;
         }
         Ok(out.messages().len())
+    }
+
+    async fn delete(&self, handle: Option<&str>) -> Result<()> {
+        if let Some(handle) = handle {
+            self.sqs.delete_message().queue_url(&self.url).receipt_handle(handle).send().await?;
+        }
+        Ok(())
+    }
+
+    /// Bodies that were not envelopes.
+    pub fn undecodable(&self) -> &[String] {
+        &self.undecodable
     }
 
     /// Waits up to `timeout` for a message matching `pred`.
