@@ -187,6 +187,25 @@ fn local_outputs(port: u16) -> Result<std::collections::BTreeMap<String, String>
     Ok(serde_json::from_str(&text)?)
 }
 
+/// `release`: arm64 release binaries for AWS, one per function, with cargo-lambda.
+pub fn release(_args: &[String]) -> Result<()> {
+    let bin = venv::ensure_release_tools()?;
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let functions = deploy::functions(&deploy::template()?);
+    let mut cmd = cargo();
+    cmd.env("PATH", &path).args(["lambda", "build", "--release", "--arm64"]);
+    for f in &functions {
+        cmd.args(["--bin", &f.binary]);
+    }
+    run(&mut cmd)?;
+    for f in &functions {
+        let built = paths::target().join("lambda").join(&f.binary).join("bootstrap");
+        let size = std::fs::metadata(&built).with_context(|| built.display().to_string())?.len();
+        println!("{:<24} {:>6.1} MiB  {}", f.binary, size as f64 / 1048576.0, built.display());
+    }
+    Ok(())
+}
+
 /// `bench`: the criterion benchmarks.
 pub fn bench(args: &[String]) -> Result<()> {
     run(cargo().args(["bench", "-p", "platform", "--bench", "consumer_pipeline", "--"]).args(args))

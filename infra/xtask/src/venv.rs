@@ -1,6 +1,7 @@
-//! The Python virtual environment with the pinned emulator and template tools
-//! (`localstack/requirements.txt`), created on first use and refreshed when the
-//! requirements change.
+//! Python virtual environments with pinned tools, created on first use and
+//! refreshed when their requirements file changes: the emulator and template tools
+//! (`localstack/requirements.txt`) and the release build tools
+//! (`infra/requirements-release.txt`).
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -9,17 +10,16 @@ use anyhow::{Context, Result};
 use crate::paths;
 use crate::process::run;
 
-/// The venv's `bin/` directory, ready to use.
-pub fn ensure() -> Result<PathBuf> {
-    let venv = paths::local().join("venv");
+fn ensure_env(name: &str, requirements: &str, marker: &str) -> Result<PathBuf> {
+    let venv = paths::local().join(name);
     let bin = venv.join("bin");
-    let requirements = paths::root().join("localstack/requirements.txt");
-    let wanted = std::fs::read_to_string(&requirements).context("reading localstack/requirements.txt")?;
+    let requirements = paths::root().join(requirements);
+    let wanted = std::fs::read_to_string(&requirements).with_context(|| format!("reading {}", requirements.display()))?;
     let stamp = venv.join(".requirements");
-    if std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) && bin.join("ministack").exists() {
+    if std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) && bin.join(marker).exists() {
         return Ok(bin);
     }
-    eprintln!("Installing the emulator and template tools into {} ...", venv.display());
+    eprintln!("Installing {} into {} ...", requirements.display(), venv.display());
     let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
     run(Command::new(&python).args(["-m", "venv"]).arg(&venv))?;
     run(Command::new(bin.join("pip"))
@@ -27,4 +27,14 @@ pub fn ensure() -> Result<PathBuf> {
         .arg(&requirements))?;
     std::fs::write(&stamp, wanted)?;
     Ok(bin)
+}
+
+/// The emulator, cfn-lint and the AWS CLI; returns the venv's `bin/`.
+pub fn ensure() -> Result<PathBuf> {
+    ensure_env("venv", "localstack/requirements.txt", "ministack")
+}
+
+/// cargo-lambda and zig; returns the venv's `bin/`.
+pub fn ensure_release_tools() -> Result<PathBuf> {
+    ensure_env("release-venv", "infra/requirements-release.txt", "cargo-lambda")
 }
