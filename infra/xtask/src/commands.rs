@@ -36,6 +36,7 @@ pub fn up(args: &[String]) -> Result<()> {
     let port = port(args)?;
     let bin = venv::ensure()?;
     let env = samconfig::load("local")?;
+    deploy::build_all()?;
     let (emulator, fresh) = match Emulator::attach(port) {
         Some(e) => {
             eprintln!("Reusing the emulator already running on 127.0.0.1:{port} (pid {}).", e.pgid);
@@ -90,6 +91,7 @@ pub fn deploy(args: &[String]) -> Result<()> {
     if Emulator::attach(port).is_none() {
         bail!("no emulator on port {port}: run `cargo xtask up` first");
     }
+    deploy::build_all()?;
     let outputs = deploy::deploy(&bin, port, &samconfig::load("local")?)?;
     write_outputs(port, &outputs)?;
     println!("Deployed.");
@@ -119,8 +121,8 @@ pub fn test(_args: &[String]) -> Result<()> {
     schemas::check()?;
 
     let t1 = Instant::now();
-    run(cargo().args(["test", "--workspace", "--exclude", "stack-tests"]))?;
-    let t_unit = t1.elapsed();
+    deploy::build_all()?;
+    let t_build = t1.elapsed();
 
     let t2 = Instant::now();
     let port = emulator::free_port()?;
@@ -137,21 +139,21 @@ pub fn test(_args: &[String]) -> Result<()> {
     let file = write_outputs(port, &outputs)?;
     let t_deploy = t3.elapsed();
 
+    // Unit, doc and stack tests in one invocation: one feature resolution, no rebuild.
     let t4 = Instant::now();
     let result = run(cargo()
-        .args(["test", "-p", "stack-tests"])
+        .args(["test", "--workspace"])
         .envs(client_env(port))
-        .env("UPDATER_STACK_OUTPUTS", &file)
-        .env("UPDATER_EMULATOR_PORT", port.to_string()));
-    let t_stack = t4.elapsed();
+        .env(platform_testkit::OUTPUTS_ENV, &file));
+    let t_tests = t4.elapsed();
     drop(guard);
     eprintln!(
-        "\ntimings: venv {:.1}s, unit tests {:.1}s, emulator start {:.1}s, build+deploy {:.1}s, stack tests {:.1}s, total {:.1}s",
+        "\ntimings: venv {:.1}s, build {:.1}s, emulator start {:.1}s, deploy {:.1}s, tests {:.1}s, total {:.1}s",
         t_venv.as_secs_f64(),
-        t_unit.as_secs_f64(),
+        t_build.as_secs_f64(),
         t_emulator.as_secs_f64(),
         t_deploy.as_secs_f64(),
-        t_stack.as_secs_f64(),
+        t_tests.as_secs_f64(),
         t0.elapsed().as_secs_f64()
     );
     result

@@ -49,14 +49,12 @@ pub fn functions(template: &Value) -> Vec<Function> {
         .collect()
 }
 
-/// Builds the function binaries for the host (debug profile, shared target dir).
-pub fn build(functions: &[Function]) -> Result<()> {
+/// Builds every target of the workspace for the host (debug profile). Building all
+/// targets resolves features exactly as `cargo test --workspace` does, so the
+/// function binaries and the tests share one build of each dependency.
+pub fn build_all() -> Result<()> {
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cmd.current_dir(paths::root()).args(["build", "--workspace"]);
-    for f in functions {
-        cmd.args(["--bin", &f.binary]);
-    }
-    run(&mut cmd)
+    run(cmd.current_dir(paths::root()).args(["build", "--workspace", "--all-targets"]))
 }
 
 fn stage_bootstrap(function: &Function, dir: &Path) -> Result<PathBuf> {
@@ -83,12 +81,12 @@ fn aws(bin: &Path, port: u16) -> Command {
     cmd
 }
 
-/// Builds, packages and deploys the stack; returns its outputs.
+/// Packages and deploys the stack with the function binaries built by
+/// [`build_all`]; returns its outputs.
 pub fn deploy(bin: &Path, port: u16, env: &DeployEnv) -> Result<BTreeMap<String, String>> {
     let original = template()?;
     let mut template = original.clone();
     let functions = functions(&template);
-    build(&functions)?;
     let dir = paths::local().join(format!("build-{port}"));
     std::fs::create_dir_all(&dir)?;
     for f in &functions {
