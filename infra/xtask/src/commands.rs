@@ -6,7 +6,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 
 use crate::emulator::{self, Emulator, Guard, client_env};
-use crate::process::{flag, run};
+use crate::process::{cargo, flag, run};
 use crate::{bus_tools, catalog_check, deploy, paths, samconfig, schemas, venv};
 
 const DEFAULT_PORT: u16 = 4566;
@@ -16,12 +16,6 @@ fn port(args: &[String]) -> Result<u16> {
         Some(p) => p.parse().with_context(|| format!("bad port {p:?}")),
         None => Ok(DEFAULT_PORT),
     }
-}
-
-fn cargo() -> Command {
-    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cmd.current_dir(paths::root());
-    cmd
 }
 
 fn write_outputs(port: u16, outputs: &std::collections::BTreeMap<String, String>) -> Result<std::path::PathBuf> {

@@ -53,8 +53,7 @@ pub fn functions(template: &Value) -> Vec<Function> {
 /// targets resolves features exactly as `cargo test --workspace` does, so the
 /// function binaries and the tests share one build of each dependency.
 pub fn build_all() -> Result<()> {
-    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    run(cmd.current_dir(paths::root()).args(["build", "--workspace", "--all-targets"]))
+    run(crate::process::cargo().args(["build", "--workspace", "--all-targets"]))
 }
 
 fn stage_bootstrap(function: &Function, dir: &Path) -> Result<PathBuf> {

@@ -31,6 +31,30 @@ fn show(cmd: &Command) -> String {
     s
 }
 
+/// A `cargo` command at the repository root, with the environment it would have had
+/// outside `cargo xtask`: `cargo run` prepends the target's build directories to
+/// `LD_LIBRARY_PATH`, and build scripts watching that variable would rebuild
+/// (ring, aws-lc-sys) on every switch between `cargo xtask` and a plain `cargo`.
+pub fn cargo() -> Command {
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.current_dir(crate::paths::root());
+    let target = crate::paths::target();
+    if let Some(value) = std::env::var_os("LD_LIBRARY_PATH") {
+        let kept: Vec<_> = std::env::split_paths(&value).filter(|p| !p.starts_with(&target)).collect();
+        if kept.is_empty() {
+            cmd.env_remove("LD_LIBRARY_PATH");
+        } else {
+            cmd.env("LD_LIBRARY_PATH", std::env::join_paths(kept).expect("paths from the environment"));
+        }
+    }
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("CARGO_PKG_") || key == "CARGO_MANIFEST_DIR" || key == "CARGO_MANIFEST_PATH" {
+            cmd.env_remove(key);
+        }
+    }
+    cmd
+}
+
 /// The value after `--name` in `args`, if any.
 pub fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).map(String::as_str)
