@@ -59,13 +59,14 @@ impl AddressBook for DynamoAddressBook {
             .return_values(ReturnValue::AllNew)
             .send()
             .await
-            .map_err(|e| StoreError::Backend(format!("add reference to {address_id}: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e))))?;
-        let creator = out
-            .attributes()
-            .and_then(|a| a.get("created_by"))
-            .and_then(|v| v.as_s().ok())
-            .cloned()
-            .unwrap_or_default();
+            .map_err(|e| {
+                StoreError::Backend(format!(
+                    "add reference to {address_id}: {}",
+                    aws_sdk_dynamodb::error::DisplayErrorContext(e)
+                ))
+            })?;
+        let creator =
+            out.attributes().and_then(|a| a.get("created_by")).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
         Ok(creator == message_id)
     }
 }

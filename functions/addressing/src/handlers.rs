@@ -13,9 +13,7 @@ use crate::catalog::SERVICE;
 use crate::reconcile::{AddressBook, Outcome, reconcile};
 
 async fn answer(book: Arc<dyn AddressBook>, message: Envelope<AddressSubmission>) -> HandlerResult {
-    let outcome = reconcile(book.as_ref(), &message.id.to_string(), message.data)
-        .await
-        .map_err(HandlerError::new)?;
+    let outcome = reconcile(book.as_ref(), &message.id.to_string(), message.data).await.map_err(HandlerError::new)?;
     match outcome {
         Outcome::Reconciled(data) => Emit::one::<AddressReconciled>(&data),
         Outcome::Rejected(data) => Emit::one::<AddressRejected>(&data),
@@ -23,7 +21,11 @@ async fn answer(book: Arc<dyn AddressBook>, message: Envelope<AddressSubmission>
 }
 
 /// The addressing consumer with both routes.
-pub fn consumer(book: Arc<dyn AddressBook>, ledger: Arc<dyn IdempotencyLedger>, publisher: Arc<dyn Publish>) -> Consumer {
+pub fn consumer(
+    book: Arc<dyn AddressBook>,
+    ledger: Arc<dyn IdempotencyLedger>,
+    publisher: Arc<dyn Publish>,
+) -> Consumer {
     let for_event = book.clone();
     Consumer::new(SERVICE, ledger, publisher)
         .on::<AddressReceived, _, _>(move |m| answer(for_event.clone(), m))

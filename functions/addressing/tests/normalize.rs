@@ -99,29 +99,46 @@ fn street_lines_are_normalized() {
 
 /// `(state as written, code)`.
 const STATES: &[(&str, &str)] = &[
-    ("IL", "IL"), ("il", "IL"), ("Illinois", "IL"), ("new york", "NY"), ("New  York", "NY"),
-    ("N.Y.", "NY"), ("North Carolina", "NC"), ("District of Columbia", "DC"), ("D.C.", "DC"),
-    ("Puerto Rico", "PR"), ("West Virginia", "WV"), ("AE", "AE"), ("guam", "GU"), ("Texas ", "TX"),
+    ("IL", "IL"),
+    ("il", "IL"),
+    ("Illinois", "IL"),
+    ("new york", "NY"),
+    ("New  York", "NY"),
+    ("N.Y.", "NY"),
+    ("North Carolina", "NC"),
+    ("District of Columbia", "DC"),
+    ("D.C.", "DC"),
+    ("Puerto Rico", "PR"),
+    ("West Virginia", "WV"),
+    ("AE", "AE"),
+    ("guam", "GU"),
+    ("Texas ", "TX"),
 ];
 
 #[test]
 fn states_become_two_letter_codes() {
     for (written, code) in STATES {
-        let n = normalize(&addr("1 Main St", None, "Town", written, "10001")).unwrap_or_else(|r| panic!("{written}: {r:?}"));
+        let n = normalize(&addr("1 Main St", None, "Town", written, "10001"))
+            .unwrap_or_else(|r| panic!("{written}: {r:?}"));
         assert_eq!(n.state, *code, "{written}");
     }
 }
 
 /// `(zip as written, normalized)`.
 const ZIPS: &[(&str, &str)] = &[
-    ("62701", "62701"), ("62701-1234", "62701-1234"), ("627011234", "62701-1234"),
-    (" 62701 ", "62701"), ("62701 - 1234", "62701-1234"), ("02134", "02134"),
+    ("62701", "62701"),
+    ("62701-1234", "62701-1234"),
+    ("627011234", "62701-1234"),
+    (" 62701 ", "62701"),
+    ("62701 - 1234", "62701-1234"),
+    ("02134", "02134"),
 ];
 
 #[test]
 fn zips_are_five_digits_or_zip_plus_four() {
     for (written, zip) in ZIPS {
-        let n = normalize(&addr("1 Main St", None, "Town", "MA", written)).unwrap_or_else(|r| panic!("{written}: {r:?}"));
+        let n =
+            normalize(&addr("1 Main St", None, "Town", "MA", written)).unwrap_or_else(|r| panic!("{written}: {r:?}"));
         assert_eq!(n.zip, *zip, "{written}");
     }
 }

@@ -13,7 +13,13 @@ struct MemoryBook(Mutex<HashMap<String, (String, BTreeSet<String>)>>);
 
 #[async_trait]
 impl AddressBook for MemoryBook {
-    async fn record(&self, id: &str, _: &NormalizedAddress, reference: &str, message_id: &str) -> Result<bool, StoreError> {
+    async fn record(
+        &self,
+        id: &str,
+        _: &NormalizedAddress,
+        reference: &str,
+        message_id: &str,
+    ) -> Result<bool, StoreError> {
         let mut book = self.0.lock().unwrap();
         let entry = book.entry(id.to_owned()).or_insert_with(|| (message_id.to_owned(), BTreeSet::new()));
         entry.1.insert(reference.to_owned());
@@ -24,7 +30,13 @@ impl AddressBook for MemoryBook {
 fn submission(reference: &str, line1: &str, city: &str, state: &str, zip: &str) -> AddressSubmission {
     AddressSubmission {
         reference: reference.into(),
-        address: PostalAddress { line1: line1.into(), line2: None, city: city.into(), state: state.into(), zip: zip.into() },
+        address: PostalAddress {
+            line1: line1.into(),
+            line2: None,
+            city: city.into(),
+            state: state.into(),
+            zip: zip.into(),
+        },
     }
 }
 
@@ -38,8 +50,16 @@ fn reconciled(outcome: Outcome) -> platform_messages::contracts::addressing::Add
 #[tokio::test]
 async fn two_spellings_of_one_address_share_an_id_and_keep_both_refs() {
     let book = MemoryBook::default();
-    let a = reconciled(reconcile(&book, "m1", submission("r1", "123 North Main Street Apt 4", "Springfield", "Illinois", "62701")).await.unwrap());
-    let b = reconciled(reconcile(&book, "m2", submission("r2", "123 N. Main St., Apartment 4", "SPRINGFIELD", "IL", "62701-1234")).await.unwrap());
+    let a = reconciled(
+        reconcile(&book, "m1", submission("r1", "123 North Main Street Apt 4", "Springfield", "Illinois", "62701"))
+            .await
+            .unwrap(),
+    );
+    let b = reconciled(
+        reconcile(&book, "m2", submission("r2", "123 N. Main St., Apartment 4", "SPRINGFIELD", "IL", "62701-1234"))
+            .await
+            .unwrap(),
+    );
     assert_eq!(a.address_id, b.address_id);
     assert!(a.created && !b.created);
     assert_eq!(b.reference, "r2");
@@ -57,7 +77,13 @@ async fn a_retried_message_still_reports_that_it_created_the_address() {
 
 #[tokio::test]
 async fn different_addresses_get_different_ids() {
-    let base = NormalizedAddress { street: "1 ELM ST".into(), unit: None, city: "TOWN".into(), state: "TX".into(), zip: "75001".into() };
+    let base = NormalizedAddress {
+        street: "1 ELM ST".into(),
+        unit: None,
+        city: "TOWN".into(),
+        state: "TX".into(),
+        zip: "75001".into(),
+    };
     let variants = [
         NormalizedAddress { street: "2 ELM ST".into(), ..base.clone() },
         NormalizedAddress { unit: Some("APT 1".into()), ..base.clone() },

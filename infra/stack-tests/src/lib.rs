@@ -25,7 +25,10 @@ pub async fn stack() -> Stack {
 pub fn publisher(stack: &Stack) -> Result<SnsPublisher> {
     Ok(SnsPublisher::new(
         stack.sns(),
-        Topics { events: stack.output("EventsTopicArn")?.to_owned(), tasks: Some(stack.output("TasksTopicArn")?.to_owned()) },
+        Topics {
+            events: stack.output("EventsTopicArn")?.to_owned(),
+            tasks: Some(stack.output("TasksTopicArn")?.to_owned()),
+        },
     ))
 }
 

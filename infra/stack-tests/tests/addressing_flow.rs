@@ -113,7 +113,13 @@ async fn an_invalid_address_is_rejected_with_reasons_and_not_dead_lettered() {
     let mut probe = Probe::subscribe(&stack, stack.output("EventsTopicArn").unwrap()).await.unwrap();
     let submission = AddressSubmission {
         reference: "invalid".into(),
-        address: PostalAddress { line1: "1 Elm St".into(), line2: None, city: "".into(), state: "Atlantis".into(), zip: "123".into() },
+        address: PostalAddress {
+            line1: "1 Elm St".into(),
+            line2: None,
+            city: "".into(),
+            state: "Atlantis".into(),
+            zip: "123".into(),
+        },
     };
     let message = Outgoing::new::<AddressReceived>(&submission).unwrap();
     let id = message.envelope.id;
@@ -139,7 +145,9 @@ async fn a_message_from_another_language_is_understood() {
         "correlation_id": "from-python", "causation_id": null, "actor": null, "schema": 1,
         "data": submission,
     });
-    let attr = |v: &str| aws_sdk_sns::types::MessageAttributeValue::builder().data_type("String").string_value(v).build().unwrap();
+    let attr = |v: &str| {
+        aws_sdk_sns::types::MessageAttributeValue::builder().data_type("String").string_value(v).build().unwrap()
+    };
     stack
         .sns()
         .publish()

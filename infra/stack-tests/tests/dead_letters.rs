@@ -70,10 +70,8 @@ async fn poison_messages_end_in_the_dlq_and_nothing_else_is_affected() {
     let good_id = good.envelope.id.to_string();
     send(&stack, good).await.unwrap();
 
-    let answer = probe
-        .wait_for(ANSWER_TIMEOUT, |r| r.envelope.causation_id.as_deref() == Some(good_id.as_str()))
-        .await
-        .unwrap();
+    let answer =
+        probe.wait_for(ANSWER_TIMEOUT, |r| r.envelope.causation_id.as_deref() == Some(good_id.as_str())).await.unwrap();
     assert_eq!(answer.envelope.name.as_str(), "address.reconciled");
 
     let garbage = wait_in_dlq(&stack, &marker).await;

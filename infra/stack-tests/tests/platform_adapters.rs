@@ -154,7 +154,14 @@ async fn concurrent_cold_starts_apply_each_migration_once() {
 async fn a_panicking_record_fails_alone_in_a_real_batch() {
     let (stack, table) = table(true).await;
     let sqs = stack.sqs();
-    let url = sqs.create_queue().queue_name(format!("batch-{}", uuid::Uuid::new_v4().simple())).send().await.unwrap().queue_url.unwrap();
+    let url = sqs
+        .create_queue()
+        .queue_name(format!("batch-{}", uuid::Uuid::new_v4().simple()))
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
     let mut probe = Probe::subscribe(&stack, stack.output("EventsTopicArn").unwrap()).await.unwrap();
     let mut sent = HashMap::new();
     for reference in ["ok-1", "panic", "ok-2"] {
@@ -165,7 +172,8 @@ async fn a_panicking_record_fails_alone_in_a_real_batch() {
     }
     let mut records = Vec::new();
     while records.len() < 3 {
-        let out = sqs.receive_message().queue_url(&url).max_number_of_messages(10).wait_time_seconds(1).send().await.unwrap();
+        let out =
+            sqs.receive_message().queue_url(&url).max_number_of_messages(10).wait_time_seconds(1).send().await.unwrap();
         for m in out.messages() {
             let mut r = SqsMessage::default();
             r.message_id = m.message_id().map(str::to_owned);

@@ -10,7 +10,10 @@ use stack_tests::{publisher, stack};
 
 fn message(marker: &str, i: usize) -> Outgoing {
     // `probe.tested`: a name no service subscribes to, so only the probe sees it.
-    Outgoing { envelope: Envelope::new(event!("probe.tested"), serde_json::json!({"marker": marker, "i": i})), token: None }
+    Outgoing {
+        envelope: Envelope::new(event!("probe.tested"), serde_json::json!({"marker": marker, "i": i})),
+        token: None,
+    }
 }
 
 #[tokio::test]
@@ -52,10 +55,7 @@ async fn tasks_go_to_the_tasks_topic_with_their_service() {
         token: None,
     };
     publisher(&stack).unwrap().publish(vec![task]).await.unwrap();
-    let got = probe
-        .wait_for(Duration::from_secs(10), |r| r.envelope.data["marker"] == marker.as_str())
-        .await
-        .unwrap();
+    let got = probe.wait_for(Duration::from_secs(10), |r| r.envelope.data["marker"] == marker.as_str()).await.unwrap();
     assert_eq!(got.attributes.get("service").map(String::as_str), Some("nobody"));
     assert_eq!(got.attributes.get("kind").map(String::as_str), Some("task"));
     probe.close().await.unwrap();

@@ -56,7 +56,9 @@ pub fn watch(port: u16, outputs: &BTreeMap<String, String>) -> Result<()> {
     runtime()?.block_on(async {
         let config = local_config(port).await;
         let topics = [output(outputs, "EventsTopicArn")?, output(outputs, "TasksTopicArn")?];
-        let mut probe = Probe::subscribe_with(aws_sdk_sqs::Client::new(&config), aws_sdk_sns::Client::new(&config), &topics).await?;
+        let mut probe =
+            Probe::subscribe_with(aws_sdk_sqs::Client::new(&config), aws_sdk_sns::Client::new(&config), &topics)
+                .await?;
         eprintln!("Watching the events and tasks topics; Ctrl-C to stop.");
         let mut printed = 0;
         while !stop.load(Ordering::SeqCst) {

@@ -44,7 +44,8 @@ pub fn differences(template: &Value, catalog: &Catalog) -> Vec<String> {
         .filter(|(_, r)| r["Type"] == "AWS::SNS::Subscription")
         .filter(|(_, r)| r["Properties"]["Endpoint"]["Fn::GetAtt"][0] == queue.as_str())
         .collect();
-    let on = |topic: &str| subs.iter().filter(|(_, r)| references(&r["Properties"]["TopicArn"], topic)).collect::<Vec<_>>();
+    let on =
+        |topic: &str| subs.iter().filter(|(_, r)| references(&r["Properties"]["TopicArn"], topic)).collect::<Vec<_>>();
 
     let handled: BTreeSet<String> = catalog.consumed_events().into_iter().map(str::to_owned).collect();
     match on("EventsTopic").as_slice() {

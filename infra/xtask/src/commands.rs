@@ -98,11 +98,18 @@ fn lint(bin: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Rust style and lints: `cargo fmt --check` and clippy with warnings as errors.
+fn rust_lint() -> Result<()> {
+    run(cargo().args(["fmt", "--all", "--check"]))?;
+    run(cargo().args(["clippy", "--workspace", "--all-targets", "--quiet", "--", "-D", "warnings"]))
+}
+
 /// `check`: lint, catalog/template and schema checks.
 pub fn check() -> Result<()> {
     lint(&venv::ensure()?)?;
     catalog_check::check(&deploy::template()?)?;
-    schemas::check()
+    schemas::check()?;
+    rust_lint()
 }
 
 /// `test`: every test. The stack tests get an emulator of their own on a free port.
@@ -113,6 +120,7 @@ pub fn test(_args: &[String]) -> Result<()> {
     lint(&bin)?;
     catalog_check::check(&deploy::template()?)?;
     schemas::check()?;
+    rust_lint()?;
 
     let t1 = Instant::now();
     deploy::build_all()?;
@@ -135,10 +143,8 @@ pub fn test(_args: &[String]) -> Result<()> {
 
     // Unit, doc and stack tests in one invocation: one feature resolution, no rebuild.
     let t4 = Instant::now();
-    let result = run(cargo()
-        .args(["test", "--workspace"])
-        .envs(client_env(port))
-        .env(platform_testkit::OUTPUTS_ENV, &file));
+    let result =
+        run(cargo().args(["test", "--workspace"]).envs(client_env(port)).env(platform_testkit::OUTPUTS_ENV, &file));
     let t_tests = t4.elapsed();
     drop(guard);
     eprintln!(

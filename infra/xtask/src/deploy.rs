@@ -90,7 +90,8 @@ pub fn deploy(bin: &Path, port: u16, env: &DeployEnv) -> Result<BTreeMap<String,
     std::fs::create_dir_all(&dir)?;
     for f in &functions {
         let code = stage_bootstrap(f, &dir)?;
-        template["Resources"][f.logical_id.as_str()]["Properties"]["CodeUri"] = Value::String(code.display().to_string());
+        template["Resources"][f.logical_id.as_str()]["Properties"]["CodeUri"] =
+            Value::String(code.display().to_string());
     }
     let staged = dir.join("template.yaml");
     std::fs::write(&staged, serde_yaml::to_string(&template)?)?;
@@ -118,7 +119,8 @@ pub fn deploy(bin: &Path, port: u16, env: &DeployEnv) -> Result<BTreeMap<String,
 
 /// The outputs of a deployed stack.
 pub fn outputs(bin: &Path, port: u16, stack: &str) -> Result<BTreeMap<String, String>> {
-    let json = output(aws(bin, port).args(["cloudformation", "describe-stacks", "--stack-name", stack, "--output", "json"]))?;
+    let json =
+        output(aws(bin, port).args(["cloudformation", "describe-stacks", "--stack-name", stack, "--output", "json"]))?;
     let v: serde_json::Value = serde_json::from_str(&json)?;
     let mut map = BTreeMap::new();
     for o in v["Stacks"][0]["Outputs"].as_array().into_iter().flatten() {

@@ -57,11 +57,7 @@ pub fn http_get(port: u16, path: &str) -> Result<(u16, String)> {
     write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\r\n")?;
     let mut response = String::new();
     stream.read_to_string(&mut response)?;
-    let status = response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .context("malformed HTTP response")?;
+    let status = response.split_whitespace().nth(1).and_then(|s| s.parse().ok()).context("malformed HTTP response")?;
     let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
     Ok((status, body))
 }
@@ -70,7 +66,9 @@ impl Emulator {
     /// Starts the emulator from the venv `bin` on `port` and waits until it is ready.
     pub fn start(bin: &Path, port: u16) -> Result<Self> {
         if http_get(port, "/_ministack/health").is_ok() {
-            bail!("127.0.0.1:{port} is already in use; stop it (`cargo xtask down --port {port}`) or pick another port");
+            bail!(
+                "127.0.0.1:{port} is already in use; stop it (`cargo xtask down --port {port}`) or pick another port"
+            );
         }
         let state = paths::local().join(format!("emulator-{port}"));
         let _ = std::fs::remove_dir_all(&state);

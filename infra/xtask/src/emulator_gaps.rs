@@ -29,17 +29,35 @@ pub fn apply(bin: &Path, port: u16, stack: &str, template: &Value) -> Result<()>
         }
         let Some(attribute) = ttl["AttributeName"].as_str() else { continue };
         let table = output(aws(bin, port).args([
-            "cloudformation", "describe-stack-resource", "--stack-name", stack, "--logical-resource-id", &id,
-            "--query", "StackResourceDetail.PhysicalResourceId", "--output", "text",
+            "cloudformation",
+            "describe-stack-resource",
+            "--stack-name",
+            stack,
+            "--logical-resource-id",
+            &id,
+            "--query",
+            "StackResourceDetail.PhysicalResourceId",
+            "--output",
+            "text",
         ]))?;
         let table = table.trim();
         let status = output(aws(bin, port).args([
-            "dynamodb", "describe-time-to-live", "--table-name", table,
-            "--query", "TimeToLiveDescription.TimeToLiveStatus", "--output", "text",
+            "dynamodb",
+            "describe-time-to-live",
+            "--table-name",
+            table,
+            "--query",
+            "TimeToLiveDescription.TimeToLiveStatus",
+            "--output",
+            "text",
         ]))?;
         if status.trim() != "ENABLED" {
             output(aws(bin, port).args([
-                "dynamodb", "update-time-to-live", "--table-name", table, "--time-to-live-specification",
+                "dynamodb",
+                "update-time-to-live",
+                "--table-name",
+                table,
+                "--time-to-live-specification",
                 &format!("Enabled=true,AttributeName={attribute}"),
             ]))?;
             eprintln!("emulator gap: enabled TTL `{attribute}` on {id} ({table})");

@@ -48,7 +48,10 @@ pub fn cargo() -> Command {
         }
     }
     for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("CARGO_PKG_") || key == "CARGO_MANIFEST_DIR" || key == "CARGO_MANIFEST_PATH" {
+        if key.to_string_lossy().starts_with("CARGO_PKG_")
+            || key == "CARGO_MANIFEST_DIR"
+            || key == "CARGO_MANIFEST_PATH"
+        {
             cmd.env_remove(key);
         }
     }

@@ -23,8 +23,10 @@ pub fn load(env: &str) -> Result<DeployEnv> {
         doc.get(env)?.get(section)?.get("parameters")?.get(key)?.as_str().map(str::to_owned)
     };
     Ok(DeployEnv {
-        stack_name: get("global", "stack_name").with_context(|| format!("samconfig.toml: [{env}.global.parameters] stack_name"))?,
-        s3_bucket: get("deploy", "s3_bucket").with_context(|| format!("samconfig.toml: [{env}.deploy.parameters] s3_bucket"))?,
+        stack_name: get("global", "stack_name")
+            .with_context(|| format!("samconfig.toml: [{env}.global.parameters] stack_name"))?,
+        s3_bucket: get("deploy", "s3_bucket")
+            .with_context(|| format!("samconfig.toml: [{env}.deploy.parameters] s3_bucket"))?,
         parameter_overrides: get("deploy", "parameter_overrides")
             .unwrap_or_default()
             .split_whitespace()

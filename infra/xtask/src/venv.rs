@@ -14,7 +14,8 @@ fn ensure_env(name: &str, requirements: &str, marker: &str) -> Result<PathBuf> {
     let venv = paths::local().join(name);
     let bin = venv.join("bin");
     let requirements = paths::root().join(requirements);
-    let wanted = std::fs::read_to_string(&requirements).with_context(|| format!("reading {}", requirements.display()))?;
+    let wanted =
+        std::fs::read_to_string(&requirements).with_context(|| format!("reading {}", requirements.display()))?;
     let stamp = venv.join(".requirements");
     if std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) && bin.join(marker).exists() {
         return Ok(bin);

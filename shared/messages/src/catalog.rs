@@ -48,32 +48,24 @@ pub struct Catalog {
 impl Catalog {
     /// Names of the events the service handles: its events subscription must list exactly these.
     pub fn consumed_events(&self) -> Vec<&str> {
-        self.consumes
-            .iter()
-            .filter(|e| e.name.kind() == Kind::Event)
-            .map(|e| e.name.as_str())
-            .collect()
+        self.consumes.iter().filter(|e| e.name.kind() == Kind::Event).map(|e| e.name.as_str()).collect()
     }
 
     /// Names of the tasks the service handles (all addressed to it).
     pub fn consumed_tasks(&self) -> Vec<&str> {
-        self.consumes
-            .iter()
-            .filter(|e| e.name.kind() == Kind::Task)
-            .map(|e| e.name.as_str())
-            .collect()
+        self.consumes.iter().filter(|e| e.name.kind() == Kind::Task).map(|e| e.name.as_str()).collect()
     }
 
     /// Checks the catalog is coherent: consumed tasks are addressed to this service.
     pub fn check(&self) -> Result<(), String> {
         for entry in &self.consumes {
-            if let Some(target) = entry.name.target_service() {
-                if target != self.service {
-                    return Err(format!(
-                        "service `{}` consumes task `{}`, which is addressed to `{target}`",
-                        self.service, entry.name
-                    ));
-                }
+            if let Some(target) = entry.name.target_service()
+                && target != self.service
+            {
+                return Err(format!(
+                    "service `{}` consumes task `{}`, which is addressed to `{target}`",
+                    self.service, entry.name
+                ));
             }
         }
         Ok(())

@@ -75,15 +75,13 @@ impl<D> WireIn<D> {
         if self.schema != SCHEMA_VERSION {
             return Err(EnvelopeError::UnsupportedSchema(self.schema));
         }
-        let name = MessageName::parse(&self.name, self.kind).map_err(|e| {
-            match MessageName::infer(&self.name) {
-                Ok(other) if other.kind() != self.kind => EnvelopeError::KindMismatch {
-                    name: self.name.clone(),
-                    kind: self.kind.to_string(),
-                    expected: other.kind().to_string(),
-                },
-                _ => e.into(),
-            }
+        let name = MessageName::parse(&self.name, self.kind).map_err(|e| match MessageName::infer(&self.name) {
+            Ok(other) if other.kind() != self.kind => EnvelopeError::KindMismatch {
+                name: self.name.clone(),
+                kind: self.kind.to_string(),
+                expected: other.kind().to_string(),
+            },
+            _ => e.into(),
         })?;
         Ok(Envelope {
             id: self.id,
@@ -175,9 +173,8 @@ impl Envelope<Value> {
 
     /// Converts `data` to the payload type of the message.
     pub fn typed<D: DeserializeOwned>(self) -> Result<Envelope<D>, EnvelopeError> {
-        let data = serde_json::from_value(self.data.clone()).map_err(|source| {
-            EnvelopeError::Data { name: self.name.to_string(), source }
-        })?;
+        let data = serde_json::from_value(self.data.clone())
+            .map_err(|source| EnvelopeError::Data { name: self.name.to_string(), source })?;
         Ok(self.with_data(data))
     }
 }

@@ -15,7 +15,9 @@ pub enum NameError {
         expected: &'static str,
     },
     /// A segment is empty or holds characters other than lowercase ASCII letters, digits and `_`.
-    #[error("`{name}` has an invalid segment `{segment}`: segments are lowercase ASCII letters, digits and `_`, starting with a letter")]
+    #[error(
+        "`{name}` has an invalid segment `{segment}`: segments are lowercase ASCII letters, digits and `_`, starting with a letter"
+    )]
     Segment {
         /// The rejected name.
         name: String,

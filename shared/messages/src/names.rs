@@ -95,10 +95,7 @@ fn check(name: &str, kind: Kind) -> Result<(), NameError> {
     if name.split('.').count() != segments {
         return Err(NameError::Shape { name: name.to_owned(), kind: kind.as_str(), expected });
     }
-    if let Some(segment) = name
-        .split('.')
-        .find(|s| !segment_is_valid(s.as_bytes(), 0, s.len()))
-    {
+    if let Some(segment) = name.split('.').find(|s| !segment_is_valid(s.as_bytes(), 0, s.len())) {
         return Err(NameError::Segment { name: name.to_owned(), segment: segment.to_owned() });
     }
     Ok(())

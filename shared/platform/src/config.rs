@@ -52,11 +52,7 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         T::Err: std::fmt::Display,
     {
         let value = self.required(name)?;
-        value.parse().map_err(|e: T::Err| ConfigError::Invalid {
-            name: name.to_owned(),
-            value,
-            reason: e.to_string(),
-        })
+        value.parse().map_err(|e: T::Err| ConfigError::Invalid { name: name.to_owned(), value, reason: e.to_string() })
     }
 
     /// An optional value parsed with `FromStr`, `default` when unset.

@@ -35,7 +35,11 @@ impl Probe {
     }
 
     /// Subscribes a new queue to every topic of `topic_arns` with the given clients.
-    pub async fn subscribe_with(sqs: aws_sdk_sqs::Client, sns: aws_sdk_sns::Client, topic_arns: &[&str]) -> Result<Self> {
+    pub async fn subscribe_with(
+        sqs: aws_sdk_sqs::Client,
+        sns: aws_sdk_sns::Client,
+        topic_arns: &[&str],
+    ) -> Result<Self> {
         let name = format!("probe-{}", uuid::Uuid::new_v4().simple());
         let url = sqs.create_queue().queue_name(&name).send().await?.queue_url.context("queue url")?;
         let arn = sqs
@@ -87,11 +91,7 @@ impl Probe {
             };
             let attributes = m
                 .message_attributes()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|(k, v)| Some((k.clone(), v.string_value()?.to_owned())))
-                        .collect()
-                })
+                .map(|a| a.iter().filter_map(|(k, v)| Some((k.clone(), v.string_value()?.to_owned()))).collect())
                 .unwrap_or_default();
             self.seen.push(Received { envelope, attributes });
             self.delete(m.receipt_handle()).await?;

@@ -20,7 +20,9 @@ impl Stack {
     /// test was not started through `cargo xtask test`.
     pub async fn from_env() -> Result<Self> {
         let Ok(path) = std::env::var(OUTPUTS_ENV) else {
-            bail!("{OUTPUTS_ENV} is not set: run these tests with `cargo xtask test`, which starts and deploys the local stack");
+            bail!(
+                "{OUTPUTS_ENV} is not set: run these tests with `cargo xtask test`, which starts and deploys the local stack"
+            );
         };
         if std::env::var("AWS_ENDPOINT_URL").is_err() {
             bail!("AWS_ENDPOINT_URL is not set: these tests must only talk to the local emulator");
@@ -33,10 +35,7 @@ impl Stack {
 
     /// One output by name, e.g. `AddressingQueueUrl`.
     pub fn output(&self, name: &str) -> Result<&str> {
-        self.outputs
-            .get(name)
-            .map(String::as_str)
-            .with_context(|| format!("stack output {name} is missing"))
+        self.outputs.get(name).map(String::as_str).with_context(|| format!("stack output {name} is missing"))
     }
 
     /// An SNS client.

@@ -11,9 +11,8 @@ use crate::stack::Stack;
 pub async fn create_table(stack: &Stack, ttl: bool) -> Result<String> {
     let ddb = stack.dynamodb();
     let name = format!("test-{}", uuid::Uuid::new_v4().simple());
-    let attr = |n: &str| {
-        AttributeDefinition::builder().attribute_name(n).attribute_type(ScalarAttributeType::S).build()
-    };
+    let attr =
+        |n: &str| AttributeDefinition::builder().attribute_name(n).attribute_type(ScalarAttributeType::S).build();
     let key = |n: &str, t: KeyType| KeySchemaElement::builder().attribute_name(n).key_type(t).build();
     ddb.create_table()
         .table_name(&name)
@@ -27,7 +26,9 @@ pub async fn create_table(stack: &Stack, ttl: bool) -> Result<String> {
     if ttl {
         ddb.update_time_to_live()
             .table_name(&name)
-            .time_to_live_specification(TimeToLiveSpecification::builder().enabled(true).attribute_name("expires_at").build()?)
+            .time_to_live_specification(
+                TimeToLiveSpecification::builder().enabled(true).attribute_name("expires_at").build()?,
+            )
             .send()
             .await?;
     }

@@ -37,15 +37,18 @@ static STATE_BY_NAME: LazyLock<HashMap<&'static str, &'static str>> =
     LazyLock::new(|| regions::REGIONS.iter().map(|(code, name)| (*name, *code)).collect());
 
 const DIRECTIONALS: &[(&str, &str)] = &[
-    ("NORTH", "N"), ("SOUTH", "S"), ("EAST", "E"), ("WEST", "W"),
-    ("NORTHEAST", "NE"), ("NORTHWEST", "NW"), ("SOUTHEAST", "SE"), ("SOUTHWEST", "SW"),
+    ("NORTH", "N"),
+    ("SOUTH", "S"),
+    ("EAST", "E"),
+    ("WEST", "W"),
+    ("NORTHEAST", "NE"),
+    ("NORTHWEST", "NW"),
+    ("SOUTHEAST", "SE"),
+    ("SOUTHWEST", "SW"),
 ];
 
 fn directional(token: &str) -> Option<&'static str> {
-    DIRECTIONALS
-        .iter()
-        .find(|(long, short)| *long == token || *short == token)
-        .map(|(_, short)| *short)
+    DIRECTIONALS.iter().find(|(long, short)| *long == token || *short == token).map(|(_, short)| *short)
 }
 
 /// Upper case, periods and apostrophes dropped, `#` split off, other punctuation
@@ -126,8 +129,7 @@ fn street_from(mut words: Vec<String>) -> String {
     let min_suffix_index = if numbered { 2 } else { 1 };
     let post = (n >= 3 && directional(&words[n - 1]).is_some()).then(|| n - 1);
     let end = post.unwrap_or(n);
-    let suffix = (end >= 1 && end - 1 >= min_suffix_index && SUFFIX.contains_key(words[end - 1].as_str()))
-        .then(|| end - 1);
+    let suffix = (end >= 1 && end > min_suffix_index && SUFFIX.contains_key(words[end - 1].as_str())).then(|| end - 1);
     if let Some(i) = suffix {
         words[i] = SUFFIX[words[i].as_str()].to_owned();
     }
@@ -136,10 +138,12 @@ fn street_from(mut words: Vec<String>) -> String {
     }
     // A predirectional needs a street name after it (`123 NORTH ST` keeps NORTH).
     let name_end = suffix.unwrap_or(end);
-    if numbered && n >= 3 && name_end > 2 {
-        if let Some(short) = directional(&words[1]) {
-            words[1] = short.to_owned();
-        }
+    if numbered
+        && n >= 3
+        && name_end > 2
+        && let Some(short) = directional(&words[1])
+    {
+        words[1] = short.to_owned();
     }
     words.join(" ")
 }
@@ -152,10 +156,7 @@ fn state_code(words: &[String]) -> Result<String, String> {
     if let Some((code, _)) = regions::REGIONS.iter().find(|(code, _)| *code == joined) {
         return Ok((*code).to_owned());
     }
-    STATE_BY_NAME
-        .get(joined.as_str())
-        .map(|c| (*c).to_owned())
-        .ok_or_else(|| format!("unknown state `{joined}`"))
+    STATE_BY_NAME.get(joined.as_str()).map(|c| (*c).to_owned()).ok_or_else(|| format!("unknown state `{joined}`"))
 }
 
 fn zip_code(raw: &str) -> Result<String, String> {

@@ -11,7 +11,9 @@ pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
 #[derive(Debug, Error)]
 pub enum PublishError {
     /// The message is over the SNS limit; nothing was sent.
-    #[error("message {id} `{name}` is {size} bytes with its attributes, over the {limit}-byte SNS limit; nothing was sent")]
+    #[error(
+        "message {id} `{name}` is {size} bytes with its attributes, over the {limit}-byte SNS limit; nothing was sent"
+    )]
     TooLarge {
         /// The message id.
         id: String,

@@ -21,10 +21,7 @@ pub struct Topics {
 impl Topics {
     /// `EVENTS_TOPIC_ARN` (required) and `TASKS_TOPIC_ARN` (optional).
     pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
-        Ok(Self {
-            events: env.required("EVENTS_TOPIC_ARN")?,
-            tasks: env.required("TASKS_TOPIC_ARN").ok(),
-        })
+        Ok(Self { events: env.required("EVENTS_TOPIC_ARN")?, tasks: env.required("TASKS_TOPIC_ARN").ok() })
     }
 }
 
@@ -71,15 +68,10 @@ impl SnsPublisher {
 }
 
 fn entry(message: &Outgoing, body: String, attributes: &platform_messages::Attributes) -> PublishBatchRequestEntry {
-    let mut builder = PublishBatchRequestEntry::builder()
-        .id(message.envelope.id.simple().to_string())
-        .message(body);
+    let mut builder = PublishBatchRequestEntry::builder().id(message.envelope.id.simple().to_string()).message(body);
     for (name, value) in attributes.pairs() {
-        let attr = MessageAttributeValue::builder()
-            .data_type("String")
-            .string_value(value)
-            .build()
-            .expect("data_type is set");
+        let attr =
+            MessageAttributeValue::builder().data_type("String").string_value(value).build().expect("data_type is set");
         builder = builder.message_attributes(*name, attr);
     }
     builder.build().expect("id and message are set")

@@ -46,13 +46,7 @@ pub struct Consumer {
 impl Consumer {
     /// A consumer for `service` with its idempotency ledger and publisher.
     pub fn new(service: impl Into<String>, ledger: Arc<dyn IdempotencyLedger>, publisher: Arc<dyn Publish>) -> Self {
-        Self {
-            service: service.into(),
-            routes: BTreeMap::new(),
-            ledger,
-            publisher,
-            metrics: MetricsSink::Stdout,
-        }
+        Self { service: service.into(), routes: BTreeMap::new(), ledger, publisher, metrics: MetricsSink::Stdout }
     }
 
     /// Sends the EMF metric lines somewhere else than stdout.
@@ -159,7 +153,9 @@ impl Consumer {
             Ok(Claim::Acquired) => {}
             Ok(Claim::Completed) => return RecordOutcome::Duplicate,
             Ok(Claim::InFlight) => {
-                return RecordOutcome::Failed(format!("message {id} is being handled by another delivery; retrying later"));
+                return RecordOutcome::Failed(format!(
+                    "message {id} is being handled by another delivery; retrying later"
+                ));
             }
             Ok(Claim::Mismatch) => {
                 return RecordOutcome::Failed(format!(

@@ -44,10 +44,7 @@ impl StoreError {
             {
                 StoreError::Conflict(what.to_owned())
             }
-            _ => StoreError::Backend(format!(
-                "{what}: {}",
-                aws_sdk_dynamodb::error::DisplayErrorContext(err)
-            )),
+            _ => StoreError::Backend(format!("{what}: {}", aws_sdk_dynamodb::error::DisplayErrorContext(err))),
         }
     }
 }

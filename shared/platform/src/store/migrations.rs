@@ -42,11 +42,7 @@ async fn applied_versions(table: &Table) -> Result<Vec<u32>, StoreError> {
         .send()
         .await
         .map_err(|e| StoreError::from_sdk(e, "read applied migrations"))?;
-    Ok(out
-        .items()
-        .iter()
-        .filter_map(|i| i.get("sk")?.as_s().ok()?.strip_prefix("applied#")?.parse().ok())
-        .collect())
+    Ok(out.items().iter().filter_map(|i| i.get("sk")?.as_s().ok()?.strip_prefix("applied#")?.parse().ok()).collect())
 }
 
 async fn take_lock(table: &Table, owner: &str, lease: Duration) -> Result<bool, StoreError> {
@@ -104,8 +100,14 @@ async fn record(table: &Table, m: &Migration, owner: &str) -> Result<(), StoreEr
 
 /// Applies the pending migrations once across all concurrent callers; returns the
 /// versions this caller applied. Waits up to `wait` for another holder of the lock.
-pub async fn migrate(table: &Table, migrations: &[Migration], lease: Duration, wait: Duration) -> Result<Vec<u32>, StoreError> {
-    if migrations.windows(2).any(|w| w[0].version >= w[1].version) || migrations.first().is_some_and(|m| m.version == 0) {
+pub async fn migrate(
+    table: &Table,
+    migrations: &[Migration],
+    lease: Duration,
+    wait: Duration,
+) -> Result<Vec<u32>, StoreError> {
+    if migrations.windows(2).any(|w| w[0].version >= w[1].version) || migrations.first().is_some_and(|m| m.version == 0)
+    {
         return Err(StoreError::Migration("versions must start at 1 and strictly increase".into()));
     }
     let owner = Uuid::new_v4().to_string();

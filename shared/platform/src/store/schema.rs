@@ -86,23 +86,14 @@ impl TableSchema {
             .send()
             .await
             .map_err(|e| StoreError::from_sdk(e, &format!("describe table `{table}`")))?;
-        let t = described
-            .table()
-            .ok_or_else(|| StoreError::Backend(format!("table `{table}` has no description")))?;
-        let keys: Vec<_> = t
-            .key_schema()
-            .iter()
-            .map(|k| (k.attribute_name().to_owned(), k.key_type().clone()))
-            .collect();
+        let t = described.table().ok_or_else(|| StoreError::Backend(format!("table `{table}` has no description")))?;
+        let keys: Vec<_> =
+            t.key_schema().iter().map(|k| (k.attribute_name().to_owned(), k.key_type().clone())).collect();
         let indexes: Vec<_> = t
             .global_secondary_indexes()
             .iter()
             .map(|i| {
-                let ks = i
-                    .key_schema()
-                    .iter()
-                    .map(|k| (k.attribute_name().to_owned(), k.key_type().clone()))
-                    .collect();
+                let ks = i.key_schema().iter().map(|k| (k.attribute_name().to_owned(), k.key_type().clone())).collect();
                 (i.index_name().unwrap_or_default().to_owned(), ks)
             })
             .collect();

@@ -70,7 +70,11 @@ impl Table {
         &self.name
     }
 
-    fn to_item<T: Serialize>(key: &Key, value: &T, version: u64) -> Result<HashMap<String, AttributeValue>, StoreError> {
+    fn to_item<T: Serialize>(
+        key: &Key,
+        value: &T,
+        version: u64,
+    ) -> Result<HashMap<String, AttributeValue>, StoreError> {
         let mut item: HashMap<String, AttributeValue> = serde_dynamo::to_item(value)?;
         item.extend(key.item());
         item.insert("version".to_owned(), AttributeValue::N(version.to_string()));
