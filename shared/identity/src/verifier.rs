@@ -1,0 +1,152 @@
+//! The one token verifier of the platform. A token is accepted only when: it is at
+//! most 8 KiB of three base64url segments; its header says RS256 with a known
+//! `kid` and carries no key material (`jwk`, `jku`, `x5u`, `x5c`); the signature
+//! verifies with that key; and `exp`, `nbf`, `iat`, `iss`, `aud`, `sub` are all
+//! present and right, with at most 30 s of clock leeway.
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::jwk::{AlgorithmParameters, JwkSet, KeyAlgorithm};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use tokio::sync::RwLock;
+use tracing::{info, warn};
+
+use crate::claims::{Caller, Claims, TokenSettings};
+use crate::error::{IdentityError, TokenError};
+use crate::source::JwksSource;
+
+/// The largest token accepted.
+pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
+/// Clock leeway for `exp` and `nbf`.
+const LEEWAY_SECONDS: u64 = 30;
+/// An unknown `kid` refreshes the JWKS at most this often.
+const MIN_REFRESH: Duration = Duration::from_secs(60);
+
+struct Cache {
+    keys: HashMap<String, DecodingKey>,
+    fetched_at: Instant,
+}
+
+/// Verifies bearer tokens against a cached JWKS.
+pub struct Verifier {
+    issuer: String,
+    audience: String,
+    source: Arc<dyn JwksSource>,
+    cache: RwLock<Cache>,
+}
+
+fn decoding_keys(set: &JwkSet) -> HashMap<String, DecodingKey> {
+    set.keys
+        .iter()
+        .filter(|k| matches!(k.algorithm, AlgorithmParameters::RSA(_)))
+        .filter(|k| matches!(k.common.key_algorithm, None | Some(KeyAlgorithm::RS256)))
+        .filter_map(|k| Some((k.common.key_id.clone()?, DecodingKey::from_jwk(k).ok()?)))
+        .collect()
+}
+
+fn is_base64url(segment: &str) -> bool {
+    !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn map_error(kind: &ErrorKind) -> TokenError {
+    match kind {
+        ErrorKind::ExpiredSignature => TokenError::Expired,
+        ErrorKind::ImmatureSignature => TokenError::NotYetValid,
+        ErrorKind::InvalidIssuer => TokenError::Issuer,
+        ErrorKind::InvalidAudience => TokenError::Audience,
+        ErrorKind::InvalidSignature => TokenError::Signature,
+        ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => TokenError::Algorithm,
+        ErrorKind::MissingRequiredClaim(c) if c == "iss" => TokenError::Issuer,
+        ErrorKind::MissingRequiredClaim(c) if c == "aud" => TokenError::Audience,
+        ErrorKind::MissingRequiredClaim(c) => TokenError::Claims(format!("`{c}` is missing")),
+        ErrorKind::Json(e) => TokenError::Claims(e.to_string()),
+        _ => TokenError::Malformed,
+    }
+}
+
+impl Verifier {
+    /// A verifier for tokens of `settings.issuer` and `settings.audience`, loading
+    /// the keys from `source` now (a failure stops the cold start).
+    pub async fn new(settings: &TokenSettings, source: Arc<dyn JwksSource>) -> Result<Self, IdentityError> {
+        let keys = decoding_keys(&source.fetch().await?);
+        if keys.is_empty() {
+            return Err(IdentityError::Jwks("the JWKS has no RS256 key with a `kid`".into()));
+        }
+        Ok(Self {
+            issuer: settings.issuer.clone(),
+            audience: settings.audience.clone(),
+            source,
+            cache: RwLock::new(Cache { keys, fetched_at: Instant::now() }),
+        })
+    }
+
+    /// Verifies an `Authorization` header value (`Bearer <token>`).
+    pub async fn verify_bearer(&self, header: Option<&str>) -> Result<Caller, TokenError> {
+        let value = header.map(str::trim).filter(|v| !v.is_empty()).ok_or(TokenError::Missing)?;
+        let (scheme, token) = value.split_once(' ').ok_or(TokenError::Missing)?;
+        if !scheme.eq_ignore_ascii_case("bearer") {
+            return Err(TokenError::Missing);
+        }
+        self.verify(token.trim()).await
+    }
+
+    /// Verifies a token and returns the caller it names.
+    pub async fn verify(&self, token: &str) -> Result<Caller, TokenError> {
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(TokenError::Oversized);
+        }
+        let segments: Vec<&str> = token.split('.').collect();
+        if segments.len() != 3 || !segments.iter().all(|s| is_base64url(s)) {
+            return Err(TokenError::Malformed);
+        }
+        let header = jsonwebtoken::decode_header(token).map_err(|e| match e.kind() {
+            ErrorKind::InvalidAlgorithmName => TokenError::Algorithm,
+            _ => TokenError::Malformed,
+        })?;
+        if header.alg != Algorithm::RS256 {
+            return Err(TokenError::Algorithm);
+        }
+        if header.jwk.is_some() || header.jku.is_some() || header.x5u.is_some() || header.x5c.is_some() {
+            return Err(TokenError::HeaderKey);
+        }
+        let kid = header.kid.ok_or(TokenError::UnknownKey)?;
+        let key = self.key(&kid).await.ok_or(TokenError::UnknownKey)?;
+
+        let mut validation = Validation::new(Algorithm::RS256);
+        validation.leeway = LEEWAY_SECONDS;
+        validation.validate_exp = true;
+        validation.validate_nbf = true;
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_audience(&[&self.audience]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud", "sub"]);
+        let data = jsonwebtoken::decode::<Claims>(token, &key, &validation).map_err(|e| map_error(e.kind()))?;
+        Ok(data.claims.into())
+    }
+
+    async fn key(&self, kid: &str) -> Option<DecodingKey> {
+        {
+            let cache = self.cache.read().await;
+            if let Some(key) = cache.keys.get(kid) {
+                return Some(key.clone());
+            }
+            if cache.fetched_at.elapsed() < MIN_REFRESH {
+                return None;
+            }
+        }
+        // An unknown kid may be a rotation: refresh, at most once a minute.
+        let mut cache = self.cache.write().await;
+        if cache.fetched_at.elapsed() >= MIN_REFRESH {
+            cache.fetched_at = Instant::now();
+            match self.source.fetch().await {
+                Ok(set) => {
+                    cache.keys = decoding_keys(&set);
+                    info!(keys = cache.keys.len(), "refreshed the JWKS");
+                }
+                Err(e) => warn!(error = %e, "could not refresh the JWKS; keeping the cached keys"),
+            }
+        }
+        cache.keys.get(kid).cloned()
+    }
+}
