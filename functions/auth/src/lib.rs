@@ -1,1 +1,21 @@
-//! placeholder
+//! The auth service: accounts with Argon2id passwords, RS256 access tokens signed
+//! with the key set from AWS Secrets Manager, the public JWKS, and `user.authed`
+//! on every login. It alone owns the users table.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod accounts;
+pub mod catalog;
+pub mod config;
+pub mod passwords;
+pub mod permissions;
+pub mod routes;
+pub mod seed;
+pub mod store;
+
+use platform::store::TableSchema;
+
+/// The declared shape of the users table, checked at cold start.
+pub fn table_schema() -> TableSchema {
+    TableSchema::single_table()
+}

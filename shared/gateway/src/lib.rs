@@ -1,1 +1,19 @@
-//! placeholder
+//! The base of every gateway Lambda: axum routing under `lambda_http` behind the
+//! system's REST API, one JSON error shape (`{"error": {"code", "message"}}`),
+//! the verified-caller extractor, strict JSON bodies, and per-service permission
+//! tables with a test helper that walks every (role, route) pair.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod body;
+mod caller;
+mod error;
+pub mod matrix;
+mod permissions;
+mod serve;
+
+pub use body::{JsonBody, MAX_BODY_BYTES};
+pub use caller::Authenticated;
+pub use error::ApiError;
+pub use permissions::Permissions;
+pub use serve::{finish, serve};

@@ -1,1 +1,52 @@
-fn main() {}
+//! The auth gateway Lambda: wiring only.
+use std::sync::Arc;
+
+use auth::config::Config;
+use auth::routes::{AppState, router};
+use auth::store::DynamoAccountStore;
+use auth::{seed, table_schema};
+use axum::Router;
+use lambda_http::Error;
+use platform::bus::SnsPublisher;
+use platform::config::Env;
+use platform::store::Table;
+use platform_identity::{KeySet, StaticJwks, Verifier};
+
+async fn init() -> Result<Router, Error> {
+    let config = Config::from_env(&Env::process())?;
+    let aws = aws_config::load_from_env().await;
+    let secret = aws_sdk_secretsmanager::Client::new(&aws)
+        .get_secret_value()
+        .secret_id(&config.signing_keys_secret)
+        .send()
+        .await
+        .map_err(|e| {
+            format!(
+                "reading secret {}: {}",
+                config.signing_keys_secret,
+                aws_sdk_secretsmanager::error::DisplayErrorContext(e)
+            )
+        })?;
+    let keys = KeySet::from_json(secret.secret_string().unwrap_or_default())?;
+    let verifier = Verifier::new(&config.tokens, Arc::new(StaticJwks(keys.jwks()?))).await?;
+
+    let table = Table::new(aws_sdk_dynamodb::Client::new(&aws), &config.table_name);
+    table_schema().verify(table.client(), table.name()).await?;
+    let accounts = Arc::new(DynamoAccountStore::new(table));
+    if config.seed_local_accounts {
+        let created = seed::seed(accounts.as_ref()).await?;
+        tracing::info!(created, "seeded the local accounts");
+    }
+    Ok(router(AppState {
+        verifier: Arc::new(verifier),
+        keys: Arc::new(keys),
+        tokens: config.tokens,
+        accounts,
+        publisher: Arc::new(SnsPublisher::new(aws_sdk_sns::Client::new(&aws), config.topics)),
+    }))
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    platform_gateway::serve(auth::catalog::SERVICE, init()).await
+}

@@ -1,3 +1,4 @@
 //! Every message of the system with its payload type, grouped by the service that
 //! owns the contract. Publishers and consumers both use these types.
 pub mod addressing;
+pub mod auth;

@@ -27,8 +27,9 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    /// Translates an SDK error; a failed condition becomes `Conflict`.
-    pub(crate) fn from_sdk<E, R>(err: aws_sdk_dynamodb::error::SdkError<E, R>, what: &str) -> Self
+    /// Translates an SDK error; a failed condition (also inside a transaction)
+    /// becomes `Conflict(what)`.
+    pub fn from_sdk<E, R>(err: aws_sdk_dynamodb::error::SdkError<E, R>, what: &str) -> Self
     where
         E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
         R: std::fmt::Debug + Send + Sync + 'static,

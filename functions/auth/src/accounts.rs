@@ -1,0 +1,112 @@
+//! Accounts and the rules of signing up: a well-formed email (unique regardless of
+//! case), a password of at least 10 characters, a name.
+use platform_identity::Role;
+use serde::{Deserialize, Serialize};
+
+/// Shortest accepted password, in characters.
+pub const MIN_PASSWORD_CHARS: usize = 10;
+
+/// A stored account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    /// Stable user id (`usr_...`), the tokens' `sub`.
+    pub user_id: String,
+    /// Email as given (lookups use its lower-case form).
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// Global roles.
+    pub roles: Vec<Role>,
+    /// Argon2id PHC string.
+    pub password_hash: String,
+    /// Creation time, seconds since the epoch.
+    pub created_at: i64,
+}
+
+/// A field of a sign-up that is wrong, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    /// The field.
+    pub field: &'static str,
+    /// What is wrong.
+    pub problem: String,
+}
+
+/// The lookup form of an email.
+pub fn email_key(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// Checks an email's shape: `local@domain.tld`, no spaces, at most 254 characters.
+pub fn check_email(email: &str) -> Result<(), Invalid> {
+    let bad = |problem: &str| Err(Invalid { field: "email", problem: problem.to_owned() });
+    let email = email.trim();
+    if email.is_empty() {
+        return bad("is required");
+    }
+    if email.len() > 254 || email.chars().any(char::is_whitespace) {
+        return bad("is not a valid email address");
+    }
+    match email.split_once('@') {
+        Some((local, domain))
+            if !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains("..") =>
+        {
+            Ok(())
+        }
+        _ => bad("is not a valid email address"),
+    }
+}
+
+/// Checks a password against the policy.
+pub fn check_password(password: &str) -> Result<(), Invalid> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(Invalid {
+            field: "password",
+            problem: format!("must be at least {MIN_PASSWORD_CHARS} characters"),
+        });
+    }
+    Ok(())
+}
+
+/// Checks a display name.
+pub fn check_name(name: &str) -> Result<(), Invalid> {
+    if name.trim().is_empty() || name.len() > 200 {
+        return Err(Invalid { field: "name", problem: "must be 1 to 200 characters".into() });
+    }
+    Ok(())
+}
+
+/// A new user id.
+pub fn new_user_id() -> String {
+    format!("usr_{}", uuid::Uuid::new_v4().simple())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        for ok in ["a@b.co", "first.last+tag@example.com", " Mover@Updater.Local "] {
+            assert!(check_email(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "plain", "@example.com", "a@", "a@b", "a@.com", "a@b.", "a b@c.com", "a@b@c.com", "a@b..com"] {
+            assert!(check_email(bad).is_err(), "{bad}");
+        }
+        assert_eq!(email_key(" Mover@Updater.LOCAL "), "mover@updater.local");
+    }
+
+    #[test]
+    fn passwords_and_names() {
+        assert!(check_password("123456789").is_err());
+        assert!(check_password("1234567890").is_ok());
+        assert!(check_password("ééééééééé").is_err(), "counts characters, not bytes");
+        assert!(check_name(" ").is_err());
+        assert!(check_name("Ada").is_ok());
+    }
+}
