@@ -56,6 +56,13 @@ pub fn up(args: &[String]) -> Result<()> {
         println!("    {k:<22} {v}");
     }
     println!("  emulator:   pid {} (log {})", emulator.pgid, emulator.log.display());
+    if let Some(api) = api_base(port, &outputs) {
+        println!("  API:        {api}");
+        println!("\nLog in (local accounts: system@, mover@, client@, business@updater.local / local-dev-password):");
+        println!(
+            "  curl -s -X POST {api}/auth/token -H 'Content-Type: application/json' \\\n       -d '{{\"email\":\"mover@updater.local\",\"password\":\"local-dev-password\"}}'"
+        );
+    }
     println!("\nPublish an event:");
     println!(
         "  cargo xtask publish address.received '{{\"ref\":\"demo-1\",\"address\":{{\"line1\":\"123 North Main Street Apt 4\",\"city\":\"Springfield\",\"state\":\"Illinois\",\"zip\":\"62701\"}}}}'"
@@ -206,6 +213,19 @@ pub fn release(_args: &[String]) -> Result<()> {
         println!("{:<24} {:>6.1} MiB  {}", f.binary, size as f64 / 1048576.0, built.display());
     }
     Ok(())
+}
+
+/// `keys rotate`: a new active signing key in the local stack.
+pub fn keys(args: &[String]) -> Result<()> {
+    match args.first().map(String::as_str) {
+        Some("rotate") => crate::keys::rotate_local(&venv::ensure()?, port(args)?, &deploy::template()?),
+        _ => bail!("usage: cargo xtask keys rotate [--port N]"),
+    }
+}
+
+/// The local base URL of the REST API.
+pub fn api_base(port: u16, outputs: &std::collections::BTreeMap<String, String>) -> Option<String> {
+    Some(format!("http://127.0.0.1:{port}/_aws/execute-api/{}/{}", outputs.get("ApiId")?, outputs.get("ApiStage")?))
 }
 
 /// `bench`: the criterion benchmarks.

@@ -96,6 +96,7 @@ pub fn deploy(bin: &Path, port: u16, env: &DeployEnv) -> Result<BTreeMap<String,
     let staged = dir.join("template.yaml");
     std::fs::write(&staged, serde_yaml::to_string(&template)?)?;
 
+    crate::keys::ensure_local(bin, port, &original)?;
     if output(aws(bin, port).args(["s3api", "head-bucket", "--bucket", &env.s3_bucket])).is_err() {
         run(aws(bin, port).args(["s3api", "create-bucket", "--bucket", &env.s3_bucket]))?;
     }

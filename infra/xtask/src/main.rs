@@ -17,6 +17,7 @@ mod commands;
 mod deploy;
 mod emulator;
 mod emulator_gaps;
+mod keys;
 mod paths;
 mod process;
 mod samconfig;
@@ -40,8 +41,9 @@ fn main() -> Result<()> {
         Some("watch") => commands::watch(rest),
         Some("bench") => commands::bench(rest),
         Some("release") => commands::release(rest),
+        Some("keys") => commands::keys(rest),
         _ => bail!(
-            "usage: cargo xtask <up|down|test|deploy|check|schemas|publish|watch|dlq|release|bench>\n\
+            "usage: cargo xtask <up|down|test|deploy|check|schemas|publish|watch|dlq|keys|release|bench>\n\
              \n  up [--port N]          run the whole system locally (emulator + deployed stack)\
              \n  down [--port N]        stop what `up` started\
              \n  test [--keep-going]    run every test (starts and stops its own emulator)\
@@ -51,6 +53,7 @@ fn main() -> Result<()> {
              \n  publish <name> <json>  publish one message (envelope and attributes made for you)\
              \n  watch                  print what the local stack publishes\
              \n  dlq <service> [list|redrive] [--port N]\
+             \n  keys rotate [--port N] rotate the local auth signing keys\
              \n  release                arm64 release binaries for AWS (cargo-lambda + zig from PyPI)\
              \n  bench                  criterion benchmarks (consumer pipeline)"
         ),

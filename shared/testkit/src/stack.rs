@@ -38,6 +38,28 @@ impl Stack {
         self.outputs.get(name).map(String::as_str).with_context(|| format!("stack output {name} is missing"))
     }
 
+    /// The local base URL of the system's REST API (no trailing slash).
+    pub fn api_url(&self) -> Result<String> {
+        let endpoint = std::env::var("AWS_ENDPOINT_URL").context("AWS_ENDPOINT_URL")?;
+        Ok(format!(
+            "{}/_aws/execute-api/{}/{}",
+            endpoint.trim_end_matches('/'),
+            self.output("ApiId")?,
+            self.output("ApiStage")?
+        ))
+    }
+
+    /// A parameter default of template.yaml (e.g. `JwtIssuer`).
+    pub fn template_default(name: &str) -> Result<String> {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../template.yaml");
+        let template: serde_yaml::Value = serde_yaml::from_str(&std::fs::read_to_string(path)?)?;
+        template["Parameters"][name]["Default"]
+            .as_str()
+            .map(str::to_owned)
+            .or_else(|| template["Parameters"][name]["Default"].as_i64().map(|n| n.to_string()))
+            .with_context(|| format!("template.yaml has no default for {name}"))
+    }
+
     /// An SNS client.
     pub fn sns(&self) -> aws_sdk_sns::Client {
         aws_sdk_sns::Client::new(&self.aws)

@@ -1,0 +1,167 @@
+//! The auth service through the deployed REST API, as a client would use it.
+use std::sync::Arc;
+use std::time::Duration;
+
+use platform_identity::{Role, StaticJwks, TokenSettings, Verifier};
+use platform_testkit::{Probe, Stack};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use stack_tests::stack;
+
+const PASSWORD: &str = "local-dev-password";
+
+struct Api {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Api {
+    async fn new(stack: &Stack) -> Self {
+        Self { base: stack.api_url().unwrap(), http: reqwest::Client::new() }
+    }
+
+    async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+        let mut req = self.http.post(format!("{}{path}", self.base)).json(&body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.unwrap();
+        (resp.status(), resp.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn get(&self, path: &str, token: Option<&str>) -> reqwest::Response {
+        let mut req = self.http.get(format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.unwrap()
+    }
+
+    async fn login(&self, email: &str, password: &str) -> String {
+        let (status, body) = self.post("/auth/token", None, json!({"email": email, "password": password})).await;
+        assert_eq!(status, StatusCode::OK, "login of {email}: {body}");
+        body["access_token"].as_str().unwrap().to_owned()
+    }
+}
+
+fn unique_email() -> String {
+    format!("Mover.{}@Example.com", uuid::Uuid::new_v4().simple())
+}
+
+#[tokio::test]
+async fn signup_token_me_and_the_jwks_verifies_the_token() {
+    let stack = stack().await;
+    let api = Api::new(&stack).await;
+    let email = unique_email();
+    let (status, body) =
+        api.post("/auth/signup", None, json!({"email": email, "password": "a-long-password", "name": "Ada"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let user_id = body["user_id"].as_str().unwrap().to_owned();
+
+    let token = api.login(&email.to_lowercase(), "a-long-password").await;
+    let me: Value = api.get("/auth/me", Some(&token)).await.json().await.unwrap();
+    assert_eq!(me, json!({"sub": user_id, "email": email, "roles": ["user-mover"]}));
+
+    let jwks = api.get("/auth/jwks", None).await.json().await.unwrap();
+    let settings = TokenSettings {
+        issuer: Stack::template_default("JwtIssuer").unwrap(),
+        audience: Stack::template_default("JwtAudience").unwrap(),
+        ttl_seconds: 900,
+    };
+    let verifier = Verifier::new(&settings, Arc::new(StaticJwks(serde_json::from_value(jwks).unwrap()))).await.unwrap();
+    let caller = verifier.verify(&token).await.unwrap();
+    assert_eq!((caller.sub.as_str(), caller.roles.as_slice()), (user_id.as_str(), &[Role::UserMover][..]));
+}
+
+#[tokio::test]
+async fn a_login_publishes_user_authed_with_the_token() {
+    let stack = stack().await;
+    let mut probe = Probe::subscribe(&stack, stack.output("EventsTopicArn").unwrap()).await.unwrap();
+    let api = Api::new(&stack).await;
+    let token = api.login("client@updater.local", PASSWORD).await;
+    let event = probe
+        .wait_for(Duration::from_secs(20), |r| {
+            r.envelope.name.as_str() == "user.authed" && r.envelope.data["token"] == token.as_str()
+        })
+        .await
+        .unwrap();
+    assert_eq!(event.envelope.data["roles"], json!(["user-client"]));
+    assert_eq!(event.attributes.get("authorization"), Some(&format!("Bearer {token}")));
+    assert_eq!(event.envelope.actor.as_ref().unwrap().sub, event.envelope.data["user_id"].as_str().unwrap());
+    probe.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn bad_signups_and_wrong_passwords_get_the_documented_statuses() {
+    let stack = stack().await;
+    let api = Api::new(&stack).await;
+    let email = unique_email();
+    let cases = [
+        (
+            json!({"email": "not-an-email", "password": "a-long-password", "name": "A"}),
+            StatusCode::BAD_REQUEST,
+            "`email`",
+        ),
+        (json!({"email": unique_email(), "password": "short", "name": "A"}), StatusCode::BAD_REQUEST, "`password`"),
+        (json!({"email": unique_email(), "password": "a-long-password"}), StatusCode::BAD_REQUEST, "`name`"),
+        (
+            json!({"email": "MOVER@UPDATER.LOCAL", "password": "a-long-password", "name": "A"}),
+            StatusCode::CONFLICT,
+            "already exists",
+        ),
+    ];
+    for (body, status, fragment) in cases {
+        let (got, resp) = api.post("/auth/signup", None, body.clone()).await;
+        assert_eq!(got, status, "{body}: {resp}");
+        assert!(resp["error"]["message"].as_str().unwrap().contains(fragment), "{resp}");
+    }
+    let (wrong_password, a) =
+        api.post("/auth/token", None, json!({"email": "mover@updater.local", "password": "not-the-password"})).await;
+    let (unknown_email, b) = api.post("/auth/token", None, json!({"email": email, "password": PASSWORD})).await;
+    assert_eq!((wrong_password, unknown_email), (StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED));
+    assert_eq!(a, b, "the same answer for an unknown email and a wrong password");
+
+    let anonymous = api.get("/auth/me", None).await;
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(anonymous.headers()["www-authenticate"], "Bearer");
+    let forged = api.get("/auth/me", Some("eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.")).await;
+    assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn the_seeded_accounts_log_in_with_their_roles() {
+    let stack = stack().await;
+    let api = Api::new(&stack).await;
+    for (email, role) in [
+        ("system@updater.local", "system"),
+        ("mover@updater.local", "user-mover"),
+        ("client@updater.local", "user-client"),
+        ("business@updater.local", "user-business"),
+    ] {
+        let token = api.login(email, PASSWORD).await;
+        let me: Value = api.get("/auth/me", Some(&token)).await.json().await.unwrap();
+        assert_eq!(me["roles"], json!([role]), "{email}");
+    }
+}
+
+#[tokio::test]
+async fn only_system_may_create_accounts() {
+    let stack = stack().await;
+    let api = Api::new(&stack).await;
+    let body =
+        || json!({"email": unique_email(), "password": "a-long-password", "name": "Biz", "roles": ["user-business"]});
+    for email in ["mover@updater.local", "client@updater.local", "business@updater.local"] {
+        let token = api.login(email, PASSWORD).await;
+        let (status, resp) = api.post("/auth/users", Some(&token), body()).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{email}: {resp}");
+    }
+    let (status, _) = api.post("/auth/users", None, body()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let system = api.login("system@updater.local", PASSWORD).await;
+    let created = body();
+    let (status, resp) = api.post("/auth/users", Some(&system), created.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{resp}");
+    let token = api.login(created["email"].as_str().unwrap(), "a-long-password").await;
+    let me: Value = api.get("/auth/me", Some(&token)).await.json().await.unwrap();
+    assert_eq!(me["roles"], json!(["user-business"]));
+}

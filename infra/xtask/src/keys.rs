@@ -1,0 +1,81 @@
+//! The auth service's signing keys in Secrets Manager. Locally, `up` and `test`
+//! create a development key set in the emulator before deploying; `cargo xtask
+//! keys rotate` adds a new active key and keeps the previous one verifying. Key
+//! material never touches the repository or the template.
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{Context, Result};
+use platform_identity::KeySet;
+use serde_yaml::Value;
+
+use crate::emulator::client_env;
+use crate::process::output;
+
+/// The secret name the template's functions read (its `SigningKeysSecretName` default).
+pub fn secret_name(template: &Value) -> Result<String> {
+    template["Parameters"]["SigningKeysSecretName"]["Default"]
+        .as_str()
+        .map(str::to_owned)
+        .context("template.yaml: Parameters.SigningKeysSecretName.Default")
+}
+
+fn aws(bin: &Path, port: u16) -> Command {
+    let mut cmd = Command::new(bin.join("aws"));
+    cmd.envs(client_env(port));
+    cmd
+}
+
+fn read(bin: &Path, port: u16, name: &str) -> Option<KeySet> {
+    let json = output(aws(bin, port).args([
+        "secretsmanager",
+        "get-secret-value",
+        "--secret-id",
+        name,
+        "--query",
+        "SecretString",
+        "--output",
+        "text",
+    ]))
+    .ok()?;
+    KeySet::from_json(json.trim()).ok()
+}
+
+/// Creates a development key set in the emulator unless one is there.
+pub fn ensure_local(bin: &Path, port: u16, template: &Value) -> Result<()> {
+    let name = secret_name(template)?;
+    if read(bin, port, &name).is_some() {
+        return Ok(());
+    }
+    let keys = KeySet::generate()?;
+    output(aws(bin, port).args([
+        "secretsmanager",
+        "create-secret",
+        "--name",
+        &name,
+        "--description",
+        "auth signing keys (local development)",
+        "--secret-string",
+        &keys.to_json(),
+    ]))?;
+    eprintln!("created a development signing key `{}` in secret {name}", keys.active_kid);
+    Ok(())
+}
+
+/// Rotates the key set in the emulator on `port`: a new active key, the previous kept.
+pub fn rotate_local(bin: &Path, port: u16, template: &Value) -> Result<()> {
+    let name = secret_name(template)?;
+    let mut keys = read(bin, port, &name).with_context(|| format!("no key set in {name}: run `cargo xtask up`"))?;
+    let kid = keys.rotate()?.kid.clone();
+    output(aws(bin, port).args([
+        "secretsmanager",
+        "put-secret-value",
+        "--secret-id",
+        &name,
+        "--secret-string",
+        &keys.to_json(),
+    ]))?;
+    println!("rotated: `{kid}` signs new tokens; the key set now holds {} key(s).", keys.keys.len());
+    println!("Running functions pick it up at their next cold start (`cargo xtask deploy` forces one).");
+    Ok(())
+}
