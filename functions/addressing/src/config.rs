@@ -3,6 +3,7 @@ use std::time::Duration;
 
 use platform::bus::Topics;
 use platform::config::{ConfigError, Env};
+use platform::identity::VerifierConfig;
 
 /// Settings of the addressing worker.
 #[derive(Debug, Clone)]
@@ -13,6 +14,8 @@ pub struct Config {
     pub topics: Topics,
     /// Lease of an in-progress idempotency claim (`IDEMPOTENCY_LEASE_SECONDS`, default 30).
     pub idempotency_lease: Duration,
+    /// How tokens riding on messages are verified (`JWKS_PARAMETER`, `JWT_ISSUER`, `JWT_AUDIENCE`).
+    pub identity: VerifierConfig,
 }
 
 impl Config {
@@ -22,6 +25,7 @@ impl Config {
             table_name: env.required("TABLE_NAME")?,
             topics: Topics::from_env(env)?,
             idempotency_lease: Duration::from_secs(env.parse_or("IDEMPOTENCY_LEASE_SECONDS", 30u64)?),
+            identity: VerifierConfig::from_env(env)?,
         })
     }
 }

@@ -9,6 +9,8 @@ use anyhow::Result;
 use platform::bus::{Outgoing, Publish, SnsPublisher, Topics};
 use platform_messages::contracts::addressing::{AddressSubmission, PostalAddress};
 use platform_testkit::Stack;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
 
 /// How long a test waits for the system to answer.
 pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
@@ -51,4 +53,46 @@ pub fn unique_submission(reference: &str) -> (AddressSubmission, u32) {
         },
     };
     (submission, number)
+}
+
+/// The password of the local accounts seeded by the auth service.
+pub const PASSWORD: &str = "local-dev-password";
+
+/// A client of the system's REST API.
+pub struct Api {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Api {
+    /// A client of the stack's API.
+    pub fn new(stack: &Stack) -> Self {
+        Self { base: stack.api_url().unwrap(), http: reqwest::Client::new() }
+    }
+
+    /// POSTs JSON; the status and the JSON answer.
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+        let mut req = self.http.post(format!("{}{path}", self.base)).json(&body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.unwrap();
+        (resp.status(), resp.json().await.unwrap_or(Value::Null))
+    }
+
+    /// GETs a path.
+    pub async fn get(&self, path: &str, token: Option<&str>) -> reqwest::Response {
+        let mut req = self.http.get(format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.unwrap()
+    }
+
+    /// Logs in and returns the access token.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let (status, body) = self.post("/auth/token", None, json!({"email": email, "password": password})).await;
+        assert_eq!(status, StatusCode::OK, "login of {email}: {body}");
+        body["access_token"].as_str().unwrap().to_owned()
+    }
 }

@@ -6,7 +6,7 @@ use platform::bus::Outgoing;
 use platform_messages::contracts::addressing::{AddressReceived, AddressSubmission, PostalAddress, ReconcileAddress};
 use platform_messages::{Envelope, event};
 use platform_testkit::{Probe, Received};
-use stack_tests::{ANSWER_TIMEOUT, send, stack, unique_submission};
+use stack_tests::{ANSWER_TIMEOUT, Api, PASSWORD, send, stack, unique_submission};
 
 fn answers_to(id: uuid::Uuid) -> impl Fn(&Received) -> bool {
     let cause = id.to_string();
@@ -17,10 +17,13 @@ fn answers_to(id: uuid::Uuid) -> impl Fn(&Received) -> bool {
 async fn an_address_received_event_is_answered_with_address_reconciled() {
     let stack = stack().await;
     let mut probe = Probe::subscribe(&stack, stack.output("EventsTopicArn").unwrap()).await.unwrap();
+    let api = Api::new(&stack);
+    let token = api.login("mover@updater.local", PASSWORD).await;
+    let me: serde_json::Value = api.get("/auth/me", Some(&token)).await.json().await.unwrap();
     let (submission, number) = unique_submission("event-path");
     let mut message = Outgoing::new::<AddressReceived>(&submission).unwrap();
     message.envelope.correlation_id = "corr-event-path".into();
-    message.token = Some("header.payload.signature".into());
+    message.token = Some(token.clone());
     let id = message.envelope.id;
     send(&stack, message).await.unwrap();
 
@@ -38,9 +41,14 @@ async fn an_address_received_event_is_answered_with_address_reconciled() {
     assert_eq!(answer.attributes.get("kind").map(String::as_str), Some("event"));
     assert_eq!(answer.attributes.get("correlation_id").map(String::as_str), Some("corr-event-path"));
     assert_eq!(
-        answer.attributes.get("authorization").map(String::as_str),
-        Some("Bearer header.payload.signature"),
+        answer.attributes.get("authorization"),
+        Some(&format!("Bearer {token}")),
         "work done on behalf of a caller carries the caller's token"
+    );
+    let actor = answer.envelope.actor.as_ref().expect("the verified caller is the actor");
+    assert_eq!(
+        (actor.sub.as_str(), actor.roles.as_slice()),
+        (me["sub"].as_str().unwrap(), &["user-mover".to_owned()][..])
     );
     probe.close().await.unwrap();
 }

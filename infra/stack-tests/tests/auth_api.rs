@@ -6,43 +6,7 @@ use platform_identity::{Role, StaticJwks, TokenSettings, Verifier};
 use platform_testkit::{Probe, Stack};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use stack_tests::stack;
-
-const PASSWORD: &str = "local-dev-password";
-
-struct Api {
-    base: String,
-    http: reqwest::Client,
-}
-
-impl Api {
-    async fn new(stack: &Stack) -> Self {
-        Self { base: stack.api_url().unwrap(), http: reqwest::Client::new() }
-    }
-
-    async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
-        let mut req = self.http.post(format!("{}{path}", self.base)).json(&body);
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        let resp = req.send().await.unwrap();
-        (resp.status(), resp.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn get(&self, path: &str, token: Option<&str>) -> reqwest::Response {
-        let mut req = self.http.get(format!("{}{path}", self.base));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        req.send().await.unwrap()
-    }
-
-    async fn login(&self, email: &str, password: &str) -> String {
-        let (status, body) = self.post("/auth/token", None, json!({"email": email, "password": password})).await;
-        assert_eq!(status, StatusCode::OK, "login of {email}: {body}");
-        body["access_token"].as_str().unwrap().to_owned()
-    }
-}
+use stack_tests::{Api, PASSWORD, stack};
 
 fn unique_email() -> String {
     format!("Mover.{}@Example.com", uuid::Uuid::new_v4().simple())
@@ -51,7 +15,7 @@ fn unique_email() -> String {
 #[tokio::test]
 async fn signup_token_me_and_the_jwks_verifies_the_token() {
     let stack = stack().await;
-    let api = Api::new(&stack).await;
+    let api = Api::new(&stack);
     let email = unique_email();
     let (status, body) =
         api.post("/auth/signup", None, json!({"email": email, "password": "a-long-password", "name": "Ada"})).await;
@@ -77,7 +41,7 @@ async fn signup_token_me_and_the_jwks_verifies_the_token() {
 async fn a_login_publishes_user_authed_with_the_token() {
     let stack = stack().await;
     let mut probe = Probe::subscribe(&stack, stack.output("EventsTopicArn").unwrap()).await.unwrap();
-    let api = Api::new(&stack).await;
+    let api = Api::new(&stack);
     let token = api.login("client@updater.local", PASSWORD).await;
     let event = probe
         .wait_for(Duration::from_secs(20), |r| {
@@ -94,7 +58,7 @@ async fn a_login_publishes_user_authed_with_the_token() {
 #[tokio::test]
 async fn bad_signups_and_wrong_passwords_get_the_documented_statuses() {
     let stack = stack().await;
-    let api = Api::new(&stack).await;
+    let api = Api::new(&stack);
     let email = unique_email();
     let cases = [
         (
@@ -131,7 +95,7 @@ async fn bad_signups_and_wrong_passwords_get_the_documented_statuses() {
 #[tokio::test]
 async fn the_seeded_accounts_log_in_with_their_roles() {
     let stack = stack().await;
-    let api = Api::new(&stack).await;
+    let api = Api::new(&stack);
     for (email, role) in [
         ("system@updater.local", "system"),
         ("mover@updater.local", "user-mover"),
@@ -147,7 +111,7 @@ async fn the_seeded_accounts_log_in_with_their_roles() {
 #[tokio::test]
 async fn only_system_may_create_accounts() {
     let stack = stack().await;
-    let api = Api::new(&stack).await;
+    let api = Api::new(&stack);
     let body =
         || json!({"email": unique_email(), "password": "a-long-password", "name": "Biz", "roles": ["user-business"]});
     for email in ["mover@updater.local", "client@updater.local", "business@updater.local"] {

@@ -80,3 +80,23 @@ async fn poison_messages_end_in_the_dlq_and_nothing_else_is_affected() {
     assert!(unknown_body.contains("mover.created"));
     probe.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_message_with_a_forged_token_is_dead_lettered_not_handled() {
+    let stack = stack().await;
+    let mut probe = Probe::subscribe(&stack, stack.output("EventsTopicArn").unwrap()).await.unwrap();
+    let (submission, _) = unique_submission("forged-token");
+    let mut message = Outgoing::new::<AddressReceived>(&submission).unwrap();
+    // A token of the right shape that no key of the auth service signed.
+    message.token = Some("eyJhbGciOiJSUzI1NiIsImtpZCI6ImstZm9yZ2VkIn0.eyJzdWIiOiJ4In0.c2lnbmF0dXJl".into());
+    let id = message.envelope.id.to_string();
+    send(&stack, message).await.unwrap();
+    let body = wait_in_dlq(&stack, &id).await;
+    assert!(body.contains("forged-token"));
+    let answers = probe
+        .collect_for(Duration::from_secs(1), |r| r.envelope.causation_id.as_deref() == Some(id.as_str()))
+        .await
+        .unwrap();
+    assert!(answers.is_empty(), "a refused token gets no answer: {answers:?}");
+    probe.close().await.unwrap();
+}

@@ -1,5 +1,6 @@
-//! The auth service's signing keys in Secrets Manager. Locally, `up` and `test`
-//! create a development key set in the emulator before deploying; `cargo xtask
+//! The auth service's signing keys in Secrets Manager, and their public JWKS in SSM
+//! Parameter Store for every verifier. Locally, `up` and `test` create a
+//! development key set in the emulator before deploying; `cargo xtask
 //! keys rotate` adds a new active key and keeps the previous one verifying. Key
 //! material never touches the repository or the template.
 use std::path::Path;
@@ -11,6 +12,25 @@ use serde_yaml::Value;
 
 use crate::emulator::client_env;
 use crate::process::output;
+
+fn publish_jwks(bin: &Path, port: u16, template: &Value, keys: &KeySet) -> Result<()> {
+    let parameter = template["Parameters"]["JwksParameterName"]["Default"]
+        .as_str()
+        .context("template.yaml: Parameters.JwksParameterName.Default")?;
+    let jwks = serde_json::to_string(&keys.jwks()?)?;
+    output(aws(bin, port).args([
+        "ssm",
+        "put-parameter",
+        "--name",
+        parameter,
+        "--type",
+        "String",
+        "--overwrite",
+        "--value",
+        &jwks,
+    ]))?;
+    Ok(())
+}
 
 /// The secret name the template's functions read (its `SigningKeysSecretName` default).
 pub fn secret_name(template: &Value) -> Result<String> {
@@ -44,8 +64,8 @@ fn read(bin: &Path, port: u16, name: &str) -> Option<KeySet> {
 /// Creates a development key set in the emulator unless one is there.
 pub fn ensure_local(bin: &Path, port: u16, template: &Value) -> Result<()> {
     let name = secret_name(template)?;
-    if read(bin, port, &name).is_some() {
-        return Ok(());
+    if let Some(keys) = read(bin, port, &name) {
+        return publish_jwks(bin, port, template, &keys);
     }
     let keys = KeySet::generate()?;
     output(aws(bin, port).args([
@@ -59,7 +79,7 @@ pub fn ensure_local(bin: &Path, port: u16, template: &Value) -> Result<()> {
         &keys.to_json(),
     ]))?;
     eprintln!("created a development signing key `{}` in secret {name}", keys.active_kid);
-    Ok(())
+    publish_jwks(bin, port, template, &keys)
 }
 
 /// Rotates the key set in the emulator on `port`: a new active key, the previous kept.

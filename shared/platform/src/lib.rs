@@ -6,6 +6,7 @@
 pub mod bus;
 pub mod config;
 pub mod consumer;
+pub mod identity;
 pub mod metrics;
 pub mod store;
 pub mod telemetry;

@@ -178,3 +178,65 @@ async fn a_retried_handler_re_emits_the_same_message_ids() {
     let _ = g.consumer.handle_record(&record("1", &body)).await;
     assert_eq!(f.publisher.sent()[0].envelope.id, g.publisher.sent()[0].envelope.id);
 }
+
+mod verification {
+    use super::*;
+    use platform_identity::{Claims, KeySet, Role, StaticJwks, TokenSettings, Verifier};
+    use platform_messages::Actor;
+
+    fn settings() -> TokenSettings {
+        TokenSettings { issuer: "https://auth.test".into(), audience: "updater-api".into(), ttl_seconds: 900 }
+    }
+
+    async fn verifying_fixture(keys: &KeySet) -> Fixture {
+        let verifier = Verifier::new(&settings(), Arc::new(StaticJwks(keys.jwks().unwrap()))).await.unwrap();
+        let f = fixture();
+        Fixture { consumer: f.consumer.with_verifier(Arc::new(verifier)), publisher: f.publisher, calls: f.calls }
+    }
+
+    fn with_token(envelope: &Envelope<Value>, token: &str) -> SqsMessage {
+        let mut r = record("m", &envelope.to_json().unwrap());
+        let mut auth = aws_lambda_events::event::sqs::SqsMessageAttribute::default();
+        auth.string_value = Some(format!("Bearer {token}"));
+        r.message_attributes.insert("authorization".into(), auth);
+        r
+    }
+
+    #[tokio::test]
+    async fn a_verified_token_becomes_the_actor() {
+        let keys = KeySet::generate().unwrap();
+        let f = verifying_fixture(&keys).await;
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let token = keys.sign(&Claims::issue(&settings(), "usr_1", "a@b.co", vec![Role::UserMover], now)).unwrap();
+        let mut incoming = submission("a");
+        incoming.actor = Some(Actor { sub: "someone-else".into(), roles: vec!["system".into()] });
+        assert_eq!(f.consumer.handle_record(&with_token(&incoming, &token)).await, RecordOutcome::Handled);
+        let out = &f.publisher.sent()[0];
+        assert_eq!(out.envelope.actor, Some(Actor { sub: "usr_1".into(), roles: vec!["user-mover".into()] }));
+        assert_eq!(out.token.as_deref(), Some(token.as_str()));
+    }
+
+    #[tokio::test]
+    async fn a_bad_token_fails_the_record_before_the_handler() {
+        let keys = KeySet::generate().unwrap();
+        let f = verifying_fixture(&keys).await;
+        let other = KeySet::generate().unwrap();
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let forged = other.sign(&Claims::issue(&settings(), "usr_1", "a@b.co", vec![Role::System], now)).unwrap();
+        match f.consumer.handle_record(&with_token(&submission("a"), &forged)).await {
+            RecordOutcome::Failed(reason) => assert!(reason.contains("authorization token was refused"), "{reason}"),
+            other => panic!("expected failure, got {other:?}"),
+        }
+        assert_eq!(f.calls.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
+    async fn an_actor_without_a_token_is_not_trusted() {
+        let keys = KeySet::generate().unwrap();
+        let f = verifying_fixture(&keys).await;
+        let mut incoming = submission("a");
+        incoming.actor = Some(Actor { sub: "usr_claimed".into(), roles: vec!["system".into()] });
+        assert_eq!(f.consumer.handle_record(&record("m", &incoming.to_json().unwrap())).await, RecordOutcome::Handled);
+        assert_eq!(f.publisher.sent()[0].envelope.actor, None, "runs as the system");
+    }
+}

@@ -18,11 +18,13 @@ async fn init() -> Result<Consumer, Error> {
     let table = Table::new(aws_sdk_dynamodb::Client::new(&aws), &config.table_name);
     table_schema().verify(table.client(), table.name()).await?;
     migrate(&table, MIGRATIONS, Duration::from_secs(60), Duration::from_secs(20)).await?;
+    let verifier = config.identity.verifier(&aws).await?;
     Ok(handlers::consumer(
         Arc::new(DynamoAddressBook::new(table.clone())),
         Arc::new(DynamoLedger::new(table, config.idempotency_lease)),
         Arc::new(SnsPublisher::new(aws_sdk_sns::Client::new(&aws), config.topics)),
-    ))
+    )
+    .with_verifier(verifier))
 }
 
 #[tokio::main]

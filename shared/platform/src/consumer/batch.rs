@@ -10,7 +10,8 @@ use std::time::Instant;
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use futures::FutureExt;
 use futures::future::BoxFuture;
-use platform_messages::{Contract, Envelope};
+use platform_identity::Verifier;
+use platform_messages::{Actor, Contract, Envelope};
 use serde_json::Value;
 use tracing::{Instrument, error, info, info_span, warn};
 use uuid::Uuid;
@@ -41,12 +42,29 @@ pub struct Consumer {
     ledger: Arc<dyn IdempotencyLedger>,
     publisher: Arc<dyn Publish>,
     metrics: MetricsSink,
+    verifier: Option<Arc<Verifier>>,
 }
 
 impl Consumer {
     /// A consumer for `service` with its idempotency ledger and publisher.
     pub fn new(service: impl Into<String>, ledger: Arc<dyn IdempotencyLedger>, publisher: Arc<dyn Publish>) -> Self {
-        Self { service: service.into(), routes: BTreeMap::new(), ledger, publisher, metrics: MetricsSink::Stdout }
+        Self {
+            service: service.into(),
+            routes: BTreeMap::new(),
+            ledger,
+            publisher,
+            metrics: MetricsSink::Stdout,
+            verifier: None,
+        }
+    }
+
+    /// Verifies the token riding in each record's `authorization` attribute before
+    /// trusting the envelope's `actor`: a valid token sets `actor` to the verified
+    /// caller, an invalid one fails the record, and without a token the work runs
+    /// as the system (`actor` cleared).
+    pub fn with_verifier(mut self, verifier: Arc<Verifier>) -> Self {
+        self.verifier = Some(verifier);
+        self
     }
 
     /// Sends the EMF metric lines somewhere else than stdout.
@@ -134,6 +152,10 @@ impl Consumer {
             Ok(incoming) => incoming,
             Err(e) => return RecordOutcome::Failed(format!("undecodable record: {e}")),
         };
+        let incoming = match self.authenticate(incoming).await {
+            Ok(incoming) => incoming,
+            Err(reason) => return RecordOutcome::Failed(reason),
+        };
         let envelope = &incoming.envelope;
         span.record("message_id", tracing::field::display(envelope.id));
         span.record("name", tracing::field::display(&envelope.name));
@@ -181,6 +203,24 @@ impl Consumer {
                 RecordOutcome::Failed(reason)
             }
         }
+    }
+
+    async fn authenticate(&self, mut incoming: Incoming) -> Result<Incoming, String> {
+        let Some(verifier) = &self.verifier else { return Ok(incoming) };
+        match &incoming.token {
+            Some(token) => {
+                let caller =
+                    verifier.verify(token).await.map_err(|e| format!("the authorization token was refused: {e}"))?;
+                incoming.envelope.actor =
+                    Some(Actor { sub: caller.sub, roles: caller.roles.iter().map(|r| r.to_string()).collect() });
+            }
+            None => {
+                if incoming.envelope.actor.take().is_some() {
+                    warn!("an actor without a token is not trusted; handling the message as the system");
+                }
+            }
+        }
+        Ok(incoming)
     }
 
     async fn run(&self, route: &Route, incoming: &Incoming) -> Result<Emit, String> {
