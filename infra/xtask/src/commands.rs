@@ -215,11 +215,19 @@ pub fn release(_args: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// `keys rotate`: a new active signing key in the local stack.
+/// `keys init|rotate [--aws]`: the auth signing keys, locally or in AWS.
 pub fn keys(args: &[String]) -> Result<()> {
+    use crate::keys::Target;
+    let target = if args.iter().any(|a| a == "--aws") { Target::Aws } else { Target::Local(port(args)?) };
+    let (bin, template) = (venv::ensure()?, deploy::template()?);
     match args.first().map(String::as_str) {
-        Some("rotate") => crate::keys::rotate_local(&venv::ensure()?, port(args)?, &deploy::template()?),
-        _ => bail!("usage: cargo xtask keys rotate [--port N]"),
+        Some("init") => {
+            crate::keys::ensure(&bin, target, &template)?;
+            println!("The signing key set and its JWKS are in place ({target:?}).");
+            Ok(())
+        }
+        Some("rotate") => crate::keys::rotate(&bin, target, &template),
+        _ => bail!("usage: cargo xtask keys <init|rotate> [--aws | --port N]"),
     }
 }
 

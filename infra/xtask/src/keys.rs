@@ -13,7 +13,7 @@ use serde_yaml::Value;
 use crate::emulator::client_env;
 use crate::process::output;
 
-fn publish_jwks(bin: &Path, port: u16, template: &Value, keys: &KeySet) -> Result<()> {
+fn publish_jwks(bin: &Path, port: Target, template: &Value, keys: &KeySet) -> Result<()> {
     let parameter = template["Parameters"]["JwksParameterName"]["Default"]
         .as_str()
         .context("template.yaml: Parameters.JwksParameterName.Default")?;
@@ -40,13 +40,29 @@ pub fn secret_name(template: &Value) -> Result<String> {
         .context("template.yaml: Parameters.SigningKeysSecretName.Default")
 }
 
-fn aws(bin: &Path, port: u16) -> Command {
+/// Which account the key commands act on.
+#[derive(Debug, Clone, Copy)]
+pub enum Target {
+    /// The emulator on this port.
+    Local(u16),
+    /// The AWS account of the caller's usual credentials and region.
+    Aws,
+}
+
+fn aws(bin: &Path, target: Target) -> Command {
     let mut cmd = Command::new(bin.join("aws"));
-    cmd.envs(client_env(port));
+    match target {
+        Target::Local(port) => {
+            cmd.envs(client_env(port));
+        }
+        Target::Aws => {
+            cmd.env("AWS_PAGER", "");
+        }
+    }
     cmd
 }
 
-fn read(bin: &Path, port: u16, name: &str) -> Option<KeySet> {
+fn read(bin: &Path, port: Target, name: &str) -> Option<KeySet> {
     let json = output(aws(bin, port).args([
         "secretsmanager",
         "get-secret-value",
@@ -63,6 +79,11 @@ fn read(bin: &Path, port: u16, name: &str) -> Option<KeySet> {
 
 /// Creates a development key set in the emulator unless one is there.
 pub fn ensure_local(bin: &Path, port: u16, template: &Value) -> Result<()> {
+    ensure(bin, Target::Local(port), template)
+}
+
+/// Creates a key set unless one is there, and (re)publishes its JWKS.
+pub fn ensure(bin: &Path, port: Target, template: &Value) -> Result<()> {
     let name = secret_name(template)?;
     if let Some(keys) = read(bin, port, &name) {
         return publish_jwks(bin, port, template, &keys);
@@ -74,7 +95,7 @@ pub fn ensure_local(bin: &Path, port: u16, template: &Value) -> Result<()> {
         "--name",
         &name,
         "--description",
-        "auth signing keys (local development)",
+        "auth signing keys (RS256); rotate with `cargo xtask keys rotate`",
         "--secret-string",
         &keys.to_json(),
     ]))?;
@@ -82,10 +103,11 @@ pub fn ensure_local(bin: &Path, port: u16, template: &Value) -> Result<()> {
     publish_jwks(bin, port, template, &keys)
 }
 
-/// Rotates the key set in the emulator on `port`: a new active key, the previous kept.
-pub fn rotate_local(bin: &Path, port: u16, template: &Value) -> Result<()> {
+/// Rotates the key set: a new active key, the previous kept.
+pub fn rotate(bin: &Path, port: Target, template: &Value) -> Result<()> {
     let name = secret_name(template)?;
-    let mut keys = read(bin, port, &name).with_context(|| format!("no key set in {name}: run `cargo xtask up`"))?;
+    let mut keys =
+        read(bin, port, &name).with_context(|| format!("no key set in {name}: run `cargo xtask keys init` first"))?;
     let kid = keys.rotate()?.kid.clone();
     output(aws(bin, port).args([
         "secretsmanager",
@@ -95,6 +117,7 @@ pub fn rotate_local(bin: &Path, port: u16, template: &Value) -> Result<()> {
         "--secret-string",
         &keys.to_json(),
     ]))?;
+    publish_jwks(bin, port, template, &keys)?;
     println!("rotated: `{kid}` signs new tokens; the key set now holds {} key(s).", keys.keys.len());
     println!("Running functions pick it up at their next cold start (`cargo xtask deploy` forces one).");
     Ok(())

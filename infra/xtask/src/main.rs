@@ -53,7 +53,7 @@ fn main() -> Result<()> {
              \n  publish <name> <json>  publish one message (envelope and attributes made for you)\
              \n  watch                  print what the local stack publishes\
              \n  dlq <service> [list|redrive] [--port N]\
-             \n  keys rotate [--port N] rotate the local auth signing keys\
+             \n  keys init|rotate [--aws] the auth signing keys (local emulator, or AWS)\
              \n  release                arm64 release binaries for AWS (cargo-lambda + zig from PyPI)\
              \n  bench                  criterion benchmarks (consumer pipeline)"
         ),
