@@ -7,11 +7,10 @@ use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use platform::bus::{Outgoing, Publish};
+use platform::bus::Publish;
 use platform::store::StoreError;
 use platform_gateway::{ApiError, Authenticated, JsonBody};
 use platform_identity::{Claims, KeySet, Role, TokenSettings, Verifier};
-use platform_messages::Actor;
 use platform_messages::contracts::auth::{UserAuthed, UserAuthedData};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -162,11 +161,11 @@ async fn token(State(s): State<AppState>, JsonBody(b): JsonBody<TokenBody>) -> R
     let claims = Claims::issue(&s.tokens, &account.user_id, &account.email, account.roles.clone(), now());
     let access_token = s.keys.sign(&claims).map_err(ApiError::internal)?;
 
+    // The login itself is done on behalf of the user who just authenticated.
     let roles: Vec<String> = account.roles.iter().map(|r| r.to_string()).collect();
-    let data = UserAuthedData { user_id: account.user_id.clone(), roles: roles.clone(), token: access_token.clone() };
-    let mut message = Outgoing::new::<UserAuthed>(&data).map_err(ApiError::internal)?;
-    message.envelope.actor = Some(Actor { sub: account.user_id, roles });
-    message.token = Some(access_token.clone());
+    let data = UserAuthedData { user_id: account.user_id.clone(), roles, token: access_token.clone() };
+    let user = Authenticated { caller: claims.into(), token: access_token.clone() };
+    let message = user.on_behalf::<UserAuthed>(&data)?;
     s.publisher.publish(vec![message]).await.map_err(ApiError::internal)?;
 
     Ok(Json(json!({"access_token": access_token, "token_type": "Bearer", "expires_in": s.tokens.ttl_seconds})))

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::header;
 use axum::http::request::Parts;
+use platform::bus::Outgoing;
 use platform_identity::{Caller, Verifier};
+use platform_messages::{Actor, Contract};
 
 use crate::error::ApiError;
 
@@ -16,6 +18,20 @@ pub struct Authenticated {
     pub caller: Caller,
     /// Their token (without `Bearer `).
     pub token: String,
+}
+
+impl Authenticated {
+    /// A message of contract `C` sent on behalf of this caller: their token rides in
+    /// the `authorization` attribute and they are the envelope's `actor`.
+    pub fn on_behalf<C: Contract>(&self, data: &C::Data) -> Result<Outgoing, ApiError> {
+        let mut message = Outgoing::new::<C>(data).map_err(ApiError::internal)?;
+        message.envelope.actor = Some(Actor {
+            sub: self.caller.sub.clone(),
+            roles: self.caller.roles.iter().map(|r| r.to_string()).collect(),
+        });
+        message.token = Some(self.token.clone());
+        Ok(message)
+    }
 }
 
 impl<S> FromRequestParts<S> for Authenticated
@@ -39,5 +55,24 @@ where
                 Err(ApiError::unauthorized(&reason))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use platform_identity::Role;
+    use platform_messages::contracts::auth::{UserAuthed, UserAuthedData};
+
+    #[test]
+    fn messages_on_behalf_carry_the_token_and_the_actor() {
+        let who = Authenticated {
+            caller: Caller { sub: "usr_1".into(), email: "a@b.co".into(), roles: vec![Role::UserClient] },
+            token: "t0k".into(),
+        };
+        let data = UserAuthedData { user_id: "usr_1".into(), roles: vec![], token: "x".into() };
+        let m = who.on_behalf::<UserAuthed>(&data).unwrap();
+        assert_eq!(m.attributes().get("authorization"), Some("Bearer t0k"));
+        assert_eq!(m.envelope.actor, Some(Actor { sub: "usr_1".into(), roles: vec!["user-client".into()] }));
     }
 }
