@@ -77,3 +77,25 @@ impl From<Claims> for Caller {
         Self { sub: c.sub, email: c.email, roles: c.roles }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issued_claims_cover_every_required_field() {
+        let settings = TokenSettings { issuer: "https://auth.test".into(), audience: "api".into(), ttl_seconds: 900 };
+        let c = Claims::issue(&settings, "usr_1", "a@b.co", vec![Role::UserMover], 1_000);
+        assert_eq!((c.iss.as_str(), c.aud.as_str(), c.sub.as_str()), ("https://auth.test", "api", "usr_1"));
+        assert_eq!((c.iat, c.nbf, c.exp), (1_000, 1_000, 1_900));
+        let json = serde_json::to_value(&c).unwrap();
+        for claim in ["iss", "aud", "sub", "email", "roles", "iat", "nbf", "exp", "jti"] {
+            assert!(!json[claim].is_null(), "{claim} missing");
+        }
+        assert_eq!(json["roles"], serde_json::json!(["user-mover"]));
+        let other = Claims::issue(&settings, "usr_1", "a@b.co", vec![], 1_000);
+        assert_ne!(c.jti, other.jti, "each token has its own id");
+        let caller = Caller::from(c);
+        assert!(caller.has(Role::UserMover) && !caller.has(Role::System));
+    }
+}
