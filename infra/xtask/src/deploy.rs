@@ -8,7 +8,7 @@ use std::process::Command;
 use anyhow::{Context, Result};
 use serde_yaml::Value;
 
-use crate::emulator::client_env;
+use crate::emulator::aws_cli;
 use crate::paths;
 use crate::process::{output, run};
 use crate::samconfig::DeployEnv;
@@ -74,12 +74,6 @@ fn stage_bootstrap(function: &Function, dir: &Path) -> Result<PathBuf> {
     Ok(code)
 }
 
-fn aws(bin: &Path, port: u16) -> Command {
-    let mut cmd = Command::new(bin.join("aws"));
-    cmd.envs(client_env(port));
-    cmd
-}
-
 /// Packages and deploys the stack with the function binaries built by
 /// [`build_all`]; returns its outputs.
 pub fn deploy(bin: &Path, port: u16, env: &DeployEnv) -> Result<BTreeMap<String, String>> {
@@ -97,18 +91,18 @@ pub fn deploy(bin: &Path, port: u16, env: &DeployEnv) -> Result<BTreeMap<String,
     std::fs::write(&staged, serde_yaml::to_string(&template)?)?;
 
     crate::keys::ensure_local(bin, port, &original)?;
-    if output(aws(bin, port).args(["s3api", "head-bucket", "--bucket", &env.s3_bucket])).is_err() {
-        run(aws(bin, port).args(["s3api", "create-bucket", "--bucket", &env.s3_bucket]))?;
+    if output(aws_cli(bin, port).args(["s3api", "head-bucket", "--bucket", &env.s3_bucket])).is_err() {
+        run(aws_cli(bin, port).args(["s3api", "create-bucket", "--bucket", &env.s3_bucket]))?;
     }
     let packaged = dir.join("packaged.yaml");
     output(
-        aws(bin, port)
+        aws_cli(bin, port)
             .args(["cloudformation", "package", "--s3-bucket", &env.s3_bucket, "--template-file"])
             .arg(&staged)
             .arg("--output-template-file")
             .arg(&packaged),
     )?;
-    run(aws(bin, port)
+    run(aws_cli(bin, port)
         .args(["cloudformation", "deploy", "--no-fail-on-empty-changeset", "--stack-name", &env.stack_name])
         .args(["--capabilities", "CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND", "--template-file"])
         .arg(&packaged)
@@ -120,8 +114,14 @@ pub fn deploy(bin: &Path, port: u16, env: &DeployEnv) -> Result<BTreeMap<String,
 
 /// The outputs of a deployed stack.
 pub fn outputs(bin: &Path, port: u16, stack: &str) -> Result<BTreeMap<String, String>> {
-    let json =
-        output(aws(bin, port).args(["cloudformation", "describe-stacks", "--stack-name", stack, "--output", "json"]))?;
+    let json = output(aws_cli(bin, port).args([
+        "cloudformation",
+        "describe-stacks",
+        "--stack-name",
+        stack,
+        "--output",
+        "json",
+    ]))?;
     let v: serde_json::Value = serde_json::from_str(&json)?;
     let mut map = BTreeMap::new();
     for o in v["Stacks"][0]["Outputs"].as_array().into_iter().flatten() {

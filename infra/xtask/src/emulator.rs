@@ -50,6 +50,13 @@ pub fn client_env(port: u16) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// The AWS CLI of the venv `bin`, pointed at the emulator on `port`.
+pub fn aws_cli(bin: &Path, port: u16) -> Command {
+    let mut cmd = Command::new(bin.join("aws"));
+    cmd.envs(client_env(port));
+    cmd
+}
+
 /// `GET path` on the emulator; the status code and body.
 pub fn http_get(port: u16, path: &str) -> Result<(u16, String)> {
     let mut stream = TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_secs(2))?;

@@ -5,20 +5,13 @@
 //! - `AWS::DynamoDB::Table` `TimeToLiveSpecification` is ignored by ministack's
 //!   provisioner (1.5.33): TTL is enabled with `UpdateTimeToLive` instead.
 use std::path::Path;
-use std::process::Command;
 
 use anyhow::Result;
 use serde_yaml::Value;
 
 use crate::deploy::resources;
-use crate::emulator::client_env;
+use crate::emulator::aws_cli;
 use crate::process::output;
-
-fn aws(bin: &Path, port: u16) -> Command {
-    let mut cmd = Command::new(bin.join("aws"));
-    cmd.envs(client_env(port));
-    cmd
-}
 
 /// Enables the TTL that the template declares on each table, where it is off.
 pub fn apply(bin: &Path, port: u16, stack: &str, template: &Value) -> Result<()> {
@@ -28,7 +21,7 @@ pub fn apply(bin: &Path, port: u16, stack: &str, template: &Value) -> Result<()>
             continue;
         }
         let Some(attribute) = ttl["AttributeName"].as_str() else { continue };
-        let table = output(aws(bin, port).args([
+        let table = output(aws_cli(bin, port).args([
             "cloudformation",
             "describe-stack-resource",
             "--stack-name",
@@ -41,7 +34,7 @@ pub fn apply(bin: &Path, port: u16, stack: &str, template: &Value) -> Result<()>
             "text",
         ]))?;
         let table = table.trim();
-        let status = output(aws(bin, port).args([
+        let status = output(aws_cli(bin, port).args([
             "dynamodb",
             "describe-time-to-live",
             "--table-name",
@@ -52,7 +45,7 @@ pub fn apply(bin: &Path, port: u16, stack: &str, template: &Value) -> Result<()>
             "text",
         ]))?;
         if status.trim() != "ENABLED" {
-            output(aws(bin, port).args([
+            output(aws_cli(bin, port).args([
                 "dynamodb",
                 "update-time-to-live",
                 "--table-name",

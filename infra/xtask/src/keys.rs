@@ -10,7 +10,6 @@ use anyhow::{Context, Result};
 use platform_identity::KeySet;
 use serde_yaml::Value;
 
-use crate::emulator::client_env;
 use crate::process::output;
 
 fn publish_jwks(bin: &Path, port: Target, template: &Value, keys: &KeySet) -> Result<()> {
@@ -50,16 +49,14 @@ pub enum Target {
 }
 
 fn aws(bin: &Path, target: Target) -> Command {
-    let mut cmd = Command::new(bin.join("aws"));
     match target {
-        Target::Local(port) => {
-            cmd.envs(client_env(port));
-        }
+        Target::Local(port) => crate::emulator::aws_cli(bin, port),
         Target::Aws => {
+            let mut cmd = Command::new(bin.join("aws"));
             cmd.env("AWS_PAGER", "");
+            cmd
         }
     }
-    cmd
 }
 
 fn read(bin: &Path, port: Target, name: &str) -> Option<KeySet> {
