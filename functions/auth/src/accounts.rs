@@ -37,29 +37,10 @@ pub fn email_key(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
-/// Checks an email's shape: `local@domain.tld`, no spaces, at most 254 characters.
+/// Checks an email's shape (the gateways' shared rule).
 pub fn check_email(email: &str) -> Result<(), Invalid> {
-    let bad = |problem: &str| Err(Invalid { field: "email", problem: problem.to_owned() });
-    let email = email.trim();
-    if email.is_empty() {
-        return bad("is required");
-    }
-    if email.len() > 254 || email.chars().any(char::is_whitespace) {
-        return bad("is not a valid email address");
-    }
-    match email.split_once('@') {
-        Some((local, domain))
-            if !local.is_empty()
-                && !domain.contains('@')
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && !domain.contains("..") =>
-        {
-            Ok(())
-        }
-        _ => bad("is not a valid email address"),
-    }
+    platform_gateway::validate::email("email", email)
+        .map_err(|e| Invalid { field: "email", problem: e.message.trim_start_matches("`email`: ").to_owned() })
 }
 
 /// Checks a password against the policy.

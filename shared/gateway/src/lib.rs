@@ -11,6 +11,7 @@ mod error;
 pub mod matrix;
 mod permissions;
 mod serve;
+pub mod validate;
 
 pub use body::{JsonBody, MAX_BODY_BYTES};
 pub use caller::Authenticated;

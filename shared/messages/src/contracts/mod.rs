@@ -2,3 +2,4 @@
 //! owns the contract. Publishers and consumers both use these types.
 pub mod addressing;
 pub mod auth;
+pub mod movers;

@@ -1,0 +1,94 @@
+//! Contracts owned by the movers service.
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::Contract;
+use crate::contracts::addressing::{NormalizedAddress, PostalAddress};
+use crate::names::MessageName;
+use crate::{event, task};
+
+/// Where one of a mover's addresses stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct AddressState {
+    /// `pending`, `reconciled` or `rejected`.
+    pub status: String,
+    /// The address as submitted.
+    pub submitted: PostalAddress,
+    /// The addressing service's id, once reconciled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address_id: Option<String>,
+    /// The normalized address, once reconciled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub normalized: Option<NormalizedAddress>,
+    /// Why it was rejected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasons: Option<Vec<String>>,
+}
+
+/// A mover as the movers service publishes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct MoverView {
+    /// Mover id.
+    pub id: String,
+    /// Version, +1 per change.
+    pub version: u64,
+    /// The `sub` of the user who owns the record.
+    pub owner_sub: String,
+    /// Name.
+    pub name: String,
+    /// Email (absent when redacted).
+    pub email: Option<String>,
+    /// Phone (absent when not given or redacted).
+    pub phone: Option<String>,
+    /// Move date, `YYYY-MM-DD`.
+    pub move_date: Option<String>,
+    /// The address moved from.
+    pub from_address: Option<AddressState>,
+    /// The address moved to.
+    pub to_address: Option<AddressState>,
+}
+
+/// Data of `movers.mover.create`: a mover to create on behalf of `owner_sub`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateMoverData {
+    /// The user who will own the record.
+    pub owner_sub: String,
+    /// Name.
+    pub name: String,
+    /// Email.
+    pub email: String,
+    /// Phone.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// Move date, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub move_date: Option<String>,
+    /// The address moved from.
+    #[serde(default)]
+    pub from_address: Option<PostalAddress>,
+    /// The address moved to.
+    #[serde(default)]
+    pub to_address: Option<PostalAddress>,
+}
+
+/// Event `mover.created`.
+pub struct MoverCreated;
+impl Contract for MoverCreated {
+    const NAME: MessageName = MessageName::Event(event!("mover.created"));
+    type Data = MoverView;
+}
+
+/// Event `mover.updated` (the mover at its new version).
+pub struct MoverUpdated;
+impl Contract for MoverUpdated {
+    const NAME: MessageName = MessageName::Event(event!("mover.updated"));
+    type Data = MoverView;
+}
+
+/// Task `movers.mover.create`.
+pub struct CreateMover;
+impl Contract for CreateMover {
+    const NAME: MessageName = MessageName::Task(task!("movers.mover.create"));
+    type Data = CreateMoverData;
+}
