@@ -13,7 +13,7 @@ mod permissions;
 mod serve;
 pub mod validate;
 
-pub use body::{JsonBody, MAX_BODY_BYTES};
+pub use body::{JsonBody, MAX_BODY_BYTES, parse as parse_json};
 pub use caller::Authenticated;
 pub use error::ApiError;
 pub use permissions::Permissions;

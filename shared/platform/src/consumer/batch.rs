@@ -248,10 +248,12 @@ impl Consumer {
             .0
             .into_iter()
             .enumerate()
-            .map(|(index, (name, data))| {
-                let mut envelope = Envelope::caused_by(cause, name, data);
+            .map(|(index, emitted)| {
+                let mut envelope = Envelope::caused_by(cause, emitted.name, emitted.data);
                 // Derived ids: a retried handler re-emits the same ids, so consumers deduplicate.
-                envelope.id = Uuid::new_v5(&cause.id, format!("{index}:{}", envelope.name).as_bytes());
+                envelope.id = emitted
+                    .id
+                    .unwrap_or_else(|| Uuid::new_v5(&cause.id, format!("{index}:{}", envelope.name).as_bytes()));
                 Outgoing { envelope, token: incoming.token.clone() }
             })
             .collect();

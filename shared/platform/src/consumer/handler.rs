@@ -3,10 +3,20 @@
 use platform_messages::{Contract, MessageName};
 use serde_json::Value;
 use thiserror::Error;
+use uuid::Uuid;
+
+/// One message to emit; without an `id`, the consumer derives one from the handled
+/// message's id, so a retried handler emits the same ids.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Emitted {
+    pub(crate) name: MessageName,
+    pub(crate) data: Value,
+    pub(crate) id: Option<Uuid>,
+}
 
 /// Messages a handler asks the consumer to publish once it succeeded.
 #[derive(Debug, Default, Clone, PartialEq)]
-pub struct Emit(pub(crate) Vec<(MessageName, Value)>);
+pub struct Emit(pub(crate) Vec<Emitted>);
 
 impl Emit {
     /// Nothing to publish.
@@ -21,14 +31,23 @@ impl Emit {
 
     /// Adds a message of contract `C`.
     pub fn and<C: Contract>(mut self, data: &C::Data) -> Result<Self, HandlerError> {
-        let value = serde_json::to_value(data).map_err(HandlerError::new)?;
-        self.0.push((C::NAME, value));
+        let data = serde_json::to_value(data).map_err(HandlerError::new)?;
+        self.0.push(Emitted { name: C::NAME, data, id: None });
+        Ok(self)
+    }
+
+    /// Adds a message of contract `C` with an id the handler chose (it must be
+    /// deterministic too, e.g. a v5 UUID of the handled message's id), for state that
+    /// must remember which message it sent.
+    pub fn and_with_id<C: Contract>(mut self, id: Uuid, data: &C::Data) -> Result<Self, HandlerError> {
+        let data = serde_json::to_value(data).map_err(HandlerError::new)?;
+        self.0.push(Emitted { name: C::NAME, data, id: Some(id) });
         Ok(self)
     }
 
     /// The names of the messages, in order.
     pub fn names(&self) -> Vec<&str> {
-        self.0.iter().map(|(n, _)| n.as_str()).collect()
+        self.0.iter().map(|e| e.name.as_str()).collect()
     }
 }
 

@@ -1,0 +1,29 @@
+//! The movers gateway Lambda: wiring only.
+use std::sync::Arc;
+
+use axum::Router;
+use lambda_http::Error;
+use movers::config::Config;
+use movers::rest::{AppState, router};
+use movers::service::MoversService;
+use movers::store::DynamoMoverStore;
+use platform::bus::SnsPublisher;
+use platform::config::Env;
+use platform::store::Table;
+
+async fn init() -> Result<Router, Error> {
+    let config = Config::from_env(&Env::process())?;
+    let aws = aws_config::load_from_env().await;
+    let table = Table::new(aws_sdk_dynamodb::Client::new(&aws), &config.table_name);
+    movers::table_schema().verify(table.client(), table.name()).await?;
+    Ok(router(AppState {
+        verifier: config.identity.verifier(&aws).await?,
+        service: MoversService::new(Arc::new(DynamoMoverStore::new(table))),
+        publisher: Arc::new(SnsPublisher::new(aws_sdk_sns::Client::new(&aws), config.topics)),
+    }))
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    platform_gateway::serve(movers::catalog::SERVICE, init()).await
+}

@@ -1,0 +1,25 @@
+//! The movers service: a mover is a person moving home. Its records are served over
+//! REST and a CQRS command endpoint (one domain under both), its addresses are
+//! reconciled by the addressing service through the bus, and other systems create
+//! movers with the `movers.mover.create` task.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod catalog;
+pub mod commands;
+pub mod config;
+pub mod domain;
+pub mod permissions;
+pub mod rest;
+pub mod service;
+pub mod store;
+pub mod worker;
+
+use platform::store::{IndexSchema, TableSchema};
+
+/// The declared shape of the movers table, checked at cold start.
+pub fn table_schema() -> TableSchema {
+    let mut schema = TableSchema::single_table();
+    schema.indexes.push(IndexSchema { name: "by_created", partition_key: "kind", sort_key: Some("created_key") });
+    schema
+}

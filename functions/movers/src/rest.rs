@@ -1,0 +1,172 @@
+//! The REST routes under `/movers`, and the publishing of effects on behalf of the
+//! caller. Reads carry an `ETag` (the version); `PATCH` requires `If-Match`.
+use std::sync::Arc;
+
+use axum::extract::{FromRef, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use platform::bus::{Outgoing, Publish};
+use platform::store::Versioned;
+use platform_gateway::{ApiError, Authenticated, JsonBody};
+use platform_identity::Verifier;
+use platform_messages::contracts::addressing::AddressReceived;
+use platform_messages::contracts::movers::{MoverCreated, MoverUpdated, MoverView};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::domain::{Mover, MoverInput, MoverPatch};
+use crate::permissions::{MoverPermission::*, PERMISSIONS};
+use crate::service::{Effect, MoversService, Outcome};
+
+/// What the routes share.
+#[derive(Clone)]
+pub struct AppState {
+    /// Verifies callers.
+    pub verifier: Arc<Verifier>,
+    /// The domain.
+    pub service: MoversService,
+    /// The bus.
+    pub publisher: Arc<dyn Publish>,
+}
+
+impl FromRef<AppState> for Arc<Verifier> {
+    fn from_ref(state: &AppState) -> Self {
+        state.verifier.clone()
+    }
+}
+
+/// The movers router (REST and the CQRS command endpoint).
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/movers", post(create).get(list))
+        .route("/movers/commands", post(crate::commands::execute))
+        .route("/movers/{id}", get(read).patch(patch))
+        .with_state(state)
+}
+
+/// Publishes an operation's effects on behalf of the caller, as one conversation.
+pub async fn publish(state: &AppState, who: &Authenticated, effects: &[Effect]) -> Result<(), ApiError> {
+    let mut messages: Vec<Outgoing> = Vec::with_capacity(effects.len());
+    for effect in effects {
+        let message = match effect {
+            Effect::Created(view) => who.on_behalf::<MoverCreated>(view)?,
+            Effect::Updated(view) => who.on_behalf::<MoverUpdated>(view)?,
+            Effect::AddressReceived { id, data } => {
+                let mut m = who.on_behalf::<AddressReceived>(data)?;
+                m.envelope.id = *id;
+                m
+            }
+        };
+        messages.push(message);
+    }
+    if let Some(first) = messages.first().map(|m| m.envelope.id.to_string()) {
+        for m in &mut messages {
+            m.envelope.correlation_id = first.clone();
+        }
+    }
+    state.publisher.publish(messages).await.map_err(ApiError::internal)
+}
+
+/// What `who` may see of `mover`: the full view, the redacted one, or 403.
+pub fn visible(who: &Authenticated, mover: &Mover, version: u64) -> Result<MoverView, ApiError> {
+    let roles = &who.caller.roles;
+    if PERMISSIONS.allows(roles, ReadAll) || (PERMISSIONS.allows(roles, ManageOwn) && mover.owner_sub == who.caller.sub)
+    {
+        Ok(mover.view(version, false))
+    } else if PERMISSIONS.allows(roles, ReadRedacted) {
+        Ok(mover.view(version, true))
+    } else {
+        Err(ApiError::forbidden("you may only see your own movers"))
+    }
+}
+
+/// 403 unless `who` may change `mover`.
+pub fn may_change(who: &Authenticated, mover: &Mover) -> Result<(), ApiError> {
+    let roles = &who.caller.roles;
+    if PERMISSIONS.allows(roles, UpdateAll)
+        || (PERMISSIONS.allows(roles, ManageOwn) && mover.owner_sub == who.caller.sub)
+    {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden("you may only change your own movers"))
+    }
+}
+
+fn with_etag(status: StatusCode, view: MoverView) -> Response {
+    let etag = HeaderValue::from_str(&format!("\"{}\"", view.version)).expect("a number is a header value");
+    let mut response = (status, Json(view)).into_response();
+    response.headers_mut().insert(header::ETAG, etag);
+    response
+}
+
+async fn create(
+    State(s): State<AppState>,
+    who: Authenticated,
+    JsonBody(input): JsonBody<MoverInput>,
+) -> Result<Response, ApiError> {
+    PERMISSIONS.require(&who.caller, CreateOwn)?;
+    let id = format!("mov_{}", uuid::Uuid::new_v4().simple());
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let Outcome { mover, version, effects } = s.service.create(id, &who.caller.sub, input, now).await?;
+    publish(&s, &who, &effects).await?;
+    Ok(with_etag(StatusCode::CREATED, mover.view(version, false)))
+}
+
+async fn read(State(s): State<AppState>, who: Authenticated, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let Versioned { value, version } = s.service.get(&id).await?;
+    Ok(with_etag(StatusCode::OK, visible(&who, &value, version)?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+async fn list(
+    State(s): State<AppState>,
+    who: Authenticated,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let roles = &who.caller.roles;
+    let owner = if PERMISSIONS.allows(roles, ReadAll) || PERMISSIONS.allows(roles, ReadRedacted) {
+        None
+    } else if PERMISSIONS.allows(roles, ManageOwn) {
+        Some(who.caller.sub.as_str())
+    } else {
+        return Err(ApiError::forbidden("your roles do not allow listing movers"));
+    };
+    let page = s.service.list(q.limit.unwrap_or(20), q.cursor.as_deref(), owner).await?;
+    let items = page.items.iter().map(|m| visible(&who, &m.value, m.version)).collect::<Result<Vec<_>, _>>()?;
+    Ok(Json(json!({"items": items, "next_cursor": page.next.map(|c| c.encode())})).into_response())
+}
+
+fn if_match(headers: &HeaderMap) -> Result<u64, ApiError> {
+    let value = headers
+        .get(header::IF_MATCH)
+        .ok_or_else(|| ApiError::precondition_required("send `If-Match` with the ETag (version) you last read"))?;
+    value
+        .to_str()
+        .ok()
+        .map(|v| v.trim().trim_start_matches("W/").trim_matches('"'))
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| ApiError::invalid_field("If-Match", "must be the ETag of the mover, e.g. \"3\""))
+}
+
+async fn patch(
+    State(s): State<AppState>,
+    who: Authenticated,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(patch): JsonBody<MoverPatch>,
+) -> Result<Response, ApiError> {
+    let expected = if_match(&headers)?;
+    let guard = |m: &Mover| may_change(&who, m);
+    let Outcome { mover, version, effects } = s.service.update(&id, Some(expected), patch, &guard).await?;
+    publish(&s, &who, &effects).await?;
+    Ok(with_etag(StatusCode::OK, mover.view(version, false)))
+}

@@ -1,0 +1,195 @@
+//! The application layer every entry point calls — REST, CQRS commands and the
+//! worker — so that no rule is written twice. Operations return the mover at its new
+//! version and the effects (messages) it calls for; each entry point publishes them
+//! in its own way (on behalf of the caller, or as a handler's emissions).
+use std::sync::Arc;
+
+use platform::store::{StoreError, Versioned};
+use platform_gateway::ApiError;
+use platform_messages::contracts::addressing::{AddressSubmission, PostalAddress};
+use platform_messages::contracts::movers::MoverView;
+use uuid::Uuid;
+
+use crate::domain::{AddressKind, AddressResult, Mover, MoverInput, MoverPatch};
+use crate::store::{Cursor, MoverStore, Page};
+
+/// A message an operation calls for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// `mover.created`.
+    Created(MoverView),
+    /// `mover.updated`.
+    Updated(MoverView),
+    /// `address.received`, with the id the mover awaits an answer to.
+    AddressReceived {
+        /// The message id.
+        id: Uuid,
+        /// Its data.
+        data: AddressSubmission,
+    },
+}
+
+impl Effect {
+    /// The message name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Effect::Created(_) => "mover.created",
+            Effect::Updated(_) => "mover.updated",
+            Effect::AddressReceived { .. } => "address.received",
+        }
+    }
+}
+
+/// A mover at its new version and what must be published.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The mover.
+    pub mover: Mover,
+    /// Its version.
+    pub version: u64,
+    /// Messages to publish.
+    pub effects: Vec<Effect>,
+}
+
+fn store_error(e: StoreError) -> ApiError {
+    match e {
+        StoreError::Conflict(m) => ApiError::conflict(format!("the mover changed meanwhile ({m}); read it again")),
+        other => ApiError::internal(other),
+    }
+}
+
+/// The id of the `address.received` sent when `version` of a mover is written: the
+/// same on a retry, different for every new submission.
+pub fn submission_id(mover_id: &str, version: u64, kind: AddressKind) -> Uuid {
+    Uuid::new_v5(&Uuid::NAMESPACE_OID, kind.reference(&format!("{mover_id}@{version}")).as_bytes())
+}
+
+/// Checks a caller may change a mover (called with the current record).
+pub type Guard<'a> = &'a (dyn Fn(&Mover) -> Result<(), ApiError> + Send + Sync);
+
+/// The movers service.
+#[derive(Clone)]
+pub struct MoversService {
+    store: Arc<dyn MoverStore>,
+}
+
+impl MoversService {
+    /// The service over `store`.
+    pub fn new(store: Arc<dyn MoverStore>) -> Self {
+        Self { store }
+    }
+
+    fn submit_all(mover: &mut Mover, version: u64, addresses: Vec<(AddressKind, PostalAddress)>) -> Vec<Effect> {
+        addresses
+            .into_iter()
+            .map(|(kind, address)| {
+                let id = submission_id(&mover.id, version, kind);
+                mover.submit(kind, address.clone(), id.to_string());
+                Effect::AddressReceived {
+                    id,
+                    data: AddressSubmission { reference: kind.reference(&mover.id), address },
+                }
+            })
+            .collect()
+    }
+
+    /// Creates a mover owned by `owner_sub` with id `id`. Creating an id that exists
+    /// with the same owner returns it again with its creation effects (a retried task).
+    pub async fn create(&self, id: String, owner_sub: &str, input: MoverInput, now: i64) -> Result<Outcome, ApiError> {
+        input.validate()?;
+        let mut mover = Mover::new(id, owner_sub, &input, now);
+        let addresses: Vec<_> = [(AddressKind::From, input.from_address), (AddressKind::To, input.to_address)]
+            .into_iter()
+            .filter_map(|(kind, a)| a.map(|a| (kind, a)))
+            .collect();
+        let mut effects = Self::submit_all(&mut mover, 1, addresses);
+        match self.store.insert(&mover).await {
+            Ok(_) => {}
+            Err(StoreError::Conflict(_)) => {
+                let existing = self.get(&mover.id).await?;
+                if existing.value != mover {
+                    return Err(ApiError::conflict(format!("mover {} exists with other data", mover.id)));
+                }
+            }
+            Err(e) => return Err(store_error(e)),
+        }
+        effects.insert(0, Effect::Created(mover.view(1, false)));
+        Ok(Outcome { mover, version: 1, effects })
+    }
+
+    /// A mover, or 404.
+    pub async fn get(&self, id: &str) -> Result<Versioned<Mover>, ApiError> {
+        self.store.get(id).await.map_err(store_error)?.ok_or_else(|| ApiError::not_found(format!("no mover {id}")))
+    }
+
+    /// A page of movers, newest first; `owner` limits it to one user's.
+    pub async fn list(&self, limit: u32, cursor: Option<&str>, owner: Option<&str>) -> Result<Page, ApiError> {
+        if !(1..=100).contains(&limit) {
+            return Err(ApiError::invalid_field("limit", "must be between 1 and 100"));
+        }
+        let after = match cursor {
+            Some(c) => Some(
+                Cursor::decode(c).ok_or_else(|| ApiError::invalid_field("cursor", "is not a cursor this API gave"))?,
+            ),
+            None => None,
+        };
+        self.store.list(limit, after, owner).await.map_err(store_error)
+    }
+
+    /// Applies a patch to a mover at `expected` version (409 when it moved on).
+    pub async fn update(
+        &self,
+        id: &str,
+        expected: Option<u64>,
+        patch: MoverPatch,
+        guard: Guard<'_>,
+    ) -> Result<Outcome, ApiError> {
+        patch.validate()?;
+        let current = self.get(id).await?;
+        guard(&current.value)?;
+        if let Some(expected) = expected
+            && expected != current.version
+        {
+            return Err(ApiError::conflict(format!("mover {id} is at version {}, not {expected}", current.version)));
+        }
+        let mut mover = current.value;
+        mover.patch_fields(&patch);
+        let version = current.version + 1;
+        let addresses: Vec<_> = [(AddressKind::From, patch.from_address), (AddressKind::To, patch.to_address)]
+            .into_iter()
+            .filter_map(|(kind, a)| a.map(|a| (kind, a)))
+            .collect();
+        let submissions = Self::submit_all(&mut mover, version, addresses);
+        let version = self.store.replace(&mover, current.version).await.map_err(store_error)?;
+        let mut effects = vec![Effect::Updated(mover.view(version, false))];
+        effects.extend(submissions);
+        Ok(Outcome { mover, version, effects })
+    }
+
+    /// Applies the addressing service's answer to `reference` (`<mover_id>:from|to`)
+    /// if it answers the latest submission; `None` for a stale or foreign answer.
+    pub async fn apply_answer(
+        &self,
+        reference: &str,
+        answering: &str,
+        result: AddressResult,
+    ) -> Result<Option<Outcome>, ApiError> {
+        let Some((id, kind)) = AddressKind::parse_reference(reference) else { return Ok(None) };
+        for _ in 0..5 {
+            let Some(current) = self.store.get(&id).await.map_err(store_error)? else { return Ok(None) };
+            let mut mover = current.value;
+            if !mover.apply(kind, answering, result.clone()) {
+                return Ok(None);
+            }
+            match self.store.replace(&mover, current.version).await {
+                Ok(version) => {
+                    let effects = vec![Effect::Updated(mover.view(version, false))];
+                    return Ok(Some(Outcome { mover, version, effects }));
+                }
+                Err(StoreError::Conflict(_)) => continue,
+                Err(e) => return Err(store_error(e)),
+            }
+        }
+        Err(ApiError::conflict(format!("mover {id} kept changing; the answer will be retried")))
+    }
+}

@@ -1,0 +1,190 @@
+//! Where movers live: one item per mover (`pk = mover#<id>`, `sk = mover`) with a
+//! version for optimistic concurrency, listed newest first through the `by_created`
+//! index (`kind = mover`, `created_key = <created_at>#<id>`).
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::AttributeValue;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use platform::store::{Key, StoreError, Table, Versioned};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::Mover;
+
+/// Where a page ends; opaque to clients (base64url of JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursor {
+    created_key: String,
+    id: String,
+}
+
+impl Cursor {
+    /// The cursor as clients see it.
+    pub fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).expect("a cursor serializes"))
+    }
+
+    /// Reads a client's cursor; `None` when it is not one of ours.
+    pub fn decode(text: &str) -> Option<Self> {
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(text).ok()?).ok()
+    }
+}
+
+/// One page of movers.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// Newest first.
+    pub items: Vec<Versioned<Mover>>,
+    /// Where the next page starts, if there is one.
+    pub next: Option<Cursor>,
+}
+
+/// The movers port.
+#[async_trait]
+pub trait MoverStore: Send + Sync {
+    /// A mover by id.
+    async fn get(&self, id: &str) -> Result<Option<Versioned<Mover>>, StoreError>;
+    /// Stores a new mover at version 1; `Conflict` if the id exists.
+    async fn insert(&self, mover: &Mover) -> Result<u64, StoreError>;
+    /// Replaces a mover still at `expected`; `Conflict` when stale.
+    async fn replace(&self, mover: &Mover, expected: u64) -> Result<u64, StoreError>;
+    /// Movers newest first, optionally only those of `owner`.
+    async fn list(&self, limit: u32, after: Option<Cursor>, owner: Option<&str>) -> Result<Page, StoreError>;
+}
+
+#[derive(Serialize, Deserialize)]
+struct MoverItem {
+    #[serde(flatten)]
+    mover: Mover,
+    kind: String,
+    created_key: String,
+}
+
+impl MoverItem {
+    fn of(mover: &Mover) -> Self {
+        Self { mover: mover.clone(), kind: "mover".into(), created_key: created_key(mover) }
+    }
+}
+
+fn created_key(mover: &Mover) -> String {
+    format!("{:012}#{}", mover.created_at, mover.id)
+}
+
+fn key(id: &str) -> Key {
+    Key::new(format!("mover#{id}"), "mover")
+}
+
+/// Movers in DynamoDB.
+pub struct DynamoMoverStore {
+    table: Table,
+}
+
+impl DynamoMoverStore {
+    /// The store in `table`.
+    pub fn new(table: Table) -> Self {
+        Self { table }
+    }
+}
+
+#[async_trait]
+impl MoverStore for DynamoMoverStore {
+    async fn get(&self, id: &str) -> Result<Option<Versioned<Mover>>, StoreError> {
+        Ok(self.table.get::<MoverItem>(&key(id)).await?.map(|v| Versioned { value: v.value.mover, version: v.version }))
+    }
+
+    async fn insert(&self, mover: &Mover) -> Result<u64, StoreError> {
+        self.table.insert(&key(&mover.id), &MoverItem::of(mover)).await
+    }
+
+    async fn replace(&self, mover: &Mover, expected: u64) -> Result<u64, StoreError> {
+        self.table.replace(&key(&mover.id), &MoverItem::of(mover), expected).await
+    }
+
+    async fn list(&self, limit: u32, after: Option<Cursor>, owner: Option<&str>) -> Result<Page, StoreError> {
+        let mut query = self
+            .table
+            .client()
+            .query()
+            .table_name(self.table.name())
+            .index_name("by_created")
+            .key_condition_expression("kind = :kind")
+            .expression_attribute_values(":kind", AttributeValue::S("mover".into()))
+            .scan_index_forward(false)
+            .limit(limit as i32);
+        if let Some(owner) = owner {
+            query = query
+                .filter_expression("owner_sub = :owner")
+                .expression_attribute_values(":owner", AttributeValue::S(owner.into()));
+        }
+        if let Some(c) = after {
+            let k = key(&c.id);
+            query = query
+                .exclusive_start_key("pk", AttributeValue::S(k.pk))
+                .exclusive_start_key("sk", AttributeValue::S(k.sk))
+                .exclusive_start_key("kind", AttributeValue::S("mover".into()))
+                .exclusive_start_key("created_key", AttributeValue::S(c.created_key));
+        }
+        let out = query.send().await.map_err(|e| StoreError::from_sdk(e, "list movers"))?;
+        let mut items = Vec::new();
+        for item in out.items().iter().cloned() {
+            let version = item.get("version").and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok()).unwrap_or(0);
+            let parsed: MoverItem = serde_dynamo::from_item(item)?;
+            items.push(Versioned { value: parsed.mover, version });
+        }
+        let next = out.last_evaluated_key().and_then(|k| {
+            let s = |name: &str| k.get(name).and_then(|v| v.as_s().ok()).cloned();
+            Some(Cursor { created_key: s("created_key")?, id: s("pk")?.strip_prefix("mover#")?.to_owned() })
+        });
+        Ok(Page { items, next })
+    }
+}
+
+/// Movers in memory (unit tests of the routes).
+#[derive(Default)]
+pub struct MemoryMoverStore(Mutex<BTreeMap<String, Versioned<Mover>>>);
+
+#[async_trait]
+impl MoverStore for MemoryMoverStore {
+    async fn get(&self, id: &str) -> Result<Option<Versioned<Mover>>, StoreError> {
+        Ok(self.0.lock().map_err(|e| StoreError::Backend(e.to_string()))?.get(id).cloned())
+    }
+
+    async fn insert(&self, mover: &Mover) -> Result<u64, StoreError> {
+        let mut all = self.0.lock().map_err(|e| StoreError::Backend(e.to_string()))?;
+        if all.contains_key(&mover.id) {
+            return Err(StoreError::Conflict(format!("{} exists", mover.id)));
+        }
+        all.insert(mover.id.clone(), Versioned { value: mover.clone(), version: 1 });
+        Ok(1)
+    }
+
+    async fn replace(&self, mover: &Mover, expected: u64) -> Result<u64, StoreError> {
+        let mut all = self.0.lock().map_err(|e| StoreError::Backend(e.to_string()))?;
+        match all.get(&mover.id) {
+            Some(current) if current.version == expected => {
+                all.insert(mover.id.clone(), Versioned { value: mover.clone(), version: expected + 1 });
+                Ok(expected + 1)
+            }
+            _ => Err(StoreError::Conflict(format!("{} is not at version {expected}", mover.id))),
+        }
+    }
+
+    async fn list(&self, limit: u32, after: Option<Cursor>, owner: Option<&str>) -> Result<Page, StoreError> {
+        let all = self.0.lock().map_err(|e| StoreError::Backend(e.to_string()))?;
+        let mut sorted: Vec<_> =
+            all.values().filter(|m| owner.is_none_or(|o| m.value.owner_sub == o)).cloned().collect();
+        sorted.sort_by_key(|m| std::cmp::Reverse(created_key(&m.value)));
+        let start = after
+            .map_or(0, |c| sorted.iter().position(|m| created_key(&m.value) == c.created_key).map_or(0, |p| p + 1));
+        let items: Vec<_> = sorted.into_iter().skip(start).take(limit as usize + 1).collect();
+        let more = items.len() > limit as usize;
+        let items: Vec<_> = items.into_iter().take(limit as usize).collect();
+        let next = more
+            .then(|| items.last())
+            .flatten()
+            .map(|m| Cursor { created_key: created_key(&m.value), id: m.value.id.clone() });
+        Ok(Page { items, next })
+    }
+}

@@ -1,0 +1,86 @@
+//! The movers worker: answers from the addressing service update the mover's
+//! address status (stale answers are ignored), and `movers.mover.create` creates
+//! movers for other systems, idempotently by message id.
+use std::sync::Arc;
+
+use platform::bus::Publish;
+use platform::consumer::{Consumer, Emit, HandlerError, HandlerResult, IdempotencyLedger};
+use platform_gateway::ApiError;
+use platform_messages::Envelope;
+use platform_messages::contracts::addressing::{
+    AddressReceived, AddressReconciled, AddressReconciledData, AddressRejected, AddressRejectedData,
+};
+use platform_messages::contracts::movers::{CreateMover, CreateMoverData, MoverCreated, MoverUpdated};
+
+use crate::catalog::SERVICE;
+use crate::domain::{AddressResult, MoverInput};
+use crate::service::{Effect, MoversService};
+
+fn handler_error(e: ApiError) -> HandlerError {
+    HandlerError::msg(e.to_string())
+}
+
+/// The effects as the handler's emissions (address submissions keep their ids).
+fn emit(effects: Vec<Effect>) -> HandlerResult {
+    let mut out = Emit::none();
+    for effect in effects {
+        out = match effect {
+            Effect::Created(view) => out.and::<MoverCreated>(&view)?,
+            Effect::Updated(view) => out.and::<MoverUpdated>(&view)?,
+            Effect::AddressReceived { id, data } => out.and_with_id::<AddressReceived>(id, &data)?,
+        };
+    }
+    Ok(out)
+}
+
+async fn answer(
+    service: MoversService,
+    reference: String,
+    answering: Option<String>,
+    result: AddressResult,
+) -> HandlerResult {
+    let Some(answering) = answering else { return Ok(Emit::none()) };
+    match service.apply_answer(&reference, &answering, result).await.map_err(handler_error)? {
+        Some(outcome) => emit(outcome.effects),
+        None => {
+            tracing::info!(reference, "ignored a stale or foreign address answer");
+            Ok(Emit::none())
+        }
+    }
+}
+
+async fn reconciled(service: MoversService, m: Envelope<AddressReconciledData>) -> HandlerResult {
+    let result = AddressResult::Reconciled { address_id: m.data.address_id, normalized: m.data.normalized };
+    answer(service, m.data.reference, m.causation_id, result).await
+}
+
+async fn rejected(service: MoversService, m: Envelope<AddressRejectedData>) -> HandlerResult {
+    answer(service, m.data.reference, m.causation_id, AddressResult::Rejected { reasons: m.data.reasons }).await
+}
+
+async fn create(service: MoversService, m: Envelope<CreateMoverData>) -> HandlerResult {
+    // The mover id and the time come from the message, so a redelivery recreates
+    // exactly the same record and re-emits exactly the same messages.
+    let id = format!("mov_{}", uuid::Uuid::new_v5(&m.id, b"movers.mover.create").simple());
+    let d = m.data;
+    let input = MoverInput {
+        name: d.name,
+        email: d.email,
+        phone: d.phone,
+        move_date: d.move_date,
+        from_address: d.from_address,
+        to_address: d.to_address,
+    };
+    let outcome =
+        service.create(id, &d.owner_sub, input, m.occurred_at.unix_timestamp()).await.map_err(handler_error)?;
+    emit(outcome.effects)
+}
+
+/// The movers consumer with its three routes.
+pub fn consumer(service: MoversService, ledger: Arc<dyn IdempotencyLedger>, publisher: Arc<dyn Publish>) -> Consumer {
+    let (a, b) = (service.clone(), service.clone());
+    Consumer::new(SERVICE, ledger, publisher)
+        .on::<AddressReconciled, _, _>(move |m| reconciled(a.clone(), m))
+        .on::<AddressRejected, _, _>(move |m| rejected(b.clone(), m))
+        .on::<CreateMover, _, _>(move |m| create(service.clone(), m))
+}

@@ -1,0 +1,257 @@
+//! The movers gateway against in-memory movers and publisher: REST and CQRS over
+//! the same domain, conditional updates, bad input, and every (role, route) pair.
+use std::sync::{Arc, OnceLock};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use movers::permissions::{MoverPermission, PERMISSIONS};
+use movers::rest::{AppState, router};
+use movers::service::MoversService;
+use movers::store::MemoryMoverStore;
+use platform::bus::RecordingPublisher;
+use platform_gateway::matrix::{RouteCheck, check};
+use platform_identity::{Claims, KeySet, Role, StaticJwks, TokenSettings, Verifier};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+fn keys() -> &'static KeySet {
+    static KEYS: OnceLock<KeySet> = OnceLock::new();
+    KEYS.get_or_init(|| KeySet::generate().unwrap())
+}
+
+fn settings() -> TokenSettings {
+    TokenSettings { issuer: "https://auth.test".into(), audience: "updater-api".into(), ttl_seconds: 900 }
+}
+
+fn token(role: Role, sub: &str) -> String {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    keys().sign(&Claims::issue(&settings(), sub, &format!("{sub}@test"), vec![role], now)).unwrap()
+}
+
+struct App {
+    router: Router,
+    publisher: Arc<RecordingPublisher>,
+}
+
+async fn app() -> App {
+    let publisher = Arc::new(RecordingPublisher::default());
+    let verifier = Verifier::new(&settings(), Arc::new(StaticJwks(keys().jwks().unwrap()))).await.unwrap();
+    let state = AppState {
+        verifier: Arc::new(verifier),
+        service: MoversService::new(Arc::new(MemoryMoverStore::default())),
+        publisher: publisher.clone(),
+    };
+    App { router: platform_gateway::finish(router(state)), publisher }
+}
+
+async fn call(
+    app: &App,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+    if_match: Option<&str>,
+) -> (StatusCode, Value, Option<String>) {
+    let mut req = Request::builder().method(method).uri(path).header(header::AUTHORIZATION, format!("Bearer {token}"));
+    if let Some(v) = if_match {
+        req = req.header(header::IF_MATCH, v);
+    }
+    let body = match body {
+        Some(v) => {
+            req = req.header(header::CONTENT_TYPE, "application/json");
+            Body::from(v.to_string())
+        }
+        None => Body::empty(),
+    };
+    let resp = app.router.clone().oneshot(req.body(body).unwrap()).await.unwrap();
+    let status = resp.status();
+    let etag = resp.headers().get(header::ETAG).map(|v| v.to_str().unwrap().to_owned());
+    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20).await.unwrap();
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null), etag)
+}
+
+fn address(line1: &str) -> Value {
+    json!({"line1": line1, "line2": null, "city": "Springfield", "state": "IL", "zip": "62701"})
+}
+
+fn new_mover() -> Value {
+    json!({"name": "Ada", "email": "ada@example.com", "phone": "+1 555 010 0100", "move_date": "2999-06-01",
+           "from_address": address("1 Old Rd"), "to_address": address("2 New St")})
+}
+
+#[tokio::test]
+async fn create_read_and_conditional_update() {
+    let app = app().await;
+    let mover = token(Role::UserMover, "usr_ada");
+    let (status, created, etag) = call(&app, "POST", "/movers", &mover, Some(new_mover()), None).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!((created["version"].as_u64(), etag.as_deref()), (Some(1), Some("\"1\"")));
+    assert_eq!(created["from_address"]["status"], "pending");
+    assert_eq!(created["owner_sub"], "usr_ada");
+    let id = created["id"].as_str().unwrap().to_owned();
+
+    let names: Vec<_> = app.publisher.sent().iter().map(|m| m.envelope.name.to_string()).collect();
+    assert_eq!(names, ["mover.created", "address.received", "address.received"]);
+    let sent = app.publisher.sent();
+    assert_eq!(sent[1].envelope.data["ref"], format!("{id}:from"));
+    assert_eq!(sent[2].envelope.data["ref"], format!("{id}:to"));
+    assert!(sent.iter().all(|m| m.token.as_deref() == Some(mover.as_str())), "sent on behalf of the caller");
+    assert!(sent.iter().all(|m| m.envelope.correlation_id == sent[0].envelope.id.to_string()));
+
+    let (status, read, etag) = call(&app, "GET", &format!("/movers/{id}"), &mover, None, None).await;
+    assert_eq!((status, etag.as_deref()), (StatusCode::OK, Some("\"1\"")));
+    assert_eq!(read["email"], "ada@example.com");
+
+    let path = format!("/movers/{id}");
+    let patch = json!({"name": "Ada L."});
+    assert_eq!(
+        call(&app, "PATCH", &path, &mover, Some(patch.clone()), None).await.0,
+        StatusCode::PRECONDITION_REQUIRED
+    );
+    assert_eq!(call(&app, "PATCH", &path, &mover, Some(patch.clone()), Some("\"7\"")).await.0, StatusCode::CONFLICT);
+    let (status, updated, etag) = call(&app, "PATCH", &path, &mover, Some(patch.clone()), Some("\"1\"")).await;
+    assert_eq!((status, etag.as_deref(), updated["name"].as_str()), (StatusCode::OK, Some("\"2\""), Some("Ada L.")));
+    assert_eq!(call(&app, "PATCH", &path, &mover, Some(patch), Some("\"1\"")).await.0, StatusCode::CONFLICT, "stale");
+    assert_eq!(app.publisher.sent().last().unwrap().envelope.data["version"], 2);
+}
+
+#[tokio::test]
+async fn cqrs_commands_run_the_same_domain() {
+    let app = app().await;
+    let mover = token(Role::UserMover, "usr_ada");
+    let (_, created, _) = call(&app, "POST", "/movers", &mover, Some(new_mover()), None).await;
+    let id = created["id"].as_str().unwrap();
+    let (status, out, _) = call(
+        &app,
+        "POST",
+        "/movers/commands",
+        &mover,
+        Some(json!({"command": "ChangeMoveDate", "mover_id": id, "move_date": "2999-07-01"})),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    assert_eq!(out, json!({"mover_id": id, "version": 2, "events": ["mover.updated"]}));
+    let (status, out, _) = call(&app, "POST", "/movers/commands", &mover, Some(json!({"command": "SubmitAddress", "mover_id": id, "kind": "to", "address": address("3 Other Ave"), "expected_version": 2})), None).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    assert_eq!(out["events"], json!(["mover.updated", "address.received"]));
+    let (status, out, _) = call(
+        &app,
+        "POST",
+        "/movers/commands",
+        &mover,
+        Some(json!({"command": "ChangeMoveDate", "mover_id": id, "move_date": "2999-08-01", "expected_version": 1})),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{out}");
+    let (status, out, _) =
+        call(&app, "POST", "/movers/commands", &mover, Some(json!({"command": "Teleport", "mover_id": id})), None)
+            .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        out["error"]["message"].as_str().unwrap().contains("known commands: ChangeMoveDate, SubmitAddress"),
+        "{out}"
+    );
+    let (status, out, _) = call(
+        &app,
+        "POST",
+        "/movers/commands",
+        &mover,
+        Some(json!({"command": "ChangeMoveDate", "mover_id": id, "move_date": "yesterday"})),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(out["error"]["message"].as_str().unwrap().starts_with("`move_date`"), "{out}");
+}
+
+#[tokio::test]
+async fn bad_input_is_a_4xx_naming_the_problem_and_writes_nothing() {
+    let app = app().await;
+    let mover = token(Role::UserMover, "usr_ada");
+    let with = |k: &str, v: Value| {
+        let mut b = new_mover();
+        b[k] = v;
+        b
+    };
+    let cases = [
+        (json!({"email": "a@b.co"}), StatusCode::BAD_REQUEST, "missing field `name`"),
+        (with("move_date", json!("2999-02-30")), StatusCode::BAD_REQUEST, "`move_date`"),
+        (with("move_date", json!("2001-01-01")), StatusCode::BAD_REQUEST, "must not be in the past"),
+        (with("email", json!("nope")), StatusCode::BAD_REQUEST, "`email`"),
+        (with("name", json!(42)), StatusCode::BAD_REQUEST, "`name`: invalid type"),
+        (with("favourite_color", json!("blue")), StatusCode::BAD_REQUEST, "unknown field `favourite_color`"),
+        (with("from_address", json!("1 Main St")), StatusCode::BAD_REQUEST, "`from_address`"),
+        (with("name", json!("x".repeat(70_000))), StatusCode::PAYLOAD_TOO_LARGE, "over"),
+    ];
+    for (body, status, fragment) in cases {
+        let (got, resp, _) = call(&app, "POST", "/movers", &mover, Some(body.clone()), None).await;
+        assert_eq!(got, status, "{resp}");
+        assert!(resp["error"]["message"].as_str().unwrap().contains(fragment), "{fragment}: {resp}");
+    }
+    assert!(app.publisher.sent().is_empty(), "nothing published");
+    let (_, list, _) = call(&app, "GET", "/movers", &token(Role::System, "usr_sys"), None, None).await;
+    assert_eq!(list["items"], json!([]), "nothing written");
+}
+
+#[tokio::test]
+async fn each_role_sees_what_the_table_says() {
+    let app = app().await;
+    let ada = token(Role::UserMover, "usr_ada");
+    let (_, created, _) = call(&app, "POST", "/movers", &ada, Some(new_mover()), None).await;
+    let path = format!("/movers/{}", created["id"].as_str().unwrap());
+    let other_mover = token(Role::UserMover, "usr_bob");
+    assert_eq!(call(&app, "GET", &path, &other_mover, None, None).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        call(&app, "PATCH", &path, &other_mover, Some(json!({"name": "x"})), Some("\"1\"")).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (_, bob_list, _) = call(&app, "GET", "/movers", &other_mover, None, None).await;
+    assert_eq!(bob_list["items"], json!([]), "a mover lists only their own");
+    let (status, seen, _) = call(&app, "GET", &path, &token(Role::UserBusiness, "usr_biz"), None, None).await;
+    assert_eq!((status, seen["email"].clone(), seen["phone"].clone()), (StatusCode::OK, Value::Null, Value::Null));
+    let (_, seen, _) = call(&app, "GET", &path, &token(Role::UserClient, "usr_cli"), None, None).await;
+    assert_eq!(seen["email"], "ada@example.com");
+    assert_eq!(
+        call(&app, "PATCH", &path, &token(Role::UserClient, "usr_cli"), Some(json!({"name": "x"})), Some("\"1\""))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        call(&app, "PATCH", &path, &token(Role::System, "usr_sys"), Some(json!({"name": "x"})), Some("\"1\"")).await.0,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn every_role_and_route_pair_follows_the_permission_table() {
+    use MoverPermission::*;
+    let app = app().await;
+    let routes = [
+        RouteCheck { method: "POST", path: "/movers", body: Some(new_mover()), permission: Some(CreateOwn) },
+        RouteCheck { method: "GET", path: "/movers", body: None, permission: None },
+    ];
+    // Listing is open to every role, each seeing what its permissions allow.
+    let wrong =
+        check(&app.router, &routes, |role, p| PERMISSIONS.allows(&[role], p), |r| token(r, &format!("usr_{r}"))).await;
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn the_permission_table_pair_by_pair() {
+    use MoverPermission::*;
+    let expected = [
+        (Role::System, [true, true, true, false, true]),
+        (Role::UserMover, [true, true, false, false, false]),
+        (Role::UserClient, [false, false, true, false, false]),
+        (Role::UserBusiness, [false, false, false, true, false]),
+    ];
+    for (role, row) in expected {
+        for (permission, allowed) in [CreateOwn, ManageOwn, ReadAll, ReadRedacted, UpdateAll].into_iter().zip(row) {
+            assert_eq!(PERMISSIONS.allows(&[role], permission), allowed, "{role} {permission:?}");
+        }
+    }
+}
