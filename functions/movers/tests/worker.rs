@@ -1,0 +1,148 @@
+//! The movers worker against in-memory movers: answers update address status,
+//! stale answers change nothing, and the create task is idempotent by message id.
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_lambda_events::event::sqs::SqsMessage;
+use movers::service::MoversService;
+use movers::store::{MemoryMoverStore, MoverStore};
+use platform::bus::RecordingPublisher;
+use platform::consumer::{Consumer, MemoryLedger, RecordOutcome};
+use platform::metrics::MetricsSink;
+use platform_messages::contracts::addressing::{
+    AddressReconciledData, AddressRejectedData, NormalizedAddress, PostalAddress,
+};
+use platform_messages::contracts::movers::CreateMoverData;
+use platform_messages::{Envelope, event, task};
+use serde_json::Value;
+
+struct Fixture {
+    consumer: Consumer,
+    store: Arc<MemoryMoverStore>,
+    publisher: Arc<RecordingPublisher>,
+}
+
+fn fixture() -> Fixture {
+    let store = Arc::new(MemoryMoverStore::default());
+    let publisher = Arc::new(RecordingPublisher::default());
+    let consumer = movers::worker::consumer(
+        MoversService::new(store.clone()),
+        Arc::new(MemoryLedger::new(Duration::from_secs(30))),
+        publisher.clone(),
+    )
+    .with_metrics(MetricsSink::Discard);
+    Fixture { consumer, store, publisher }
+}
+
+fn record(envelope: &Envelope<Value>) -> SqsMessage {
+    let mut r = SqsMessage::default();
+    r.message_id = Some(envelope.id.to_string());
+    r.body = Some(envelope.to_json().unwrap());
+    r
+}
+
+fn create_task() -> Envelope<Value> {
+    let address = |line1: &str| PostalAddress {
+        line1: line1.into(),
+        city: "X".into(),
+        state: "IL".into(),
+        zip: "62701".into(),
+        line2: None,
+    };
+    let data = CreateMoverData {
+        owner_sub: "usr_ext".into(),
+        name: "Grace".into(),
+        email: "grace@example.com".into(),
+        phone: None,
+        move_date: None,
+        from_address: Some(address("1 Old Rd")),
+        to_address: Some(address("2 New St")),
+    };
+    Envelope::new(task!("movers.mover.create"), serde_json::to_value(data).unwrap())
+}
+
+fn reconciled(cause: &Envelope<Value>, reference: &str) -> Envelope<Value> {
+    let data = AddressReconciledData {
+        address_id: "adr_1".into(),
+        reference: reference.into(),
+        normalized: NormalizedAddress {
+            street: "1 OLD RD".into(),
+            unit: None,
+            city: "X".into(),
+            state: "IL".into(),
+            zip: "62701".into(),
+        },
+        created: true,
+    };
+    Envelope::caused_by(cause, event!("address.reconciled"), serde_json::to_value(data).unwrap())
+}
+
+#[tokio::test]
+async fn a_created_mover_gets_its_addresses_answered() {
+    let f = fixture();
+    let task = create_task();
+    assert_eq!(f.consumer.handle_record(&record(&task)).await, RecordOutcome::Handled);
+    let sent = f.publisher.sent();
+    let names: Vec<_> = sent.iter().map(|m| m.envelope.name.to_string()).collect();
+    assert_eq!(names, ["mover.created", "address.received", "address.received"]);
+    let id = sent[0].envelope.data["id"].as_str().unwrap().to_owned();
+    let from_submission = sent[1].envelope.clone();
+
+    let answer = reconciled(&from_submission, &format!("{id}:from"));
+    assert_eq!(f.consumer.handle_record(&record(&answer)).await, RecordOutcome::Handled);
+    let mover = f.store.get(&id).await.unwrap().unwrap();
+    assert_eq!(mover.version, 2);
+    assert_eq!(mover.value.from_address.unwrap().state.status, "reconciled");
+    assert_eq!(mover.value.to_address.unwrap().state.status, "pending");
+    let update = f.publisher.sent().last().unwrap().clone();
+    assert_eq!((update.envelope.name.as_str(), update.envelope.data["version"].as_u64()), ("mover.updated", Some(2)));
+
+    let rejected = AddressRejectedData { reference: format!("{id}:to"), reasons: vec!["unknown state".into()] };
+    let rejection =
+        Envelope::caused_by(&sent[2].envelope, event!("address.rejected"), serde_json::to_value(rejected).unwrap());
+    assert_eq!(f.consumer.handle_record(&record(&rejection)).await, RecordOutcome::Handled);
+    let mover = f.store.get(&id).await.unwrap().unwrap();
+    assert_eq!(mover.value.to_address.unwrap().state.reasons, Some(vec!["unknown state".into()]));
+}
+
+#[tokio::test]
+async fn an_answer_to_a_replaced_address_changes_nothing() {
+    let f = fixture();
+    let task = create_task();
+    f.consumer.handle_record(&record(&task)).await;
+    let id = f.publisher.sent()[0].envelope.data["id"].as_str().unwrap().to_owned();
+    // An answer caused by some other (older) submission of the same ref.
+    let old = Envelope::new(event!("address.received"), Value::Null);
+    let stale = reconciled(&old, &format!("{id}:from"));
+    assert_eq!(f.consumer.handle_record(&record(&stale)).await, RecordOutcome::Handled);
+    let mover = f.store.get(&id).await.unwrap().unwrap();
+    assert_eq!((mover.version, mover.value.from_address.unwrap().state.status.as_str()), (1, "pending"));
+    // Answers about refs that are not movers' are ignored too.
+    let foreign = reconciled(&old, "order-77");
+    assert_eq!(f.consumer.handle_record(&record(&foreign)).await, RecordOutcome::Handled);
+}
+
+#[tokio::test]
+async fn the_create_task_is_idempotent_by_message_id() {
+    let f = fixture();
+    let task = create_task();
+    f.consumer.handle_record(&record(&task)).await;
+    assert_eq!(f.consumer.handle_record(&record(&task)).await, RecordOutcome::Duplicate);
+    // Even past the ledger (a crash before it recorded completion), the same message
+    // recreates nothing new and re-emits the same messages.
+    let g = Fixture {
+        consumer: movers::worker::consumer(
+            MoversService::new(f.store.clone()),
+            Arc::new(MemoryLedger::new(Duration::from_secs(30))),
+            f.publisher.clone(),
+        ),
+        ..fixture()
+    };
+    assert_eq!(g.consumer.handle_record(&record(&task)).await, RecordOutcome::Handled);
+    let sent = f.publisher.sent();
+    assert_eq!(sent.len(), 6);
+    assert_eq!(sent[0].envelope.id, sent[3].envelope.id, "the same message ids");
+    assert_eq!(sent[1].envelope.id, sent[4].envelope.id);
+    let page = f.store.list(10, None, None).await.unwrap();
+    assert_eq!(page.items.len(), 1, "one mover");
+}
