@@ -1,0 +1,171 @@
+//! The movers service through the deployed REST API, as a user would: addresses
+//! reconciled through the addressing service, CQRS commands, conditional updates,
+//! roles, and bad input.
+use std::time::{Duration, Instant};
+
+use platform_testkit::Probe;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use stack_tests::{Api, PASSWORD, stack};
+
+fn address(line1: &str, state: &str, zip: &str) -> Value {
+    json!({"line1": line1, "city": "Springfield", "state": state, "zip": zip})
+}
+
+async fn wait_settled(api: &Api, token: &str, id: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, _, mover) = api.send(Method::GET, &format!("/movers/{id}"), token, None, &[]).await;
+        let pending = ["from_address", "to_address"].iter().any(|k| mover[k]["status"] == "pending");
+        if !pending {
+            return mover;
+        }
+        assert!(Instant::now() < deadline, "addresses still pending: {mover}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_new_mover_has_its_addresses_reconciled_or_rejected_through_the_bus() {
+    let stack = stack().await;
+    let mut probe = Probe::subscribe(&stack, stack.output("EventsTopicArn").unwrap()).await.unwrap();
+    let api = Api::new(&stack);
+    let token = api.login("mover@updater.local", PASSWORD).await;
+    let number = 100 + (uuid::Uuid::new_v4().as_u128() % 9000) as u32;
+    let body = json!({"name": "Ada", "email": "ada@example.com", "move_date": "2999-05-01",
+        "from_address": address(&format!("{number} North Main Street Apt 4"), "Illinois", "62701"),
+        "to_address": address("2 Nowhere Lane", "Atlantis", "1")});
+    let (status, headers, created) = api.send(Method::POST, "/movers", &token, Some(body), &[]).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(headers["etag"], "\"1\"");
+    let id = created["id"].as_str().unwrap().to_owned();
+
+    let mover = wait_settled(&api, &token, &id).await;
+    assert_eq!(mover["from_address"]["status"], "reconciled", "{mover}");
+    assert_eq!(mover["from_address"]["normalized"]["street"], format!("{number} N MAIN ST"));
+    assert!(mover["from_address"]["address_id"].as_str().unwrap().starts_with("adr_"));
+    assert_eq!(mover["to_address"]["status"], "rejected");
+    assert!(mover["to_address"]["reasons"][0].as_str().unwrap().contains("ATLANTIS"));
+    assert_eq!(mover["version"], 3);
+
+    let updates = probe
+        .collect_for(Duration::from_secs(2), |r| {
+            r.envelope.name.as_str() == "mover.updated" && r.envelope.data["id"] == id.as_str()
+        })
+        .await
+        .unwrap();
+    let mut versions: Vec<_> = updates.iter().map(|r| r.envelope.data["version"].as_u64().unwrap()).collect();
+    versions.sort();
+    assert_eq!(versions, [2, 3], "one mover.updated per answer");
+    probe.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn commands_and_conditional_updates_over_the_api() {
+    let stack = stack().await;
+    let api = Api::new(&stack);
+    let token = api.login("mover@updater.local", PASSWORD).await;
+    let (_, _, created) =
+        api.send(Method::POST, "/movers", &token, Some(json!({"name": "Bo", "email": "bo@example.com"})), &[]).await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let path = format!("/movers/{id}");
+
+    let (status, _, _) = api.send(Method::PATCH, &path, &token, Some(json!({"name": "Bo B."})), &[]).await;
+    assert_eq!(status, StatusCode::PRECONDITION_REQUIRED);
+    let (status, headers, _) =
+        api.send(Method::PATCH, &path, &token, Some(json!({"name": "Bo B."})), &[("If-Match", "\"1\"")]).await;
+    assert_eq!((status, headers["etag"].to_str().unwrap()), (StatusCode::OK, "\"2\""));
+    let (status, _, body) =
+        api.send(Method::PATCH, &path, &token, Some(json!({"name": "Stale"})), &[("If-Match", "\"1\"")]).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+
+    let cmd = json!({"command": "SubmitAddress", "mover_id": id, "kind": "from", "address": address("9 Elm Street", "IL", "62701")});
+    let (status, _, out) = api.send(Method::POST, "/movers/commands", &token, Some(cmd), &[]).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    assert_eq!(
+        (out["version"].as_u64(), out["events"].clone()),
+        (Some(3), json!(["mover.updated", "address.received"]))
+    );
+    let mover = wait_settled(&api, &token, &id).await;
+    assert_eq!(mover["from_address"]["normalized"]["street"], "9 ELM ST");
+
+    let cmd = json!({"command": "ChangeMoveDate", "mover_id": id, "move_date": "2999-09-09"});
+    let (status, _, out) = api.send(Method::POST, "/movers/commands", &token, Some(cmd), &[]).await;
+    assert_eq!((status, out["events"].clone()), (StatusCode::OK, json!(["mover.updated"])));
+    let (status, _, out) =
+        api.send(Method::POST, "/movers/commands", &token, Some(json!({"command": "Fly"})), &[]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(out["error"]["message"].as_str().unwrap().contains("ChangeMoveDate, SubmitAddress"));
+}
+
+#[tokio::test]
+async fn roles_see_and_change_what_the_table_allows() {
+    let stack = stack().await;
+    let api = Api::new(&stack);
+    let owner = api.login("mover@updater.local", PASSWORD).await;
+    let (_, _, created) = api
+        .send(
+            Method::POST,
+            "/movers",
+            &owner,
+            Some(json!({"name": "Cy", "email": "cy@example.com", "phone": "+1 555 0100 200"})),
+            &[],
+        )
+        .await;
+    let path = format!("/movers/{}", created["id"].as_str().unwrap());
+
+    let client = api.login("client@updater.local", PASSWORD).await;
+    let (status, _, seen) = api.send(Method::GET, &path, &client, None, &[]).await;
+    assert_eq!((status, seen["email"].as_str()), (StatusCode::OK, Some("cy@example.com")));
+    let (status, _, _) =
+        api.send(Method::PATCH, &path, &client, Some(json!({"name": "x"})), &[("If-Match", "\"1\"")]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) =
+        api.send(Method::POST, "/movers", &client, Some(json!({"name": "x", "email": "x@example.com"})), &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let business = api.login("business@updater.local", PASSWORD).await;
+    let (status, _, seen) = api.send(Method::GET, &path, &business, None, &[]).await;
+    assert_eq!(
+        (status, seen["email"].clone(), seen["phone"].clone(), seen["name"].as_str()),
+        (StatusCode::OK, Value::Null, Value::Null, Some("Cy"))
+    );
+
+    let email = format!("other.{}@example.com", uuid::Uuid::new_v4().simple());
+    api.post("/auth/signup", None, json!({"email": email, "password": "a-long-password", "name": "Other"})).await;
+    let other = api.login(&email, "a-long-password").await;
+    let (status, _, _) = api.send(Method::GET, &path, &other, None, &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, _, list) = api.send(Method::GET, "/movers", &other, None, &[]).await;
+    assert_eq!(list["items"], json!([]), "another mover lists none of them");
+
+    let system = api.login("system@updater.local", PASSWORD).await;
+    let (status, _, _) =
+        api.send(Method::PATCH, &path, &system, Some(json!({"name": "Cy S."})), &[("If-Match", "\"1\"")]).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, _) = api.send(Method::GET, &path, "not-a-token", None, &[]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_4xx_and_writes_nothing() {
+    let stack = stack().await;
+    let api = Api::new(&stack);
+    let email = format!("fresh.{}@example.com", uuid::Uuid::new_v4().simple());
+    api.post("/auth/signup", None, json!({"email": email, "password": "a-long-password", "name": "Fresh"})).await;
+    let token = api.login(&email, "a-long-password").await;
+    let cases = [
+        (json!({"email": "a@b.co"}), StatusCode::BAD_REQUEST, "missing field `name`"),
+        (json!({"name": "A", "email": "a@b.co", "move_date": "2999-02-30"}), StatusCode::BAD_REQUEST, "`move_date`"),
+        (json!({"name": "A", "email": "a@b.co", "extra": 1}), StatusCode::BAD_REQUEST, "unknown field `extra`"),
+        (json!({"name": ["A"], "email": "a@b.co"}), StatusCode::BAD_REQUEST, "`name`: invalid type"),
+        (json!({"name": "A".repeat(70_000), "email": "a@b.co"}), StatusCode::PAYLOAD_TOO_LARGE, "over"),
+    ];
+    for (body, status, fragment) in cases {
+        let (got, _, resp) = api.send(Method::POST, "/movers", &token, Some(body), &[]).await;
+        assert_eq!(got, status, "{resp}");
+        assert!(resp["error"]["message"].as_str().unwrap().contains(fragment), "{fragment}: {resp}");
+    }
+    let (_, _, list) = api.send(Method::GET, "/movers", &token, None, &[]).await;
+    assert_eq!(list["items"], json!([]), "nothing was written");
+}
