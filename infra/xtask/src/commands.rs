@@ -236,7 +236,13 @@ pub fn api_base(port: u16, outputs: &std::collections::BTreeMap<String, String>)
     Some(format!("http://127.0.0.1:{port}/_aws/execute-api/{}/{}", outputs.get("ApiId")?, outputs.get("ApiStage")?))
 }
 
-/// `bench`: the criterion benchmarks.
+/// `bench`: the criterion benchmarks; `bench flow [--runs N]`: the end-to-end
+/// latency of a mover's address reconciliation in the local stack.
 pub fn bench(args: &[String]) -> Result<()> {
+    if args.first().map(String::as_str) == Some("flow") {
+        let runs = flag(args, "--runs").map(str::parse).transpose()?.unwrap_or(20);
+        let port = port(args)?;
+        return crate::flow_bench::run(port, &local_outputs(port)?, runs);
+    }
     run(cargo().args(["bench", "-p", "platform", "--bench", "consumer_pipeline", "--"]).args(args))
 }

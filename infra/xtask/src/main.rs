@@ -17,6 +17,7 @@ mod commands;
 mod deploy;
 mod emulator;
 mod emulator_gaps;
+mod flow_bench;
 mod keys;
 mod paths;
 mod process;
@@ -55,7 +56,7 @@ fn main() -> Result<()> {
              \n  dlq <service> [list|redrive] [--port N]\
              \n  keys init|rotate [--aws] the auth signing keys (local emulator, or AWS)\
              \n  release                arm64 release binaries for AWS (cargo-lambda + zig from PyPI)\
-             \n  bench                  criterion benchmarks (consumer pipeline)"
+             \n  bench [flow [--runs N]] criterion benchmarks; `flow`: mover address reconciliation latency"
         ),
     }
 }
