@@ -74,6 +74,6 @@ pub async fn execute(
     let guard = |m: &Mover| may_change(&who, m);
     let outcome = s.service.update(&id, expected, patch, &guard).await?;
     publish(&s, &who, &outcome.effects).await?;
-    let events: Vec<&str> = outcome.effects.iter().map(|e| e.name()).collect();
+    let events: Vec<String> = outcome.effects.iter().map(|e| e.name().to_string()).collect();
     Ok(Json(json!({"mover_id": outcome.mover.id, "version": outcome.version, "events": events})))
 }

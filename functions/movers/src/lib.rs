@@ -1,5 +1,5 @@
 //! The movers service: a mover is a person moving home. Its records are served over
-//! REST and a CQRS command endpoint (one domain under both), its addresses are
+//! REST, a CQRS command endpoint and GraphQL (one domain under all three), its addresses are
 //! reconciled by the addressing service through the bus, and other systems create
 //! movers with the `movers.mover.create` task.
 #![forbid(unsafe_code)]
@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod commands;
 pub mod config;
 pub mod domain;
+pub mod graphql;
 pub mod permissions;
 pub mod rest;
 pub mod service;

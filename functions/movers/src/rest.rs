@@ -1,4 +1,4 @@
-//! The REST routes under `/movers`, and the publishing of effects on behalf of the
+//! The routes under `/movers` (REST, with the CQRS and GraphQL endpoints), and the publishing of effects on behalf of the
 //! caller. Reads carry an `ETag` (the version); `PATCH` requires `If-Match`.
 use std::sync::Arc;
 
@@ -29,6 +29,8 @@ pub struct AppState {
     pub service: MoversService,
     /// The bus.
     pub publisher: Arc<dyn Publish>,
+    /// The GraphQL schema.
+    pub graphql: crate::graphql::MoversSchema,
 }
 
 impl FromRef<AppState> for Arc<Verifier> {
@@ -42,6 +44,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/movers", post(create).get(list))
         .route("/movers/commands", post(crate::commands::execute))
+        .route("/movers/graphql", post(crate::graphql::execute))
         .route("/movers/{id}", get(read).patch(patch))
         .with_state(state)
 }

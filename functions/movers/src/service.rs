@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use platform::store::{StoreError, Versioned};
 use platform_gateway::ApiError;
-use platform_messages::contracts::addressing::{AddressSubmission, PostalAddress};
-use platform_messages::contracts::movers::MoverView;
+use platform_messages::contracts::addressing::{AddressReceived, AddressSubmission, PostalAddress};
+use platform_messages::contracts::movers::{MoverCreated, MoverUpdated, MoverView};
+use platform_messages::{Contract, MessageName};
 use uuid::Uuid;
 
 use crate::domain::{AddressKind, AddressResult, Mover, MoverInput, MoverPatch};
@@ -31,11 +32,11 @@ pub enum Effect {
 
 impl Effect {
     /// The message name.
-    pub fn name(&self) -> &'static str {
+    pub fn name(&self) -> MessageName {
         match self {
-            Effect::Created(_) => "mover.created",
-            Effect::Updated(_) => "mover.updated",
-            Effect::AddressReceived { .. } => "address.received",
+            Effect::Created(_) => MoverCreated::NAME,
+            Effect::Updated(_) => MoverUpdated::NAME,
+            Effect::AddressReceived { .. } => AddressReceived::NAME,
         }
     }
 }

@@ -21,6 +21,11 @@ pub struct Cursor {
 }
 
 impl Cursor {
+    /// The cursor that continues after `mover`.
+    pub fn of(mover: &Mover) -> Self {
+        Self { created_key: created_key(mover), id: mover.id.clone() }
+    }
+
     /// The cursor as clients see it.
     pub fn encode(&self) -> String {
         URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).expect("a cursor serializes"))

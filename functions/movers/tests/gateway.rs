@@ -1,75 +1,13 @@
 //! The movers gateway against in-memory movers and publisher: REST and CQRS over
 //! the same domain, conditional updates, bad input, and every (role, route) pair.
-use std::sync::{Arc, OnceLock};
+mod common;
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::StatusCode;
+use common::{app, call, token};
 use movers::permissions::{MoverPermission, PERMISSIONS};
-use movers::rest::{AppState, router};
-use movers::service::MoversService;
-use movers::store::MemoryMoverStore;
-use platform::bus::RecordingPublisher;
 use platform_gateway::matrix::{RouteCheck, check};
-use platform_identity::{Claims, KeySet, Role, StaticJwks, TokenSettings, Verifier};
+use platform_identity::Role;
 use serde_json::{Value, json};
-use tower::ServiceExt;
-
-fn keys() -> &'static KeySet {
-    static KEYS: OnceLock<KeySet> = OnceLock::new();
-    KEYS.get_or_init(|| KeySet::generate().unwrap())
-}
-
-fn settings() -> TokenSettings {
-    TokenSettings { issuer: "https://auth.test".into(), audience: "updater-api".into(), ttl_seconds: 900 }
-}
-
-fn token(role: Role, sub: &str) -> String {
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    keys().sign(&Claims::issue(&settings(), sub, &format!("{sub}@test"), vec![role], now)).unwrap()
-}
-
-struct App {
-    router: Router,
-    publisher: Arc<RecordingPublisher>,
-}
-
-async fn app() -> App {
-    let publisher = Arc::new(RecordingPublisher::default());
-    let verifier = Verifier::new(&settings(), Arc::new(StaticJwks(keys().jwks().unwrap()))).await.unwrap();
-    let state = AppState {
-        verifier: Arc::new(verifier),
-        service: MoversService::new(Arc::new(MemoryMoverStore::default())),
-        publisher: publisher.clone(),
-    };
-    App { router: platform_gateway::finish(router(state)), publisher }
-}
-
-async fn call(
-    app: &App,
-    method: &str,
-    path: &str,
-    token: &str,
-    body: Option<Value>,
-    if_match: Option<&str>,
-) -> (StatusCode, Value, Option<String>) {
-    let mut req = Request::builder().method(method).uri(path).header(header::AUTHORIZATION, format!("Bearer {token}"));
-    if let Some(v) = if_match {
-        req = req.header(header::IF_MATCH, v);
-    }
-    let body = match body {
-        Some(v) => {
-            req = req.header(header::CONTENT_TYPE, "application/json");
-            Body::from(v.to_string())
-        }
-        None => Body::empty(),
-    };
-    let resp = app.router.clone().oneshot(req.body(body).unwrap()).await.unwrap();
-    let status = resp.status();
-    let etag = resp.headers().get(header::ETAG).map(|v| v.to_str().unwrap().to_owned());
-    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20).await.unwrap();
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null), etag)
-}
 
 fn address(line1: &str) -> Value {
     json!({"line1": line1, "line2": null, "city": "Springfield", "state": "IL", "zip": "62701"})

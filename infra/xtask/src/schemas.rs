@@ -1,5 +1,6 @@
 //! JSON Schemas of every payload, generated from the Rust types into
-//! `docs/schemas/<message name>.json`; `check` fails when they are stale.
+//! `docs/schemas/<message name>.json`, and the GraphQL SDL of each GraphQL
+//! endpoint into `docs/<service>.graphql`; `check` fails when any is stale.
 use std::collections::BTreeMap;
 
 use anyhow::{Result, bail};
@@ -18,6 +19,11 @@ fn generated() -> Result<BTreeMap<String, String>> {
     Ok(files)
 }
 
+/// The GraphQL SDL of each service that has a GraphQL endpoint, by file name.
+fn graphql() -> BTreeMap<&'static str, String> {
+    BTreeMap::from([("movers.graphql", movers::graphql::schema().sdl())])
+}
+
 /// Writes the schemas.
 pub fn write() -> Result<()> {
     let dir = paths::root().join("docs/schemas");
@@ -25,6 +31,10 @@ pub fn write() -> Result<()> {
     for (file, text) in generated()? {
         std::fs::write(dir.join(&file), text)?;
         eprintln!("wrote docs/schemas/{file}");
+    }
+    for (file, sdl) in graphql() {
+        std::fs::write(paths::root().join("docs").join(file), sdl)?;
+        eprintln!("wrote docs/{file}");
     }
     Ok(())
 }
@@ -37,6 +47,11 @@ pub fn check() -> Result<()> {
     for (file, text) in &files {
         if std::fs::read_to_string(dir.join(file)).ok().as_deref() != Some(text.as_str()) {
             stale.push(file.clone());
+        }
+    }
+    for (file, sdl) in graphql() {
+        if std::fs::read_to_string(paths::root().join("docs").join(file)).ok().as_deref() != Some(sdl.as_str()) {
+            stale.push(format!("../{file}"));
         }
     }
     if !stale.is_empty() {

@@ -20,6 +20,7 @@ async fn init() -> Result<Router, Error> {
         verifier: config.identity.verifier(&aws).await?,
         service: MoversService::new(Arc::new(DynamoMoverStore::new(table))),
         publisher: Arc::new(SnsPublisher::new(aws_sdk_sns::Client::new(&aws), config.topics)),
+        graphql: movers::graphql::schema(),
     }))
 }
 

@@ -1,0 +1,249 @@
+//! The GraphQL endpoint, `POST /movers/graphql`: the same domain operations as REST
+//! and CQRS, with the same permission checks. The schema's SDL is kept in
+//! `docs/movers.graphql`; `cargo xtask test` fails when it changes without the file.
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{
+    Context, EmptySubscription, Enum, ErrorExtensions, ID, InputObject, Object, Result, Schema, SimpleObject,
+};
+use axum::Json;
+use axum::extract::State;
+use platform_gateway::{ApiError, Authenticated, JsonBody};
+use platform_messages::contracts::addressing::{NormalizedAddress, PostalAddress};
+use platform_messages::contracts::movers::{AddressState, MoverView};
+
+use crate::domain::{AddressKind, Mover, MoverInput, MoverPatch};
+use crate::permissions::{MoverPermission::*, PERMISSIONS};
+use crate::rest::{AppState, may_change, publish, visible};
+
+/// The movers GraphQL schema.
+pub type MoversSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// Builds the schema (once, at cold start).
+pub fn schema() -> MoversSchema {
+    Schema::build(Query, Mutation, EmptySubscription).finish()
+}
+
+fn gql(e: ApiError) -> async_graphql::Error {
+    async_graphql::Error::new(e.message.clone()).extend_with(|_, ext| {
+        ext.set("code", e.code);
+        ext.set("status", e.status.as_u16());
+    })
+}
+
+/// A submitted postal address.
+#[derive(InputObject)]
+pub struct AddressInput {
+    line1: String,
+    line2: Option<String>,
+    city: String,
+    state: String,
+    zip: String,
+}
+
+impl From<AddressInput> for PostalAddress {
+    fn from(a: AddressInput) -> Self {
+        PostalAddress { line1: a.line1, line2: a.line2, city: a.city, state: a.state, zip: a.zip }
+    }
+}
+
+/// A new mover.
+#[derive(InputObject)]
+pub struct CreateMoverInput {
+    name: String,
+    email: String,
+    phone: Option<String>,
+    move_date: Option<String>,
+    from_address: Option<AddressInput>,
+    to_address: Option<AddressInput>,
+}
+
+/// Which address.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum Kind {
+    /// Moved from.
+    From,
+    /// Moved to.
+    To,
+}
+
+/// A normalized address.
+#[derive(SimpleObject)]
+pub struct Normalized {
+    street: String,
+    unit: Option<String>,
+    city: String,
+    state: String,
+    zip: String,
+}
+
+/// One of a mover's addresses.
+#[derive(SimpleObject)]
+pub struct Address {
+    status: String,
+    address_id: Option<String>,
+    normalized: Option<Normalized>,
+    reasons: Option<Vec<String>>,
+}
+
+/// A mover (email and phone are null when redacted for the caller).
+#[derive(SimpleObject)]
+pub struct GqlMover {
+    id: ID,
+    version: u64,
+    owner_sub: String,
+    name: String,
+    email: Option<String>,
+    phone: Option<String>,
+    move_date: Option<String>,
+    from_address: Option<Address>,
+    to_address: Option<Address>,
+}
+
+fn address(state: AddressState) -> Address {
+    Address {
+        status: state.status,
+        address_id: state.address_id,
+        normalized: state.normalized.map(|n: NormalizedAddress| Normalized {
+            street: n.street,
+            unit: n.unit,
+            city: n.city,
+            state: n.state,
+            zip: n.zip,
+        }),
+        reasons: state.reasons,
+    }
+}
+
+impl From<MoverView> for GqlMover {
+    fn from(v: MoverView) -> Self {
+        Self {
+            id: ID(v.id),
+            version: v.version,
+            owner_sub: v.owner_sub,
+            name: v.name,
+            email: v.email,
+            phone: v.phone,
+            move_date: v.move_date,
+            from_address: v.from_address.map(address),
+            to_address: v.to_address.map(address),
+        }
+    }
+}
+
+fn parts<'a>(ctx: &'a Context<'_>) -> (&'a AppState, &'a Authenticated) {
+    (ctx.data_unchecked::<AppState>(), ctx.data_unchecked::<Authenticated>())
+}
+
+/// Queries.
+pub struct Query;
+
+#[Object]
+impl Query {
+    /// One mover.
+    async fn mover(&self, ctx: &Context<'_>, id: ID) -> Result<GqlMover> {
+        let (s, who) = parts(ctx);
+        let m = s.service.get(&id).await.map_err(gql)?;
+        Ok(visible(who, &m.value, m.version).map_err(gql)?.into())
+    }
+
+    /// Movers, newest first, as a connection.
+    async fn movers(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, GqlMover>> {
+        let (s, who) = parts(ctx);
+        let roles = &who.caller.roles;
+        let owner = if PERMISSIONS.allows(roles, ReadAll) || PERMISSIONS.allows(roles, ReadRedacted) {
+            None
+        } else if PERMISSIONS.allows(roles, ManageOwn) {
+            Some(who.caller.sub.as_str())
+        } else {
+            return Err(gql(ApiError::forbidden("your roles do not allow listing movers")));
+        };
+        let limit = u32::try_from(first.unwrap_or(20))
+            .map_err(|_| gql(ApiError::invalid_field("first", "must be positive")))?;
+        let page = s.service.list(limit, after.as_deref(), owner).await.map_err(gql)?;
+        let mut connection = Connection::new(after.is_some(), page.next.is_some());
+        for m in page.items {
+            let cursor = crate::store::Cursor::of(&m.value).encode();
+            connection.edges.push(Edge::new(cursor, visible(who, &m.value, m.version).map_err(gql)?.into()));
+        }
+        Ok(connection)
+    }
+}
+
+/// Mutations.
+pub struct Mutation;
+
+async fn change(ctx: &Context<'_>, id: &str, version: u64, patch: MoverPatch) -> Result<GqlMover> {
+    let (s, who) = parts(ctx);
+    let guard = |m: &Mover| may_change(who, m);
+    let outcome = s.service.update(id, Some(version), patch, &guard).await.map_err(gql)?;
+    publish(s, who, &outcome.effects).await.map_err(gql)?;
+    Ok(outcome.mover.view(outcome.version, false).into())
+}
+
+#[Object]
+impl Mutation {
+    /// Creates a mover owned by the caller.
+    async fn create_mover(&self, ctx: &Context<'_>, input: CreateMoverInput) -> Result<GqlMover> {
+        let (s, who) = parts(ctx);
+        PERMISSIONS.require(&who.caller, CreateOwn).map_err(gql)?;
+        let input = MoverInput {
+            name: input.name,
+            email: input.email,
+            phone: input.phone,
+            move_date: input.move_date,
+            from_address: input.from_address.map(Into::into),
+            to_address: input.to_address.map(Into::into),
+        };
+        let id = format!("mov_{}", uuid::Uuid::new_v4().simple());
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let outcome = s.service.create(id, &who.caller.sub, input, now).await.map_err(gql)?;
+        publish(s, who, &outcome.effects).await.map_err(gql)?;
+        Ok(outcome.mover.view(outcome.version, false).into())
+    }
+
+    /// Changes the move date of a mover at `version`.
+    async fn change_move_date(&self, ctx: &Context<'_>, id: ID, move_date: String, version: u64) -> Result<GqlMover> {
+        change(ctx, &id, version, MoverPatch { move_date: Some(move_date), ..MoverPatch::default() }).await
+    }
+
+    /// Submits one of a mover's addresses for reconciliation.
+    async fn submit_address(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        kind: Kind,
+        address: AddressInput,
+        version: u64,
+    ) -> Result<GqlMover> {
+        let address = Some(PostalAddress::from(address));
+        let patch = match AddressKind::from(kind) {
+            AddressKind::From => MoverPatch { from_address: address, ..MoverPatch::default() },
+            AddressKind::To => MoverPatch { to_address: address, ..MoverPatch::default() },
+        };
+        change(ctx, &id, version, patch).await
+    }
+}
+
+impl From<Kind> for AddressKind {
+    fn from(k: Kind) -> Self {
+        match k {
+            Kind::From => AddressKind::From,
+            Kind::To => AddressKind::To,
+        }
+    }
+}
+
+/// `POST /movers/graphql`.
+pub async fn execute(
+    State(s): State<AppState>,
+    who: Authenticated,
+    JsonBody(request): JsonBody<async_graphql::Request>,
+) -> Json<async_graphql::Response> {
+    let schema = s.graphql.clone();
+    Json(schema.execute(request.data(s).data(who)).await)
+}

@@ -1,0 +1,71 @@
+//! The movers gateway with in-memory movers and publisher, and tokens for any role.
+#![allow(dead_code)]
+use std::sync::{Arc, OnceLock};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use movers::rest::{AppState, router};
+use movers::service::MoversService;
+use movers::store::MemoryMoverStore;
+use platform::bus::RecordingPublisher;
+use platform_identity::{Claims, KeySet, Role, StaticJwks, TokenSettings, Verifier};
+use serde_json::Value;
+use tower::ServiceExt;
+
+pub fn keys() -> &'static KeySet {
+    static KEYS: OnceLock<KeySet> = OnceLock::new();
+    KEYS.get_or_init(|| KeySet::generate().unwrap())
+}
+
+pub fn settings() -> TokenSettings {
+    TokenSettings { issuer: "https://auth.test".into(), audience: "updater-api".into(), ttl_seconds: 900 }
+}
+
+pub fn token(role: Role, sub: &str) -> String {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    keys().sign(&Claims::issue(&settings(), sub, &format!("{sub}@test"), vec![role], now)).unwrap()
+}
+
+pub struct App {
+    pub router: Router,
+    pub publisher: Arc<RecordingPublisher>,
+}
+
+pub async fn app() -> App {
+    let publisher = Arc::new(RecordingPublisher::default());
+    let verifier = Verifier::new(&settings(), Arc::new(StaticJwks(keys().jwks().unwrap()))).await.unwrap();
+    let state = AppState {
+        verifier: Arc::new(verifier),
+        service: MoversService::new(Arc::new(MemoryMoverStore::default())),
+        publisher: publisher.clone(),
+        graphql: movers::graphql::schema(),
+    };
+    App { router: platform_gateway::finish(router(state)), publisher }
+}
+
+pub async fn call(
+    app: &App,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+    if_match: Option<&str>,
+) -> (StatusCode, Value, Option<String>) {
+    let mut req = Request::builder().method(method).uri(path).header(header::AUTHORIZATION, format!("Bearer {token}"));
+    if let Some(v) = if_match {
+        req = req.header(header::IF_MATCH, v);
+    }
+    let body = match body {
+        Some(v) => {
+            req = req.header(header::CONTENT_TYPE, "application/json");
+            Body::from(v.to_string())
+        }
+        None => Body::empty(),
+    };
+    let resp = app.router.clone().oneshot(req.body(body).unwrap()).await.unwrap();
+    let status = resp.status();
+    let etag = resp.headers().get(header::ETAG).map(|v| v.to_str().unwrap().to_owned());
+    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20).await.unwrap();
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null), etag)
+}
