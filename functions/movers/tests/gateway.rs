@@ -193,3 +193,32 @@ fn the_permission_table_pair_by_pair() {
         }
     }
 }
+
+#[tokio::test]
+async fn commands_follow_the_permission_table_for_every_role() {
+    let app = app().await;
+    let owner = token(Role::UserMover, "usr_ada");
+    let (_, created, _) = call(&app, "POST", "/movers", &owner, Some(new_mover()), None).await;
+    let id = created["id"].as_str().unwrap();
+    for role in Role::ALL {
+        let t = token(role, &format!("usr_{role}"));
+        let cmd = json!({"command": "ChangeMoveDate", "mover_id": id, "move_date": "2999-10-10"});
+        let (status, body, _) = call(&app, "POST", "/movers/commands", &t, Some(cmd), None).await;
+        // Only a caller who may change every mover (or owns it) may run commands on it.
+        let allowed = PERMISSIONS.allows(&[role], MoverPermission::UpdateAll);
+        assert_eq!(status == StatusCode::OK, allowed, "{role}: {status} {body}");
+        if !allowed {
+            assert_eq!(status, StatusCode::FORBIDDEN);
+        }
+    }
+    let (status, _, _) = call(
+        &app,
+        "POST",
+        "/movers/commands",
+        &owner,
+        Some(json!({"command": "ChangeMoveDate", "mover_id": id, "move_date": "2999-10-11"})),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "the owner may");
+}

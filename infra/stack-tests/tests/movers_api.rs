@@ -169,3 +169,82 @@ async fn bad_input_gets_a_clear_4xx_and_writes_nothing() {
     let (_, _, list) = api.send(Method::GET, "/movers", &token, None, &[]).await;
     assert_eq!(list["items"], json!([]), "nothing was written");
 }
+
+#[tokio::test]
+async fn the_same_flow_through_graphql() {
+    let stack = stack().await;
+    let api = Api::new(&stack);
+    let token = api.login("mover@updater.local", PASSWORD).await;
+    let query = |q: &str, variables: Value| json!({"query": q, "variables": variables});
+    let create = "mutation($input: CreateMoverInput!) { createMover(input: $input) { id version } }";
+    let input = json!({"name": "Gql", "email": "gql@example.com",
+        "fromAddress": {"line1": "5 Elm Street", "city": "Springfield", "state": "IL", "zip": "62701"}});
+    let (status, _, out) =
+        api.send(Method::POST, "/movers/graphql", &token, Some(query(create, json!({"input": input}))), &[]).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let id = out["data"]["createMover"]["id"].as_str().unwrap().to_owned();
+    let read = "query($id: ID!) { mover(id: $id) { version fromAddress { status normalized { street } } } }";
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, _, out) =
+            api.send(Method::POST, "/movers/graphql", &token, Some(query(read, json!({"id": id}))), &[]).await;
+        if out["data"]["mover"]["fromAddress"]["status"] == "reconciled" {
+            assert_eq!(out["data"]["mover"]["fromAddress"]["normalized"]["street"], "5 ELM ST");
+            assert_eq!(out["data"]["mover"]["version"], 2);
+            break;
+        }
+        assert!(Instant::now() < deadline, "not reconciled: {out}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let change = "mutation($id: ID!) { changeMoveDate(id: $id, moveDate: \"2999-03-03\", version: 1) { version } }";
+    let (_, _, out) =
+        api.send(Method::POST, "/movers/graphql", &token, Some(query(change, json!({"id": id}))), &[]).await;
+    assert_eq!(out["errors"][0]["extensions"]["code"], "conflict", "a stale version is refused: {out}");
+    let client = api.login("client@updater.local", PASSWORD).await;
+    let (_, _, out) =
+        api.send(Method::POST, "/movers/graphql", &client, Some(query(create, json!({"input": input}))), &[]).await;
+    assert_eq!(out["errors"][0]["extensions"]["code"], "forbidden", "{out}");
+}
+
+#[tokio::test]
+async fn other_systems_create_movers_with_the_task() {
+    use platform::bus::Outgoing;
+    use platform_messages::contracts::movers::{CreateMover, CreateMoverData};
+    let stack = stack().await;
+    let mut probe = Probe::subscribe(&stack, stack.output("EventsTopicArn").unwrap()).await.unwrap();
+    let data = CreateMoverData {
+        owner_sub: "usr_partner".into(),
+        name: "From a partner".into(),
+        email: "partner@example.com".into(),
+        phone: None,
+        move_date: None,
+        from_address: Some(serde_json::from_value(address("7 Oak Avenue", "IL", "62701")).unwrap()),
+        to_address: None,
+    };
+    let message = Outgoing::new::<CreateMover>(&data).unwrap();
+    let task_id = message.envelope.id.to_string();
+    stack_tests::send(&stack, message.clone()).await.unwrap();
+    stack_tests::send(&stack, message).await.unwrap();
+    let created = probe
+        .wait_for(Duration::from_secs(30), |r| {
+            r.envelope.name.as_str() == "mover.created" && r.envelope.causation_id.as_deref() == Some(task_id.as_str())
+        })
+        .await
+        .unwrap();
+    let id = created.envelope.data["id"].as_str().unwrap().to_owned();
+    let updated = probe
+        .wait_for(Duration::from_secs(30), |r| {
+            r.envelope.name.as_str() == "mover.updated" && r.envelope.data["id"] == id.as_str()
+        })
+        .await
+        .unwrap();
+    assert_eq!(updated.envelope.data["from_address"]["normalized"]["street"], "7 OAK AVE");
+    let creations = probe
+        .collect_for(Duration::from_secs(3), |r| {
+            r.envelope.name.as_str() == "mover.created" && r.envelope.causation_id.as_deref() == Some(task_id.as_str())
+        })
+        .await
+        .unwrap();
+    assert_eq!(creations.len(), 1, "the task delivered twice creates one mover");
+    probe.close().await.unwrap();
+}
