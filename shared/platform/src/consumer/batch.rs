@@ -152,14 +152,14 @@ impl Consumer {
             Ok(incoming) => incoming,
             Err(e) => return RecordOutcome::Failed(format!("undecodable record: {e}")),
         };
+        span.record("message_id", tracing::field::display(incoming.envelope.id));
+        span.record("name", tracing::field::display(&incoming.envelope.name));
+        span.record("correlation_id", tracing::field::display(&incoming.envelope.correlation_id));
         let incoming = match self.authenticate(incoming).await {
             Ok(incoming) => incoming,
             Err(reason) => return RecordOutcome::Failed(reason),
         };
         let envelope = &incoming.envelope;
-        span.record("message_id", tracing::field::display(envelope.id));
-        span.record("name", tracing::field::display(&envelope.name));
-        span.record("correlation_id", tracing::field::display(&envelope.correlation_id));
 
         let Some(route) = self.routes.get(envelope.name.as_str()) else {
             return RecordOutcome::Failed(format!(
