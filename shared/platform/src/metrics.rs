@@ -60,17 +60,16 @@ pub enum MetricsSink {
 impl MetricsSink {
     /// Writes one batch's EMF line.
     pub fn emit(&self, service: &str, metrics: &BatchMetrics) {
+        if let MetricsSink::Discard = self {
+            return;
+        }
         let ts = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
-        let line = match self {
-            MetricsSink::Discard => return,
-            _ => metrics.to_emf(service, ts).to_string(),
-        };
+        let line = metrics.to_emf(service, ts).to_string();
         match self {
             MetricsSink::Stdout => {
-                let mut out = std::io::stdout().lock();
-                let _ = writeln!(out, "{line}");
+                let _ = writeln!(std::io::stdout().lock(), "{line}");
             }
-            MetricsSink::Buffer(lines) => lines.lock().expect("metrics buffer").push(line),
+            MetricsSink::Buffer(lines) => lines.lock().unwrap_or_else(|e| e.into_inner()).push(line),
             MetricsSink::Discard => {}
         }
     }
@@ -78,7 +77,7 @@ impl MetricsSink {
     /// The lines written to a buffer sink.
     pub fn lines(&self) -> Vec<String> {
         match self {
-            MetricsSink::Buffer(lines) => lines.lock().expect("metrics buffer").clone(),
+            MetricsSink::Buffer(lines) => lines.lock().unwrap_or_else(|e| e.into_inner()).clone(),
             _ => Vec::new(),
         }
     }
