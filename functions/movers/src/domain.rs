@@ -150,40 +150,42 @@ fn check_phone(phone: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Checks the fields given (absent ones are not checked), naming the first wrong one.
+fn check_fields(
+    name: Option<&str>,
+    email: Option<&str>,
+    phone: Option<&str>,
+    move_date: Option<&str>,
+) -> Result<(), ApiError> {
+    if let Some(name) = name {
+        validate::text("name", name, 200)?;
+    }
+    if let Some(email) = email {
+        validate::email("email", email)?;
+    }
+    if let Some(phone) = phone {
+        check_phone(phone)?;
+    }
+    if let Some(date) = move_date {
+        validate::future_date("move_date", date, today())?;
+    }
+    Ok(())
+}
+
 impl MoverInput {
     /// Checks every field, naming the first that is wrong.
     pub fn validate(&self) -> Result<(), ApiError> {
-        validate::text("name", &self.name, 200)?;
-        validate::email("email", &self.email)?;
-        if let Some(phone) = &self.phone {
-            check_phone(phone)?;
-        }
-        if let Some(date) = &self.move_date {
-            validate::future_date("move_date", date, today())?;
-        }
-        Ok(())
+        check_fields(Some(&self.name), Some(&self.email), self.phone.as_deref(), self.move_date.as_deref())
     }
 }
 
 impl MoverPatch {
-    /// Checks the fields present.
+    /// Checks the fields present; an empty patch is refused.
     pub fn validate(&self) -> Result<(), ApiError> {
-        if let Some(name) = &self.name {
-            validate::text("name", name, 200)?;
-        }
-        if let Some(email) = &self.email {
-            validate::email("email", email)?;
-        }
-        if let Some(phone) = &self.phone {
-            check_phone(phone)?;
-        }
-        if let Some(date) = &self.move_date {
-            validate::future_date("move_date", date, today())?;
-        }
         if *self == MoverPatch::default() {
             return Err(ApiError::bad_request("the patch changes nothing"));
         }
-        Ok(())
+        check_fields(self.name.as_deref(), self.email.as_deref(), self.phone.as_deref(), self.move_date.as_deref())
     }
 }
 

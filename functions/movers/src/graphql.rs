@@ -12,8 +12,8 @@ use platform_messages::contracts::addressing::{NormalizedAddress, PostalAddress}
 use platform_messages::contracts::movers::{AddressState, MoverView};
 
 use crate::domain::{AddressKind, Mover, MoverInput, MoverPatch};
-use crate::permissions::{MoverPermission::*, PERMISSIONS};
-use crate::rest::{AppState, may_change, publish, visible};
+use crate::permissions::{MoverPermission::CreateOwn, PERMISSIONS};
+use crate::rest::{AppState, list_scope, may_change, publish, visible};
 
 /// The movers GraphQL schema.
 pub type MoversSchema = Schema<Query, Mutation, EmptySubscription>;
@@ -154,14 +154,7 @@ impl Query {
         after: Option<String>,
     ) -> Result<Connection<String, GqlMover>> {
         let (s, who) = parts(ctx);
-        let roles = &who.caller.roles;
-        let owner = if PERMISSIONS.allows(roles, ReadAll) || PERMISSIONS.allows(roles, ReadRedacted) {
-            None
-        } else if PERMISSIONS.allows(roles, ManageOwn) {
-            Some(who.caller.sub.as_str())
-        } else {
-            return Err(gql(ApiError::forbidden("your roles do not allow listing movers")));
-        };
+        let owner = list_scope(who).map_err(gql)?;
         let limit = u32::try_from(first.unwrap_or(20))
             .map_err(|_| gql(ApiError::invalid_field("first", "must be positive")))?;
         let page = s.service.list(limit, after.as_deref(), owner).await.map_err(gql)?;

@@ -85,6 +85,18 @@ pub fn visible(who: &Authenticated, mover: &Mover, version: u64) -> Result<Mover
     }
 }
 
+/// Whose movers `who` may list: everyone's (`None`), their own, or none (403).
+pub fn list_scope(who: &Authenticated) -> Result<Option<&str>, ApiError> {
+    let roles = &who.caller.roles;
+    if PERMISSIONS.allows(roles, ReadAll) || PERMISSIONS.allows(roles, ReadRedacted) {
+        Ok(None)
+    } else if PERMISSIONS.allows(roles, ManageOwn) {
+        Ok(Some(who.caller.sub.as_str()))
+    } else {
+        Err(ApiError::forbidden("your roles do not allow listing movers"))
+    }
+}
+
 /// 403 unless `who` may change `mover`.
 pub fn may_change(who: &Authenticated, mover: &Mover) -> Result<(), ApiError> {
     let roles = &who.caller.roles;
@@ -135,15 +147,7 @@ async fn list(
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let roles = &who.caller.roles;
-    let owner = if PERMISSIONS.allows(roles, ReadAll) || PERMISSIONS.allows(roles, ReadRedacted) {
-        None
-    } else if PERMISSIONS.allows(roles, ManageOwn) {
-        Some(who.caller.sub.as_str())
-    } else {
-        return Err(ApiError::forbidden("your roles do not allow listing movers"));
-    };
-    let page = s.service.list(q.limit.unwrap_or(20), q.cursor.as_deref(), owner).await?;
+    let page = s.service.list(q.limit.unwrap_or(20), q.cursor.as_deref(), list_scope(&who)?).await?;
     let items = page.items.iter().map(|m| visible(&who, &m.value, m.version)).collect::<Result<Vec<_>, _>>()?;
     Ok(Json(json!({"items": items, "next_cursor": page.next.map(|c| c.encode())})).into_response())
 }
