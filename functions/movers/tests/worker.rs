@@ -130,15 +130,12 @@ async fn the_create_task_is_idempotent_by_message_id() {
     assert_eq!(f.consumer.handle_record(&record(&task)).await, RecordOutcome::Duplicate);
     // Even past the ledger (a crash before it recorded completion), the same message
     // recreates nothing new and re-emits the same messages.
-    let g = Fixture {
-        consumer: movers::worker::consumer(
-            MoversService::new(f.store.clone()),
-            Arc::new(MemoryLedger::new(Duration::from_secs(30))),
-            f.publisher.clone(),
-        ),
-        ..fixture()
-    };
-    assert_eq!(g.consumer.handle_record(&record(&task)).await, RecordOutcome::Handled);
+    let fresh_ledger = movers::worker::consumer(
+        MoversService::new(f.store.clone()),
+        Arc::new(MemoryLedger::new(Duration::from_secs(30))),
+        f.publisher.clone(),
+    );
+    assert_eq!(fresh_ledger.handle_record(&record(&task)).await, RecordOutcome::Handled);
     let sent = f.publisher.sent();
     assert_eq!(sent.len(), 6);
     assert_eq!(sent[0].envelope.id, sent[3].envelope.id, "the same message ids");
