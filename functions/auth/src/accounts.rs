@@ -1,5 +1,6 @@
 //! Accounts and the rules of signing up: a well-formed email (unique regardless of
 //! case), a password of at least 10 characters, a name.
+use platform_gateway::{ApiError, validate};
 use platform_identity::Role;
 use serde::{Deserialize, Serialize};
 
@@ -23,43 +24,27 @@ pub struct Account {
     pub created_at: i64,
 }
 
-/// A field of a sign-up that is wrong, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Invalid {
-    /// The field.
-    pub field: &'static str,
-    /// What is wrong.
-    pub problem: String,
-}
-
 /// The lookup form of an email.
 pub fn email_key(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
 /// Checks an email's shape (the gateways' shared rule).
-pub fn check_email(email: &str) -> Result<(), Invalid> {
-    platform_gateway::validate::email("email", email)
-        .map_err(|e| Invalid { field: "email", problem: e.message.trim_start_matches("`email`: ").to_owned() })
+pub fn check_email(email: &str) -> Result<(), ApiError> {
+    validate::email("email", email)
 }
 
 /// Checks a password against the policy.
-pub fn check_password(password: &str) -> Result<(), Invalid> {
+pub fn check_password(password: &str) -> Result<(), ApiError> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(Invalid {
-            field: "password",
-            problem: format!("must be at least {MIN_PASSWORD_CHARS} characters"),
-        });
+        return Err(ApiError::invalid_field("password", &format!("must be at least {MIN_PASSWORD_CHARS} characters")));
     }
     Ok(())
 }
 
 /// Checks a display name.
-pub fn check_name(name: &str) -> Result<(), Invalid> {
-    if name.trim().is_empty() || name.len() > 200 {
-        return Err(Invalid { field: "name", problem: "must be 1 to 200 characters".into() });
-    }
-    Ok(())
+pub fn check_name(name: &str) -> Result<(), ApiError> {
+    validate::text("name", name, 200)
 }
 
 /// A new user id.

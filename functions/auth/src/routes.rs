@@ -15,7 +15,7 @@ use platform_messages::contracts::auth::{UserAuthed, UserAuthedData};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::accounts::{Account, Invalid, check_email, check_name, check_password, new_user_id};
+use crate::accounts::{Account, check_email, check_name, check_password, new_user_id};
 use crate::passwords;
 use crate::permissions::{AuthPermission, PERMISSIONS};
 use crate::store::AccountStore;
@@ -50,12 +50,6 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/me", get(me))
         .route("/auth/users", post(create_user))
         .with_state(state)
-}
-
-impl From<Invalid> for ApiError {
-    fn from(i: Invalid) -> Self {
-        ApiError::invalid_field(i.field, &i.problem)
-    }
 }
 
 #[derive(Deserialize)]

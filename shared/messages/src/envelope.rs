@@ -144,24 +144,6 @@ impl<D: Serialize> Envelope<D> {
     pub fn to_json(&self) -> Result<String, serde_json::Error> {
         serde_json::to_string(self)
     }
-
-    /// The same message with `data` as untyped JSON.
-    pub fn to_untyped(&self) -> Result<Envelope<Value>, serde_json::Error> {
-        let data = serde_json::to_value(&self.data)?;
-        Ok(self.clone_meta().with_data(data))
-    }
-
-    fn clone_meta(&self) -> Envelope<()> {
-        Envelope {
-            id: self.id,
-            name: self.name.clone(),
-            occurred_at: self.occurred_at,
-            correlation_id: self.correlation_id.clone(),
-            causation_id: self.causation_id.clone(),
-            actor: self.actor.clone(),
-            data: (),
-        }
-    }
 }
 
 impl Envelope<Value> {

@@ -1,4 +1,6 @@
 //! The SNS adapter: `PublishBatch` in chunks of at most 10 messages and 256 KiB.
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 use aws_sdk_sns::Client;
 use aws_sdk_sns::types::{MessageAttributeValue, PublishBatchRequestEntry};
@@ -81,25 +83,25 @@ fn entry(message: &Outgoing, body: String, attributes: &platform_messages::Attri
 impl Publish for SnsPublisher {
     async fn publish(&self, messages: Vec<Outgoing>) -> Result<(), PublishError> {
         // Encode and check every message first: one refused message sends nothing.
-        let mut encoded = Vec::with_capacity(messages.len());
+        let mut by_topic: BTreeMap<&str, Vec<(PublishBatchRequestEntry, usize)>> = BTreeMap::new();
         for m in &messages {
             let (body, attrs) = m.encode()?;
             let size = body.len() + attrs.wire_size();
-            encoded.push((self.topic_for(m.envelope.kind())?.to_owned(), entry(m, body, &attrs), size));
+            by_topic.entry(self.topic_for(m.envelope.kind())?).or_default().push((entry(m, body, &attrs), size));
         }
-        for kind_topic in [Kind::Event, Kind::Task].iter().filter_map(|k| self.topic_for(*k).ok()) {
+        for (topic, entries) in by_topic {
             let mut batch = Vec::new();
             let mut batch_size = 0;
-            for (topic, e, size) in encoded.iter().filter(|(t, _, _)| t == kind_topic) {
+            for (e, size) in entries {
                 if batch.len() == MAX_BATCH_ENTRIES || batch_size + size > MAX_MESSAGE_BYTES {
                     self.send_batch(topic, std::mem::take(&mut batch)).await?;
                     batch_size = 0;
                 }
-                batch.push(e.clone());
+                batch.push(e);
                 batch_size += size;
             }
             if !batch.is_empty() {
-                self.send_batch(kind_topic, batch).await?;
+                self.send_batch(topic, batch).await?;
             }
         }
         Ok(())

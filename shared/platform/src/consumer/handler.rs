@@ -44,11 +44,6 @@ impl Emit {
         self.0.push(Emitted { name: C::NAME, data, id: Some(id) });
         Ok(self)
     }
-
-    /// The names of the messages, in order.
-    pub fn names(&self) -> Vec<&str> {
-        self.0.iter().map(|e| e.name.as_str()).collect()
-    }
 }
 
 /// A handler failure: the record is reported failed, retried, and after

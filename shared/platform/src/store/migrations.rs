@@ -110,6 +110,9 @@ pub async fn migrate(
     {
         return Err(StoreError::Migration("versions must start at 1 and strictly increase".into()));
     }
+    if migrations.is_empty() {
+        return Ok(vec![]);
+    }
     let owner = Uuid::new_v4().to_string();
     let deadline = tokio::time::Instant::now() + wait;
     loop {
