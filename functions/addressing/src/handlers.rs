@@ -1,5 +1,7 @@
 //! The worker's routes: both the event and the task reconcile the submitted address
-//! and answer with `address.reconciled` or `address.rejected`.
+//! and answer with `address.reconciled` or `address.rejected`. A task sent by a saga
+//! step (it carries a task token) is also answered directly: success with the
+//! reconciled address, or the business error `AddressRejected`.
 use std::sync::Arc;
 
 use platform::bus::Publish;
@@ -10,13 +12,19 @@ use platform_messages::contracts::addressing::{
 };
 
 use crate::catalog::SERVICE;
+
+/// The error name a waiting saga step fails with when the address is rejected.
+pub const ADDRESS_REJECTED: &str = "AddressRejected";
 use crate::reconcile::{AddressBook, Outcome, reconcile};
 
 async fn answer(book: Arc<dyn AddressBook>, message: Envelope<AddressSubmission>) -> HandlerResult {
     let outcome = reconcile(book.as_ref(), &message.id.to_string(), message.data).await.map_err(HandlerError::new)?;
     match outcome {
-        Outcome::Reconciled(data) => Emit::one::<AddressReconciled>(&data),
-        Outcome::Rejected(data) => Emit::one::<AddressRejected>(&data),
+        Outcome::Reconciled(data) => Emit::one::<AddressReconciled>(&data)?.reply_success(&data),
+        Outcome::Rejected(data) => {
+            let cause = format!("address `{}` rejected: {}", data.reference, data.reasons.join("; "));
+            Ok(Emit::one::<AddressRejected>(&data)?.reply_failure(ADDRESS_REJECTED, cause))
+        }
     }
 }
 

@@ -36,6 +36,9 @@ pub struct Envelope<D = Value> {
     pub causation_id: Option<String>,
     /// On whose behalf the message was sent.
     pub actor: Option<Actor>,
+    /// A Step Functions task token when a saga waits for this task's answer: the
+    /// consumer completes it with the handler's reply. Never copied to caused messages.
+    pub task_token: Option<String>,
     /// The payload.
     pub data: D,
 }
@@ -50,6 +53,8 @@ struct WireOut<'a, D> {
     correlation_id: &'a str,
     causation_id: &'a Option<String>,
     actor: &'a Option<Actor>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    task_token: &'a Option<String>,
     schema: u32,
     data: &'a D,
 }
@@ -66,6 +71,8 @@ struct WireIn<D> {
     causation_id: Option<String>,
     #[serde(default)]
     actor: Option<Actor>,
+    #[serde(default)]
+    task_token: Option<String>,
     schema: u32,
     data: D,
 }
@@ -90,6 +97,7 @@ impl<D> WireIn<D> {
             correlation_id: self.correlation_id,
             causation_id: self.causation_id,
             actor: self.actor,
+            task_token: self.task_token,
             data: self.data,
         })
     }
@@ -106,6 +114,7 @@ impl<D> Envelope<D> {
             correlation_id: id.to_string(),
             causation_id: None,
             actor: None,
+            task_token: None,
             data,
         }
     }
@@ -134,6 +143,7 @@ impl<D> Envelope<D> {
             correlation_id: self.correlation_id,
             causation_id: self.causation_id,
             actor: self.actor,
+            task_token: self.task_token,
             data,
         }
     }
@@ -171,6 +181,7 @@ impl<D: Serialize> Serialize for Envelope<D> {
             correlation_id: &self.correlation_id,
             causation_id: &self.causation_id,
             actor: &self.actor,
+            task_token: &self.task_token,
             schema: SCHEMA_VERSION,
             data: &self.data,
         }
@@ -236,6 +247,18 @@ mod tests {
         assert_eq!(effect.causation_id, Some(cause.id.to_string()));
         assert_eq!(effect.actor, cause.actor);
         assert_ne!(effect.id, cause.id);
+    }
+
+    #[test]
+    fn a_task_token_rides_along_but_is_never_inherited() {
+        let mut task = Envelope::new(task!("addressing.address.reconcile"), json!({"ref": "x"}));
+        task.task_token = Some("tok-1".into());
+        let body = task.to_json().unwrap();
+        assert!(body.contains(r#""task_token":"tok-1""#), "{body}");
+        assert_eq!(Envelope::decode(&body).unwrap().task_token.as_deref(), Some("tok-1"));
+        let answer = Envelope::caused_by(&task, event!("address.reconciled"), 1);
+        assert_eq!(answer.task_token, None);
+        assert!(!answer.to_json().unwrap().contains("task_token"));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The service base every Lambda of the platform stands on: configuration, telemetry,
-//! the bus publisher, the SQS consumer with idempotency, and the DynamoDB store.
+//! the bus publisher, the SQS consumer with idempotency, the DynamoDB store, and the
+//! saga plumbing (step Lambdas, task-token callbacks).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -8,6 +9,7 @@ pub mod config;
 pub mod consumer;
 pub mod identity;
 pub mod metrics;
+pub mod saga;
 pub mod store;
 pub mod telemetry;
 pub mod worker;

@@ -10,6 +10,7 @@ use lambda_runtime::Error;
 use platform::bus::SnsPublisher;
 use platform::config::Env;
 use platform::consumer::Consumer;
+use platform::saga::SfnCallbacks;
 use platform::store::{DynamoLedger, Table, migrate};
 
 async fn init() -> Result<Consumer, Error> {
@@ -24,7 +25,8 @@ async fn init() -> Result<Consumer, Error> {
         Arc::new(DynamoLedger::new(table, config.idempotency_lease)),
         Arc::new(SnsPublisher::new(aws_sdk_sns::Client::new(&aws), config.topics)),
     )
-    .with_verifier(verifier))
+    .with_verifier(verifier)
+    .with_task_callbacks(Arc::new(SfnCallbacks::new(aws_sdk_sfn::Client::new(&aws)))))
 }
 
 #[tokio::main]

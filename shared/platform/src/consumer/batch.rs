@@ -16,11 +16,12 @@ use serde_json::Value;
 use tracing::{Instrument, error, info, info_span, warn};
 use uuid::Uuid;
 
-use super::handler::{Emit, HandlerError, HandlerResult};
+use super::handler::{Emit, HandlerError, HandlerResult, Reply};
 use super::idempotency::{Claim, IdempotencyLedger, fingerprint};
 use super::record::{Incoming, decode_record};
 use crate::bus::{Outgoing, Publish};
 use crate::metrics::{BatchMetrics, MetricsSink};
+use crate::saga::{CallbackError, TaskCallbacks};
 
 type Route = Arc<dyn Fn(Envelope<Value>) -> BoxFuture<'static, HandlerResult> + Send + Sync>;
 
@@ -43,6 +44,7 @@ pub struct Consumer {
     publisher: Arc<dyn Publish>,
     metrics: MetricsSink,
     verifier: Option<Arc<Verifier>>,
+    callbacks: Option<Arc<dyn TaskCallbacks>>,
 }
 
 impl Consumer {
@@ -55,6 +57,7 @@ impl Consumer {
             publisher,
             metrics: MetricsSink::Stdout,
             verifier: None,
+            callbacks: None,
         }
     }
 
@@ -64,6 +67,13 @@ impl Consumer {
     /// as the system (`actor` cleared).
     pub fn with_verifier(mut self, verifier: Arc<Verifier>) -> Self {
         self.verifier = Some(verifier);
+        self
+    }
+
+    /// Completes the task tokens that tasks carry (a saga step waiting with
+    /// `.waitForTaskToken`). A task with a token fails without it.
+    pub fn with_task_callbacks(mut self, callbacks: Arc<dyn TaskCallbacks>) -> Self {
+        self.callbacks = Some(callbacks);
         self
     }
 
@@ -188,7 +198,10 @@ impl Consumer {
         }
 
         let result = match self.run(route, &incoming).await {
-            Ok(emit) => self.publish(&incoming, emit).await,
+            Ok(Emit(messages, reply)) => match self.publish(&incoming, messages).await {
+                Ok(()) => self.answer(&incoming, reply).await,
+                Err(reason) => Err(reason),
+            },
             Err(reason) => Err(reason),
         };
         match result {
@@ -239,13 +252,40 @@ impl Consumer {
         }
     }
 
-    async fn publish(&self, incoming: &Incoming, emit: Emit) -> Result<(), String> {
-        if emit.0.is_empty() {
+    /// Completes the waiting step's token, if the task carries one. A token the saga
+    /// no longer awaits (timed out, cancelled) is logged and the record is done.
+    async fn answer(&self, incoming: &Incoming, reply: Option<Reply>) -> Result<(), String> {
+        let Some(token) = incoming.envelope.task_token.as_deref() else { return Ok(()) };
+        let Some(callbacks) = &self.callbacks else {
+            return Err("the task carries a task token but this consumer cannot complete tokens".into());
+        };
+        let reply = reply.unwrap_or(Reply::Success(Value::Object(Default::default())));
+        let sent = match &reply {
+            Reply::Success(output) => callbacks.succeed(token, output).await,
+            Reply::Failure { error, cause } => callbacks.fail(token, error, cause).await,
+        };
+        match sent {
+            Ok(()) => {
+                info!(
+                    reply = if matches!(reply, Reply::Success(_)) { "success" } else { "failure" },
+                    "task token completed"
+                );
+                Ok(())
+            }
+            Err(CallbackError::Gone(reason)) => {
+                warn!(reason = %reason, "the saga no longer waits for this task; answer dropped");
+                Ok(())
+            }
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    async fn publish(&self, incoming: &Incoming, emitted: Vec<super::handler::Emitted>) -> Result<(), String> {
+        if emitted.is_empty() {
             return Ok(());
         }
         let cause = &incoming.envelope;
-        let messages = emit
-            .0
+        let messages = emitted
             .into_iter()
             .enumerate()
             .map(|(index, emitted)| {

@@ -14,9 +14,26 @@ pub(crate) struct Emitted {
     pub(crate) id: Option<Uuid>,
 }
 
-/// Messages a handler asks the consumer to publish once it succeeded.
+/// The answer to a saga step waiting for the handled task (its envelope carries a
+/// `task_token`): the consumer completes the token with it after publishing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    /// The step succeeds with this output.
+    Success(Value),
+    /// The step fails with a business error name (matched by the state machine's
+    /// `Catch`) and a cause.
+    Failure {
+        /// The error name, e.g. `AddressRejected`.
+        error: String,
+        /// Why.
+        cause: String,
+    },
+}
+
+/// Messages a handler asks the consumer to publish once it succeeded, and its
+/// reply to a waiting saga step, if any.
 #[derive(Debug, Default, Clone, PartialEq)]
-pub struct Emit(pub(crate) Vec<Emitted>);
+pub struct Emit(pub(crate) Vec<Emitted>, pub(crate) Option<Reply>);
 
 impl Emit {
     /// Nothing to publish.
@@ -43,6 +60,19 @@ impl Emit {
         let data = serde_json::to_value(data).map_err(HandlerError::new)?;
         self.0.push(Emitted { name: C::NAME, data, id: Some(id) });
         Ok(self)
+    }
+
+    /// Answers a waiting saga step with success and `output`. Without a reply, a
+    /// task that carries a token is answered with success and an empty output.
+    pub fn reply_success<T: serde::Serialize>(mut self, output: &T) -> Result<Self, HandlerError> {
+        self.1 = Some(Reply::Success(serde_json::to_value(output).map_err(HandlerError::new)?));
+        Ok(self)
+    }
+
+    /// Answers a waiting saga step with the business error `error`.
+    pub fn reply_failure(mut self, error: &str, cause: impl Into<String>) -> Self {
+        self.1 = Some(Reply::Failure { error: error.to_owned(), cause: cause.into() });
+        self
     }
 }
 

@@ -1,0 +1,75 @@
+//! Runs a saga step as a Lambda: typed input in, typed output out, or a
+//! [`StepError`] whose `errorType` is a stable business name that the state
+//! machine's `Catch` matches (`NoCrewAvailable`, `PaymentDeclined`, ...).
+use std::future::Future;
+use std::sync::Arc;
+
+use lambda_runtime::{Diagnostic, Error, LambdaEvent, service_fn};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use thiserror::Error;
+
+/// A step's failure: `error_type` is what Step Functions sees as the error name.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{error_type}: {message}")]
+pub struct StepError {
+    /// The stable error name (`NoCrewAvailable`), or `Transient` for a failure
+    /// worth retrying (the state machine's `Retry` lists it).
+    pub error_type: String,
+    /// What happened, for the execution history and the booking's reason.
+    pub message: String,
+}
+
+impl StepError {
+    /// A business error the saga compensates.
+    pub fn business(error_type: &str, message: impl Into<String>) -> Self {
+        Self { error_type: error_type.to_owned(), message: message.into() }
+    }
+
+    /// A failure of infrastructure (a throttled table, a dropped connection): the
+    /// state machine retries it with backoff.
+    pub fn transient(message: impl Into<String>) -> Self {
+        Self { error_type: "Transient".to_owned(), message: message.into() }
+    }
+}
+
+impl From<StepError> for Diagnostic {
+    fn from(e: StepError) -> Self {
+        Diagnostic { error_type: e.error_type, error_message: e.message }
+    }
+}
+
+/// Serves `handler` as the step Lambda of `service`, after `init` built its
+/// dependencies once at cold start (a failed cold start stops the process).
+pub async fn serve_step<D, I, O, F, Fut, Init>(service: &str, init: Init, handler: F) -> Result<(), Error>
+where
+    Init: Future<Output = Result<D, Error>>,
+    D: Send + Sync + 'static,
+    I: DeserializeOwned + Send + 'static,
+    O: Serialize + Send + 'static,
+    F: Fn(Arc<D>, I) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<O, StepError>> + Send + 'static,
+{
+    crate::telemetry::init();
+    let deps = match init.await {
+        Ok(d) => Arc::new(d),
+        Err(e) => {
+            tracing::error!(service, error = %e, "cold start failed");
+            eprintln!("{service}: cold start failed: {e}");
+            std::process::exit(1);
+        }
+    };
+    let handler = Arc::new(handler);
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<I>| {
+        let deps = deps.clone();
+        let handler = handler.clone();
+        async move {
+            let result = handler(deps, event.payload).await;
+            if let Err(e) = &result {
+                tracing::warn!(error_type = %e.error_type, message = %e.message, "step failed");
+            }
+            result
+        }
+    }))
+    .await
+}
