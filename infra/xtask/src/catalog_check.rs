@@ -11,7 +11,12 @@ use crate::deploy::resources;
 
 /// Every service catalog of the system.
 pub fn catalogs() -> Vec<Catalog> {
-    vec![addressing::catalog::catalog(), auth::catalog::catalog(), movers::catalog::catalog()]
+    vec![
+        addressing::catalog::catalog(),
+        auth::catalog::catalog(),
+        movers::catalog::catalog(),
+        moves::catalog::catalog(),
+    ]
 }
 
 fn pascal(service: &str) -> String {

@@ -87,6 +87,13 @@ pub fn deploy(bin: &Path, port: u16, env: &DeployEnv) -> Result<BTreeMap<String,
         template["Resources"][f.logical_id.as_str()]["Properties"]["CodeUri"] =
             Value::String(code.display().to_string());
     }
+    // The staged template lives elsewhere: relative definition files must stay found.
+    for (id, resource) in resources(&original) {
+        if let Some(uri) = resource["Properties"]["DefinitionUri"].as_str() {
+            template["Resources"][id.as_str()]["Properties"]["DefinitionUri"] =
+                Value::String(paths::root().join(uri).display().to_string());
+        }
+    }
     let staged = dir.join("template.yaml");
     std::fs::write(&staged, serde_yaml::to_string(&template)?)?;
 

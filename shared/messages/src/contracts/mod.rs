@@ -3,3 +3,4 @@
 pub mod addressing;
 pub mod auth;
 pub mod movers;
+pub mod moves;

@@ -130,4 +130,27 @@ impl Table {
             })?;
         Ok(next)
     }
+
+    /// Reads the item, lets `change` edit it, and writes it back at the version read,
+    /// retrying on a concurrent change (up to 5 times). `change` returns whether it
+    /// changed anything; nothing is written when it did not. `None` when the item is
+    /// missing.
+    pub async fn modify<T, F>(&self, key: &Key, mut change: F) -> Result<Option<Versioned<T>>, StoreError>
+    where
+        T: Serialize + DeserializeOwned,
+        F: FnMut(&mut T) -> bool,
+    {
+        for _ in 0..5 {
+            let Some(mut current) = self.get::<T>(key).await? else { return Ok(None) };
+            if !change(&mut current.value) {
+                return Ok(Some(current));
+            }
+            match self.replace(key, &current.value, current.version).await {
+                Ok(version) => return Ok(Some(Versioned { value: current.value, version })),
+                Err(StoreError::Conflict(_)) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(StoreError::Conflict(format!("{}/{} kept changing", key.pk, key.sk)))
+    }
 }

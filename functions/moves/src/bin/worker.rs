@@ -1,0 +1,28 @@
+//! The moves worker Lambda: wiring only.
+use std::sync::Arc;
+
+use lambda_runtime::Error;
+use moves::catalog::SERVICE;
+use moves::config::Config;
+use moves::mover_directory::MoverDirectory;
+use platform::bus::SnsPublisher;
+use platform::config::Env;
+use platform::consumer::Consumer;
+use platform::store::{DynamoLedger, Table};
+
+async fn init() -> Result<Consumer, Error> {
+    let config = Config::from_env(&Env::process())?;
+    let aws = aws_config::load_from_env().await;
+    let table = Table::new(aws_sdk_dynamodb::Client::new(&aws), &config.table_name);
+    moves::table_schema().verify(table.client(), table.name()).await?;
+    Ok(moves::worker::consumer(
+        MoverDirectory::new(table.clone()),
+        Arc::new(DynamoLedger::new(table, config.idempotency_lease)),
+        Arc::new(SnsPublisher::new(aws_sdk_sns::Client::new(&aws), config.topics)),
+    ))
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    platform::worker::serve(SERVICE, init()).await
+}

@@ -1,0 +1,245 @@
+//! A booking: the request that starts the saga, the record the steps keep
+//! current, and what each caller may see of it.
+use platform_gateway::{ApiError, validate};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// Where a booking stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BookingStatus {
+    /// The saga runs its forward steps.
+    Pending,
+    /// Waiting for the customer to confirm or cancel.
+    AwaitingConfirmation,
+    /// Done: crew reserved, addresses verified, deposit charged, confirmed.
+    Booked,
+    /// Ended by a business error; every completed step was compensated.
+    Cancelled,
+    /// A compensation kept failing: needs an operator.
+    CompensationFailed,
+}
+
+/// The deposit to charge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deposit {
+    /// Amount in cents (1 to 1,000,000).
+    pub amount_cents: u64,
+    /// The payment provider's card token (`tok_visa`, ...).
+    pub card_token: String,
+}
+
+/// The body of `POST /moves`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BookingRequest {
+    /// The mover who moves.
+    pub mover_id: String,
+    /// `YYYY-MM-DD`, today or later.
+    pub move_date: String,
+    /// People in the crew (1 to 8).
+    pub crew_size: u32,
+    /// The deposit.
+    pub deposit: Deposit,
+}
+
+/// Largest crew a booking may ask for.
+pub const MAX_CREW_SIZE: u32 = 8;
+/// Largest deposit, in cents.
+pub const MAX_DEPOSIT_CENTS: u64 = 1_000_000;
+
+impl BookingRequest {
+    /// Checks every field; the error names the first one at fault.
+    pub fn validate(&self, today: time::Date) -> Result<(), ApiError> {
+        if !self.mover_id.starts_with("mov_") || self.mover_id.len() > 64 {
+            return Err(ApiError::invalid_field("mover_id", "must be a mover id (`mov_...`)"));
+        }
+        validate::future_date("move_date", &self.move_date, today)?;
+        if !(1..=MAX_CREW_SIZE).contains(&self.crew_size) {
+            return Err(ApiError::invalid_field("crew_size", &format!("must be 1 to {MAX_CREW_SIZE}")));
+        }
+        if !(1..=MAX_DEPOSIT_CENTS).contains(&self.deposit.amount_cents) {
+            return Err(ApiError::invalid_field("deposit.amount_cents", &format!("must be 1 to {MAX_DEPOSIT_CENTS}")));
+        }
+        validate::text("deposit.card_token", &self.deposit.card_token, 128)
+    }
+
+    /// A stable digest of the request, to tell a replay from a reused key.
+    pub fn fingerprint(&self) -> String {
+        format!(
+            "{}|{}|{}|{}|{}",
+            self.mover_id, self.move_date, self.crew_size, self.deposit.amount_cents, self.deposit.card_token
+        )
+    }
+}
+
+/// One step of the saga as the booking records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepRecord {
+    /// `reserve_crew`, `verify_addresses`, ..., `release_crew`.
+    pub name: String,
+    /// `done` or `failed`.
+    pub status: String,
+    /// When, RFC 3339.
+    pub at: String,
+}
+
+/// The booking record, kept current by the saga's steps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Booking {
+    /// `bkg_<32 hex>`, derived from the owner and the `Idempotency-Key`.
+    pub booking_id: String,
+    /// The mover.
+    pub mover_id: String,
+    /// The owner of the mover (and of the booking).
+    pub owner_sub: String,
+    /// Where news of the booking go.
+    pub contact_email: String,
+    /// Move date.
+    pub move_date: String,
+    /// People in the crew.
+    pub crew_size: u32,
+    /// Deposit in cents.
+    pub deposit_cents: u64,
+    /// The request digest (see [`BookingRequest::fingerprint`]).
+    pub request_fingerprint: String,
+    /// Where it stands.
+    pub status: BookingStatus,
+    /// Steps and compensations run so far, in order, each once.
+    pub steps: Vec<StepRecord>,
+    /// The business error that cancelled it.
+    pub error: Option<String>,
+    /// Why it was cancelled.
+    pub reason: Option<String>,
+    /// The token of the waiting confirmation step, while awaiting confirmation.
+    pub task_token: Option<String>,
+    /// When it was requested.
+    pub created_at: String,
+}
+
+/// RFC 3339 now.
+pub fn now() -> String {
+    OffsetDateTime::now_utc().format(&Rfc3339).unwrap_or_default()
+}
+
+impl Booking {
+    /// Records `name` with `status` unless the same step already recorded that
+    /// status (a retried step changes nothing twice). Returns whether it changed.
+    pub fn record_step(&mut self, name: &str, status: &str) -> bool {
+        if self.steps.iter().any(|s| s.name == name && s.status == status) {
+            return false;
+        }
+        self.steps.push(StepRecord { name: name.to_owned(), status: status.to_owned(), at: now() });
+        true
+    }
+
+    /// The public view; `redacted` leaves out the contact data.
+    pub fn view(&self, redacted: bool) -> BookingView {
+        BookingView {
+            booking_id: self.booking_id.clone(),
+            mover_id: self.mover_id.clone(),
+            status: self.status,
+            move_date: self.move_date.clone(),
+            crew_size: self.crew_size,
+            deposit_cents: self.deposit_cents,
+            contact_email: (!redacted).then(|| self.contact_email.clone()),
+            steps: self.steps.clone(),
+            error: self.error.clone(),
+            reason: self.reason.clone(),
+            created_at: self.created_at.clone(),
+        }
+    }
+}
+
+/// What `GET /moves/{id}` answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookingView {
+    /// Booking id.
+    pub booking_id: String,
+    /// The mover.
+    pub mover_id: String,
+    /// Where it stands.
+    pub status: BookingStatus,
+    /// Move date.
+    pub move_date: String,
+    /// People in the crew.
+    pub crew_size: u32,
+    /// Deposit in cents.
+    pub deposit_cents: u64,
+    /// Contact email (absent when redacted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_email: Option<String>,
+    /// Steps and compensations run so far.
+    pub steps: Vec<StepRecord>,
+    /// The business error that cancelled it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Why it was cancelled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// When it was requested.
+    pub created_at: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request() -> BookingRequest {
+        BookingRequest {
+            mover_id: "mov_1".into(),
+            move_date: "2026-12-01".into(),
+            crew_size: 3,
+            deposit: Deposit { amount_cents: 5000, card_token: "tok_visa".into() },
+        }
+    }
+
+    #[test]
+    fn requests_are_checked_field_by_field() {
+        let today = time::macros::date!(2026 - 11 - 26);
+        assert!(request().validate(today).is_ok());
+        type Change = fn(&mut BookingRequest);
+        let cases: [(Change, &str); 6] = [
+            (|r| r.mover_id = "usr_1".into(), "`mover_id`"),
+            (|r| r.move_date = "2026-11-01".into(), "`move_date`"),
+            (|r| r.crew_size = 0, "`crew_size`"),
+            (|r| r.crew_size = 9, "`crew_size`"),
+            (|r| r.deposit.amount_cents = 0, "`deposit.amount_cents`"),
+            (|r| r.deposit.card_token = " ".into(), "`deposit.card_token`"),
+        ];
+        for (change, field) in cases {
+            let mut r = request();
+            change(&mut r);
+            let e = r.validate(today).unwrap_err();
+            assert!(e.message.starts_with(field), "{field}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_step_is_recorded_once_per_status() {
+        let mut b = Booking {
+            booking_id: "bkg_1".into(),
+            mover_id: "mov_1".into(),
+            owner_sub: "usr_1".into(),
+            contact_email: "a@b.co".into(),
+            move_date: "2026-12-01".into(),
+            crew_size: 2,
+            deposit_cents: 100,
+            request_fingerprint: request().fingerprint(),
+            status: BookingStatus::Pending,
+            steps: vec![],
+            error: None,
+            reason: None,
+            task_token: None,
+            created_at: now(),
+        };
+        assert!(b.record_step("reserve_crew", "done"));
+        assert!(!b.record_step("reserve_crew", "done"));
+        assert!(b.record_step("release_crew", "done"));
+        assert_eq!(b.steps.len(), 2);
+        assert_eq!(b.view(true).contact_email, None);
+        assert_eq!(b.view(false).contact_email.as_deref(), Some("a@b.co"));
+    }
+}

@@ -1,0 +1,26 @@
+//! The moves service: booking a move is a saga run by Step Functions
+//! (`statemachines/book-move.asl.json`). The gateway starts it and resumes it on
+//! confirm/cancel, the step Lambda runs each forward step and compensation, and the
+//! worker keeps a projection of the movers it books for.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod booking;
+pub mod booking_store;
+pub mod capacity;
+pub mod catalog;
+pub mod config;
+pub mod mover_directory;
+pub mod payments;
+pub mod permissions;
+pub mod rest;
+pub mod saga;
+pub mod steps;
+pub mod worker;
+
+use platform::store::TableSchema;
+
+/// The declared shape of the moves table, checked at cold start.
+pub fn table_schema() -> TableSchema {
+    TableSchema::single_table()
+}

@@ -1,0 +1,255 @@
+//! The routes under `/moves`: book a move (starts the saga), read a booking,
+//! confirm or cancel it (resumes the waiting saga), and the crew capacity of a date.
+use std::sync::Arc;
+
+use axum::extract::{FromRef, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use platform::saga::{CallbackError, TaskCallbacks};
+use platform::store::StoreError;
+use platform_gateway::{ApiError, Authenticated, JsonBody, validate};
+use platform_identity::Verifier;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::booking::{Booking, BookingRequest, BookingStatus, now};
+use crate::booking_store::{BookingStore, Created};
+use crate::capacity::CrewCapacity;
+use crate::mover_directory::MoverDirectory;
+use crate::permissions::{MovePermission::*, PERMISSIONS};
+use crate::saga::errors::CONFIRMATION_CANCELLED;
+use crate::saga::{SagaBooking, SagaInput, SagaStarter};
+
+/// What the routes share.
+#[derive(Clone)]
+pub struct AppState {
+    /// Verifies callers.
+    pub verifier: Arc<Verifier>,
+    /// Bookings.
+    pub bookings: BookingStore,
+    /// Crew capacity per date.
+    pub capacity: CrewCapacity,
+    /// The movers projection.
+    pub movers: MoverDirectory,
+    /// Starts sagas.
+    pub saga: SagaStarter,
+    /// Resumes waiting sagas.
+    pub callbacks: Arc<dyn TaskCallbacks>,
+}
+
+impl FromRef<AppState> for Arc<Verifier> {
+    fn from_ref(state: &AppState) -> Self {
+        state.verifier.clone()
+    }
+}
+
+/// The moves router.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/moves", post(book))
+        .route("/moves/capacity/{date}", get(read_capacity).put(set_capacity))
+        .route("/moves/{id}", get(read))
+        .route("/moves/{id}/confirm", post(confirm))
+        .route("/moves/{id}/cancel", post(cancel))
+        .with_state(state)
+}
+
+fn store_error(e: StoreError) -> ApiError {
+    ApiError::internal(e)
+}
+
+/// The `Idempotency-Key` header: 1 to 128 visible ASCII characters.
+fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
+    let value = headers
+        .get("idempotency-key")
+        .ok_or_else(|| ApiError::bad_request("send an `Idempotency-Key` header (one per booking attempt)"))?;
+    match value.to_str() {
+        Ok(v) if (1..=128).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_graphic()) => Ok(v.to_owned()),
+        _ => Err(ApiError::invalid_field("Idempotency-Key", "must be 1 to 128 visible ASCII characters")),
+    }
+}
+
+/// The booking id of `key` sent by `sub`: the same key always names the same booking.
+pub fn booking_id(sub: &str, key: &str) -> String {
+    let id = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, format!("updater:moves:{sub}\n{key}").as_bytes());
+    format!("bkg_{}", id.simple())
+}
+
+fn accepted(booking: &Booking) -> Response {
+    let body = json!({"booking_id": booking.booking_id, "status": booking.status});
+    let mut response = (StatusCode::ACCEPTED, Json(body)).into_response();
+    if let Ok(location) = format!("/moves/{}", booking.booking_id).parse() {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    response
+}
+
+async fn book(
+    State(s): State<AppState>,
+    who: Authenticated,
+    headers: HeaderMap,
+    JsonBody(request): JsonBody<BookingRequest>,
+) -> Result<Response, ApiError> {
+    PERMISSIONS.require(&who.caller, ManageOwn)?;
+    let key = idempotency_key(&headers)?;
+    request.validate(time::OffsetDateTime::now_utc().date())?;
+    let mover = s.movers.get(&request.mover_id).await.map_err(store_error)?.ok_or_else(|| {
+        ApiError::not_found(format!(
+            "mover `{}` is not known to the moves service (a new mover is known within seconds)",
+            request.mover_id
+        ))
+    })?;
+    if mover.owner_sub != who.caller.sub && !PERMISSIONS.allows(&who.caller.roles, ManageAll) {
+        return Err(ApiError::forbidden("you may only book moves for your own movers"));
+    }
+    let booking = Booking {
+        booking_id: booking_id(&who.caller.sub, &key),
+        mover_id: request.mover_id.clone(),
+        owner_sub: mover.owner_sub.clone(),
+        contact_email: mover.email.clone().unwrap_or_else(|| who.caller.email.clone()),
+        move_date: request.move_date.clone(),
+        crew_size: request.crew_size,
+        deposit_cents: request.deposit.amount_cents,
+        request_fingerprint: request.fingerprint(),
+        status: BookingStatus::Pending,
+        steps: vec![],
+        error: None,
+        reason: None,
+        task_token: None,
+        created_at: now(),
+    };
+    let booking = match s.bookings.create(&booking).await.map_err(store_error)? {
+        Created::New(b) => b,
+        Created::Existing(b) if b.request_fingerprint == booking.request_fingerprint => b,
+        Created::Existing(_) => {
+            return Err(ApiError::conflict(format!(
+                "the Idempotency-Key `{key}` was already used for a different booking request"
+            )));
+        }
+    };
+    // Started by name: a replayed request (or a retry after a failed start) never runs a second saga.
+    let input = SagaInput {
+        booking: SagaBooking {
+            booking_id: booking.booking_id.clone(),
+            mover_id: booking.mover_id.clone(),
+            owner_sub: booking.owner_sub.clone(),
+            move_date: booking.move_date.clone(),
+            crew_size: booking.crew_size,
+            deposit: request.deposit,
+        },
+    };
+    let started = s.saga.start(&input).await.map_err(ApiError::internal)?;
+    tracing::info!(booking_id = %booking.booking_id, started, "booking accepted");
+    Ok(accepted(&booking))
+}
+
+/// The booking as `who` may see it; 404 for a booking they may not see at all.
+fn visible(who: &Authenticated, booking: &Booking) -> Result<Response, ApiError> {
+    let roles = &who.caller.roles;
+    let view = if PERMISSIONS.allows(roles, ReadAll)
+        || PERMISSIONS.allows(roles, ManageAll)
+        || (PERMISSIONS.allows(roles, ManageOwn) && booking.owner_sub == who.caller.sub)
+    {
+        booking.view(false)
+    } else if PERMISSIONS.allows(roles, ReadRedacted) {
+        booking.view(true)
+    } else {
+        return Err(not_found(&booking.booking_id));
+    };
+    Ok(Json(view).into_response())
+}
+
+fn not_found(id: &str) -> ApiError {
+    ApiError::not_found(format!("booking `{id}` not found"))
+}
+
+async fn load(s: &AppState, id: &str) -> Result<Booking, ApiError> {
+    s.bookings.get(id).await.map_err(store_error)?.ok_or_else(|| not_found(id))
+}
+
+async fn read(State(s): State<AppState>, who: Authenticated, Path(id): Path<String>) -> Result<Response, ApiError> {
+    visible(&who, &load(&s, &id).await?)
+}
+
+/// The waiting saga's token, if `who` may resume this booking and it is waiting.
+async fn waiting_token(s: &AppState, who: &Authenticated, id: &str) -> Result<(Booking, String), ApiError> {
+    let booking = load(s, id).await?;
+    let roles = &who.caller.roles;
+    let owner = PERMISSIONS.allows(roles, ManageOwn) && booking.owner_sub == who.caller.sub;
+    if !owner && !PERMISSIONS.allows(roles, ManageAll) {
+        return Err(not_found(id));
+    }
+    match (&booking.status, &booking.task_token) {
+        (BookingStatus::AwaitingConfirmation, Some(token)) => {
+            let token = token.clone();
+            Ok((booking, token))
+        }
+        (status, _) => Err(ApiError::conflict(format!(
+            "booking `{id}` is {}, not awaiting confirmation",
+            serde_json::to_value(status).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+        ))),
+    }
+}
+
+fn resumed(id: &str, result: Result<(), CallbackError>) -> Result<Response, ApiError> {
+    match result {
+        Ok(()) => {
+            Ok((StatusCode::ACCEPTED, Json(json!({"booking_id": id, "status": "awaiting_confirmation"})))
+                .into_response())
+        }
+        Err(CallbackError::Gone(_)) => {
+            Err(ApiError::conflict(format!("booking `{id}` is no longer awaiting confirmation")))
+        }
+        Err(e) => Err(ApiError::internal(e)),
+    }
+}
+
+async fn confirm(State(s): State<AppState>, who: Authenticated, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let (_, token) = waiting_token(&s, &who, &id).await?;
+    let output = json!({"confirmed_by": who.caller.sub});
+    resumed(&id, s.callbacks.succeed(&token, &output).await)
+}
+
+async fn cancel(State(s): State<AppState>, who: Authenticated, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let (_, token) = waiting_token(&s, &who, &id).await?;
+    let cause = format!("cancelled by {}", who.caller.sub);
+    resumed(&id, s.callbacks.fail(&token, CONFIRMATION_CANCELLED, &cause).await)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CapacityInput {
+    crew_capacity: u32,
+}
+
+fn capacity_view(s: &AppState, date: &str, c: &crate::capacity::DateCapacity) -> Response {
+    Json(json!({"date": date, "crew_capacity": s.capacity.effective(c), "reserved": c.reserved})).into_response()
+}
+
+async fn read_capacity(
+    State(s): State<AppState>,
+    who: Authenticated,
+    Path(date): Path<String>,
+) -> Result<Response, ApiError> {
+    PERMISSIONS.require(&who.caller, SetCapacity)?;
+    validate::future_date("date", &date, time::Date::MIN)?;
+    let c = s.capacity.get(&date).await.map_err(store_error)?;
+    Ok(capacity_view(&s, &date, &c))
+}
+
+async fn set_capacity(
+    State(s): State<AppState>,
+    who: Authenticated,
+    Path(date): Path<String>,
+    JsonBody(input): JsonBody<CapacityInput>,
+) -> Result<Response, ApiError> {
+    PERMISSIONS.require(&who.caller, SetCapacity)?;
+    validate::future_date("date", &date, time::OffsetDateTime::now_utc().date())?;
+    if input.crew_capacity > 10_000 {
+        return Err(ApiError::invalid_field("crew_capacity", "must be at most 10000"));
+    }
+    let c = s.capacity.set(&date, input.crew_capacity).await.map_err(store_error)?;
+    Ok(capacity_view(&s, &date, &c))
+}

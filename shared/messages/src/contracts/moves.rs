@@ -1,0 +1,61 @@
+//! Contracts owned by the moves service: the outcomes of the move-booking saga.
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::Contract;
+use crate::event;
+use crate::names::MessageName;
+
+/// Data of `move.booked`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct MoveBookedData {
+    /// The booking id (also the saga execution's name).
+    pub booking_id: String,
+    /// The mover who moves.
+    pub mover_id: String,
+    /// The user who owns the booking.
+    pub owner_sub: String,
+    /// Where to send news of the booking.
+    pub contact_email: String,
+    /// Move date, `YYYY-MM-DD`.
+    pub move_date: String,
+    /// People in the reserved crew.
+    pub crew_size: u32,
+    /// The deposit charged, in cents.
+    pub deposit_cents: u64,
+}
+
+/// Data of `move.cancelled`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct MoveCancelledData {
+    /// The booking id.
+    pub booking_id: String,
+    /// The mover who wanted to move.
+    pub mover_id: String,
+    /// The user who owns the booking.
+    pub owner_sub: String,
+    /// Where to send news of the booking.
+    pub contact_email: String,
+    /// Move date, `YYYY-MM-DD`.
+    pub move_date: String,
+    /// The business error that ended the saga (`NoCrewAvailable`, `AddressRejected`,
+    /// `PaymentDeclined`, `PaymentTimeout`, `ConfirmationCancelled`,
+    /// `ConfirmationTimedOut`, ...).
+    pub error: String,
+    /// Why, in words.
+    pub reason: String,
+}
+
+/// Event `move.booked`: a booking saga ended with the move booked.
+pub struct MoveBooked;
+impl Contract for MoveBooked {
+    const NAME: MessageName = MessageName::Event(event!("move.booked"));
+    type Data = MoveBookedData;
+}
+
+/// Event `move.cancelled`: a booking saga ended cancelled, every step compensated.
+pub struct MoveCancelled;
+impl Contract for MoveCancelled {
+    const NAME: MessageName = MessageName::Event(event!("move.cancelled"));
+    type Data = MoveCancelledData;
+}
