@@ -104,7 +104,8 @@ impl CrewCapacity {
             .update_item()
             .table_name(self.table.name())
             .set_key(Some(Self::key_item(date)))
-            .update_expression("SET capacity = :c")
+            .update_expression("SET #capacity = :c")
+            .expression_attribute_names("#capacity", "capacity")
             .expression_attribute_values(":c", n(capacity))
             .send()
             .await
@@ -136,7 +137,8 @@ impl CrewCapacity {
                 .update_item()
                 .table_name(self.table.name())
                 .set_key(Some(Self::key_item(date)))
-                .update_expression("SET reserved = :next, holders = :holders, revision = :revision")
+                .update_expression("SET #reserved = :next, #holders = :holders, #revision = :revision")
+                .set_expression_attribute_names(Some(names()))
                 .condition_expression(SAME_REVISION)
                 .expression_attribute_values(":seen", rev(current.revision))
                 .expression_attribute_values(":revision", rev(current.revision + 1))
@@ -168,7 +170,8 @@ impl CrewCapacity {
                 .update_item()
                 .table_name(self.table.name())
                 .set_key(Some(Self::key_item(date)))
-                .update_expression("SET reserved = :next, holders = :holders, revision = :revision")
+                .update_expression("SET #reserved = :next, #holders = :holders, #revision = :revision")
+                .set_expression_attribute_names(Some(names()))
                 .condition_expression(SAME_REVISION)
                 .expression_attribute_values(":seen", rev(current.revision))
                 .expression_attribute_values(":revision", rev(current.revision + 1))
@@ -189,7 +192,12 @@ impl CrewCapacity {
 }
 
 /// The date item is unchanged since it was read (revision 0: never written).
-const SAME_REVISION: &str = "(attribute_not_exists(revision) AND :seen = :never) OR revision = :seen";
+const SAME_REVISION: &str = "(attribute_not_exists(#revision) AND :seen = :never) OR #revision = :seen";
+
+/// Attribute names as placeholders (some, like `capacity`, are reserved words).
+fn names() -> HashMap<String, String> {
+    ["reserved", "holders", "revision"].into_iter().map(|n| (format!("#{n}"), n.to_owned())).collect()
+}
 
 fn rev(v: u64) -> AttributeValue {
     AttributeValue::N(v.to_string())

@@ -80,11 +80,15 @@ pub enum StepInput {
     RefundDeposit {
         /// The booking.
         booking: SagaBooking,
+        /// What the saga is compensating for.
+        failure: Failure,
     },
     /// Compensation of ReserveCrew.
     ReleaseCrew {
         /// The booking.
         booking: SagaBooking,
+        /// What the saga is compensating for.
+        failure: Failure,
     },
     /// Mark the booking cancelled and publish `move.cancelled`.
     CancelBooking {
@@ -157,8 +161,8 @@ impl Steps {
                 self.await_confirmation(&booking, &task_token).await
             }
             StepInput::ConfirmBooking { booking } => self.confirm_booking(&booking).await,
-            StepInput::RefundDeposit { booking } => self.refund_deposit(&booking).await,
-            StepInput::ReleaseCrew { booking } => self.release_crew(&booking).await,
+            StepInput::RefundDeposit { booking, .. } => self.refund_deposit(&booking).await,
+            StepInput::ReleaseCrew { booking, .. } => self.release_crew(&booking).await,
             StepInput::CancelBooking { booking, failure } => self.cancel_booking(&booking, &failure).await,
             StepInput::FlagCompensationFailed { booking, compensation_failure } => {
                 self.flag_compensation_failed(&booking, &compensation_failure).await
@@ -180,6 +184,17 @@ impl Steps {
 
     async fn record(&self, booking_id: &str, step: &str, status: &str) -> Result<Booking, StepError> {
         self.update(booking_id, |b| b.record_step(step, status)).await
+    }
+
+    /// Records a compensation done, after the forward step that failed (so the log
+    /// reads in the order things happened).
+    async fn record_compensation(&self, booking_id: &str, step: &str) -> Result<Booking, StepError> {
+        self.update(booking_id, |b| {
+            let failed = failed_step(b);
+            let noted = b.record_step(failed, "failed");
+            b.record_step(step, "done") || noted
+        })
+        .await
     }
 
     async fn reserve_crew(&self, b: &SagaBooking) -> Result<StepDone, StepError> {
@@ -272,13 +287,13 @@ impl Steps {
 
     async fn refund_deposit(&self, b: &SagaBooking) -> Result<StepDone, StepError> {
         let refund = self.payments.refund(&b.booking_id).await.map_err(transient)?;
-        self.record(&b.booking_id, "refund_deposit", "done").await?;
+        self.record_compensation(&b.booking_id, "refund_deposit").await?;
         done("refund_deposit", format!("{refund:?}"))
     }
 
     async fn release_crew(&self, b: &SagaBooking) -> Result<StepDone, StepError> {
         let held = self.capacity.release(&b.move_date, &b.booking_id).await.map_err(transient)?;
-        self.record(&b.booking_id, "release_crew", "done").await?;
+        self.record_compensation(&b.booking_id, "release_crew").await?;
         done("release_crew", if held { "crew released" } else { "no crew was held" })
     }
 

@@ -3,6 +3,8 @@
 //! Helpers shared by those tests are here.
 #![forbid(unsafe_code)]
 
+pub mod moves;
+
 use std::time::Duration;
 
 use anyhow::Result;

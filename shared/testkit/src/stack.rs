@@ -74,4 +74,14 @@ impl Stack {
     pub fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
         aws_sdk_dynamodb::Client::new(&self.aws)
     }
+
+    /// A Step Functions client.
+    pub fn sfn(&self) -> aws_sdk_sfn::Client {
+        aws_sdk_sfn::Client::new(&self.aws)
+    }
+
+    /// The emulator's endpoint (`AWS_ENDPOINT_URL`).
+    pub fn endpoint(&self) -> Option<String> {
+        std::env::var("AWS_ENDPOINT_URL").ok()
+    }
 }

@@ -1,0 +1,131 @@
+//! Helpers for the booking-saga tests: movers to book for, unique dates, bookings
+//! followed until they settle, and the saga's execution history.
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_sfn::types::HistoryEventType;
+use platform_testkit::Stack;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::Api;
+
+/// A move date no other test uses (capacity is per date).
+pub fn unique_date() -> String {
+    let n = uuid::Uuid::new_v4().as_u128();
+    format!("{}-{:02}-{:02}", 2100 + (n % 800), 1 + (n / 800) % 12, 1 + (n / 9600) % 28)
+}
+
+/// Creates a mover owned by `token`'s user; `rejected_to` gives it a destination
+/// the addressing service rejects. Returns its id once the moves service knows it.
+pub async fn create_mover(api: &Api, token: &str, rejected_to: bool) -> String {
+    let number = 100 + (uuid::Uuid::new_v4().as_u128() % 9000) as u32;
+    let to = if rejected_to {
+        json!({"line1": "2 Nowhere Lane", "city": "Springfield", "state": "Atlantis", "zip": "1"})
+    } else {
+        json!({"line1": format!("{number} Elm Street"), "city": "Chicago", "state": "IL", "zip": "60601"})
+    };
+    let body = json!({"name": "Ada Mover", "email": format!("ada{number}@example.com"),
+        "from_address": {"line1": format!("{number} North Main Street"), "city": "Springfield", "state": "IL", "zip": "62701"},
+        "to_address": to});
+    let (status, _, mover) = api.send(Method::POST, "/movers", token, Some(body), &[]).await;
+    assert_eq!(status, StatusCode::CREATED, "{mover}");
+    mover["id"].as_str().unwrap().to_owned()
+}
+
+/// `POST /moves`, retried while the moves service does not know the mover yet (it
+/// learns of new movers from `mover.created`).
+pub async fn book(api: &Api, token: &str, key: &str, body: &Value) -> (StatusCode, Value) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (status, _, answer) =
+            api.send(Method::POST, "/moves", token, Some(body.clone()), &[("Idempotency-Key", key)]).await;
+        if status != StatusCode::NOT_FOUND || Instant::now() > deadline {
+            return (status, answer);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// A booking request body.
+pub fn request(mover_id: &str, date: &str, crew_size: u32, card_token: &str) -> Value {
+    json!({"mover_id": mover_id, "move_date": date, "crew_size": crew_size,
+           "deposit": {"amount_cents": 15_000, "card_token": card_token}})
+}
+
+/// Reads the booking until its status is one of `statuses`.
+pub async fn wait_status(api: &Api, token: &str, booking_id: &str, statuses: &[&str], timeout: Duration) -> Value {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let (status, _, booking) = api.send(Method::GET, &format!("/moves/{booking_id}"), token, None, &[]).await;
+        assert_eq!(status, StatusCode::OK, "{booking}");
+        if statuses.iter().any(|s| booking["status"] == *s) {
+            return booking;
+        }
+        assert!(Instant::now() < deadline, "booking never reached {statuses:?}: {booking}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// `name:status` of each recorded step, in order.
+pub fn steps(booking: &Value) -> Vec<String> {
+    booking["steps"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| format!("{}:{}", s["name"].as_str().unwrap_or(""), s["status"].as_str().unwrap_or("")))
+        .collect()
+}
+
+/// The saga's execution of a booking: its status and the states it entered, in order.
+pub async fn execution(stack: &Stack, booking_id: &str) -> (String, Vec<String>) {
+    let machine = stack.output("BookMoveStateMachineArn").unwrap();
+    let arn = format!("{}:{booking_id}", machine.replace(":stateMachine:", ":execution:"));
+    let sfn = stack.sfn();
+    let described = sfn.describe_execution().execution_arn(&arn).send().await.unwrap();
+    let history = sfn.get_execution_history().execution_arn(&arn).max_results(1000).send().await.unwrap();
+    let entered = history
+        .events()
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.r#type(),
+                HistoryEventType::TaskStateEntered
+                    | HistoryEventType::ParallelStateEntered
+                    | HistoryEventType::SucceedStateEntered
+                    | HistoryEventType::FailStateEntered
+            )
+        })
+        .filter_map(|e| e.state_entered_event_details().map(|d| d.name().to_owned()))
+        .collect();
+    (described.status().as_str().to_owned(), entered)
+}
+
+/// How many times the saga entered `state`.
+pub fn entered(states: &[String], state: &str) -> usize {
+    states.iter().filter(|s| *s == state).count()
+}
+
+/// Crew members reserved on `date`, as the system sees it.
+pub async fn reserved(api: &Api, system: &str, date: &str) -> u64 {
+    let (status, _, c) = api.send(Method::GET, &format!("/moves/capacity/{date}"), system, None, &[]).await;
+    assert_eq!(status, StatusCode::OK, "{c}");
+    c["reserved"].as_u64().unwrap()
+}
+
+/// The sandbox payment provider's record of a booking's charge: its status
+/// (`captured`, `refunded`), or `None` when nothing was charged.
+pub async fn charge_status(stack: &Stack, booking_id: &str) -> Option<String> {
+    let item = stack
+        .dynamodb()
+        .get_item()
+        .table_name(stack.output("MovesTableName").unwrap())
+        .key("pk", AttributeValue::S(format!("PAYMENT#{booking_id}")))
+        .key("sk", AttributeValue::S("CHARGE".into()))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item?;
+    item.get("status").and_then(|s| s.as_s().ok()).cloned()
+}
