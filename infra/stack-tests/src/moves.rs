@@ -129,3 +129,32 @@ pub async fn charge_status(stack: &Stack, booking_id: &str) -> Option<String> {
         .item?;
     item.get("status").and_then(|s| s.as_s().ok()).cloned()
 }
+
+/// The emails the emulator's SES accepted for `to` (ministack's inspection
+/// endpoint `/_ministack/ses/messages`): `(subject, body)` pairs, oldest first.
+pub async fn emails_to(stack: &Stack, to: &str) -> Vec<(String, String)> {
+    let endpoint = stack.endpoint().expect("AWS_ENDPOINT_URL is set by cargo xtask test");
+    let all: Value = reqwest::get(format!("{endpoint}/_ministack/ses/messages")).await.unwrap().json().await.unwrap();
+    all["messages"]
+        .as_object()
+        .into_iter()
+        .flat_map(|accounts| accounts.values())
+        .flat_map(|messages| messages.as_array().cloned().unwrap_or_default())
+        .filter(|m| m["To"].as_array().is_some_and(|t| t.iter().any(|a| a == to)))
+        .map(|m| (m["Subject"].as_str().unwrap_or("").to_owned(), m["BodyText"].as_str().unwrap_or("").to_owned()))
+        .collect()
+}
+
+/// Waits until `to` got an email whose subject contains `subject`; returns every
+/// such email seen then (a test asserts there is exactly one).
+pub async fn wait_email(stack: &Stack, to: &str, subject: &str) -> Vec<(String, String)> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let matching: Vec<_> = emails_to(stack, to).await.into_iter().filter(|(s, _)| s.contains(subject)).collect();
+        if !matching.is_empty() {
+            return matching;
+        }
+        assert!(Instant::now() < deadline, "no email `{subject}` to {to}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

@@ -57,6 +57,9 @@ async fn assert_cancelled(
     assert_eq!(states.last().map(String::as_str), Some("Cancelled"));
     let system = api.login("system@updater.local", PASSWORD).await;
     assert_eq!(reserved(api, &system, &b.date).await, 0, "crew capacity back where it was");
+    let emails = wait_email(&stack, booking["contact_email"].as_str().unwrap(), "was cancelled").await;
+    assert_eq!(emails.len(), 1, "{emails:?}");
+    assert!(emails[0].1.contains(&b.id), "{emails:?}");
     let charge = charge_status(&stack, &b.id).await;
     assert!(matches!(charge.as_deref(), None | Some("refunded")), "payment back where it was: {charge:?}");
     eprintln!("{error}: cancelled after {:?}; states {states:?}", b.started.elapsed());
@@ -106,6 +109,9 @@ async fn happy_path_books_the_move_publishes_move_booked_and_keeps_the_crew_and_
     let system = api.login("system@updater.local", PASSWORD).await;
     assert_eq!(reserved(&api, &system, &b.date).await, 2);
     assert_eq!(charge_status(&stack, &b.id).await.as_deref(), Some("captured"));
+    let emails = wait_email(&stack, booked["contact_email"].as_str().unwrap(), "is booked").await;
+    assert_eq!(emails.len(), 1, "{emails:?}");
+    assert!(emails[0].1.contains(&b.id) && emails[0].1.contains("$150.00"), "{emails:?}");
     // Confirming twice is refused: the saga no longer waits.
     let (status, _, body) = api.send(Method::POST, &format!("/moves/{}/confirm", b.id), &token, None, &[]).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");

@@ -1,0 +1,34 @@
+//! The notifications worker Lambda: wiring only.
+use std::sync::Arc;
+
+use lambda_runtime::Error;
+use notifications::catalog::SERVICE;
+use notifications::config::Config;
+use notifications::handlers::{Notifier, consumer};
+use notifications::journal::Journal;
+use notifications::mailer::SesMailer;
+use platform::bus::SnsPublisher;
+use platform::config::Env;
+use platform::consumer::Consumer;
+use platform::store::{DynamoLedger, Table};
+
+async fn init() -> Result<Consumer, Error> {
+    let config = Config::from_env(&Env::process())?;
+    let aws = aws_config::load_from_env().await;
+    let table = Table::new(aws_sdk_dynamodb::Client::new(&aws), &config.table_name);
+    notifications::table_schema().verify(table.client(), table.name()).await?;
+    let notifier = Notifier {
+        journal: Journal::new(table.clone()),
+        mailer: Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(&aws), config.sender)),
+    };
+    Ok(consumer(
+        notifier,
+        Arc::new(DynamoLedger::new(table, config.idempotency_lease)),
+        Arc::new(SnsPublisher::new(aws_sdk_sns::Client::new(&aws), config.topics)),
+    ))
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    platform::worker::serve(SERVICE, init()).await
+}

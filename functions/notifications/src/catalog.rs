@@ -1,0 +1,20 @@
+//! What the notifications service consumes (it publishes nothing).
+use platform_messages::contracts::movers::MoverCreated;
+use platform_messages::contracts::moves::{MoveBooked, MoveCancelled};
+use platform_messages::{Catalog, CatalogEntry};
+
+/// The service name.
+pub const SERVICE: &str = "notifications";
+
+/// The notifications catalog.
+pub fn catalog() -> Catalog {
+    Catalog {
+        service: SERVICE,
+        consumes: vec![
+            CatalogEntry::of::<MoverCreated>(),
+            CatalogEntry::of::<MoveBooked>(),
+            CatalogEntry::of::<MoveCancelled>(),
+        ],
+        publishes: vec![],
+    }
+}

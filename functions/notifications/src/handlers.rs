@@ -1,0 +1,97 @@
+//! The worker's routes: each event becomes one email (rendered from its template)
+//! to the person it concerns, journaled by the event's id.
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use platform::bus::Publish;
+use platform::consumer::{Consumer, Emit, HandlerError, HandlerResult, IdempotencyLedger};
+use platform_messages::Envelope;
+use platform_messages::contracts::movers::{MoverCreated, MoverView};
+use platform_messages::contracts::moves::{MoveBooked, MoveBookedData, MoveCancelled, MoveCancelledData};
+
+use crate::catalog::SERVICE;
+use crate::journal::{Begin, Journal, Notification};
+use crate::mailer::Mailer;
+use crate::templates::{self, dollars, render};
+
+/// What the handlers work with.
+#[derive(Clone)]
+pub struct Notifier {
+    /// The journal.
+    pub journal: Journal,
+    /// The mail port.
+    pub mailer: Arc<dyn Mailer>,
+}
+
+impl Notifier {
+    /// Renders `template` for `to` and sends it once per `envelope` id.
+    async fn notify<D>(
+        &self,
+        envelope: &Envelope<D>,
+        to: &str,
+        template: &str,
+        values: BTreeMap<&str, String>,
+    ) -> HandlerResult {
+        let email = render(template, &values).map_err(HandlerError::new)?;
+        let event_id = envelope.id.to_string();
+        let notification = Notification {
+            event_id: event_id.clone(),
+            event_name: envelope.name.to_string(),
+            recipient: to.to_owned(),
+            subject: email.subject.clone(),
+            status: "sending".into(),
+            message_id: None,
+        };
+        match self.journal.begin(&notification).await.map_err(HandlerError::new)? {
+            Begin::AlreadySent => {
+                tracing::info!(event_id, "email sent before; not sending again");
+                return Ok(Emit::none());
+            }
+            Begin::Resend => tracing::warn!(event_id, "an earlier attempt may have sent this email; sending again"),
+            Begin::Send => {}
+        }
+        let message_id = self.mailer.send(to, &email).await.map_err(HandlerError::new)?;
+        self.journal.sent(&event_id, &message_id).await.map_err(HandlerError::new)?;
+        tracing::info!(event_id, message_id, subject = %email.subject, "email sent");
+        Ok(Emit::none())
+    }
+
+    async fn mover_created(self, m: Envelope<MoverView>) -> HandlerResult {
+        let Some(to) = m.data.email.clone() else {
+            tracing::info!(mover_id = %m.data.id, "mover without an email: nothing to send");
+            return Ok(Emit::none());
+        };
+        let values = BTreeMap::from([("name", m.data.name.clone()), ("mover_id", m.data.id.clone())]);
+        self.notify(&m, &to, templates::MOVER_CREATED, values).await
+    }
+
+    async fn move_booked(self, m: Envelope<MoveBookedData>) -> HandlerResult {
+        let d = &m.data;
+        let values = BTreeMap::from([
+            ("move_date", d.move_date.clone()),
+            ("crew_size", d.crew_size.to_string()),
+            ("deposit", dollars(d.deposit_cents)),
+            ("booking_id", d.booking_id.clone()),
+        ]);
+        self.notify(&m, &d.contact_email, templates::MOVE_BOOKED, values).await
+    }
+
+    async fn move_cancelled(self, m: Envelope<MoveCancelledData>) -> HandlerResult {
+        let d = &m.data;
+        let values = BTreeMap::from([
+            ("move_date", d.move_date.clone()),
+            ("booking_id", d.booking_id.clone()),
+            ("reason", d.reason.trim_end_matches('.').to_owned()),
+        ]);
+        self.notify(&m, &d.contact_email, templates::MOVE_CANCELLED, values).await
+    }
+}
+
+/// The notifications consumer.
+pub fn consumer(notifier: Notifier, ledger: Arc<dyn IdempotencyLedger>, publisher: Arc<dyn Publish>) -> Consumer {
+    let (a, b, c) = (notifier.clone(), notifier.clone(), notifier);
+    Consumer::new(SERVICE, ledger, publisher)
+        .on::<MoverCreated, _, _>(move |m| a.clone().mover_created(m))
+        .on::<MoveBooked, _, _>(move |m| b.clone().move_booked(m))
+        .on::<MoveCancelled, _, _>(move |m| c.clone().move_cancelled(m))
+}

@@ -1,0 +1,57 @@
+//! The port that sends an email, and its Amazon SES (v2) adapter.
+use async_trait::async_trait;
+use aws_sdk_sesv2::Client;
+use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
+use thiserror::Error;
+
+use crate::templates::Email;
+
+/// Why an email was not sent.
+#[derive(Debug, Error)]
+#[error("sending the email failed: {0}")]
+pub struct MailError(pub String);
+
+/// Sends emails.
+#[async_trait]
+pub trait Mailer: Send + Sync {
+    /// Sends `email` to `to`; returns the provider's message id.
+    async fn send(&self, to: &str, email: &Email) -> Result<String, MailError>;
+}
+
+/// Amazon SES v2 `SendEmail`, from a verified sender identity.
+#[derive(Clone, Debug)]
+pub struct SesMailer {
+    client: Client,
+    sender: String,
+}
+
+impl SesMailer {
+    /// Sends from `sender` through `client`.
+    pub fn new(client: Client, sender: impl Into<String>) -> Self {
+        Self { client, sender: sender.into() }
+    }
+}
+
+fn content(text: &str) -> Result<Content, MailError> {
+    Content::builder().data(text).charset("UTF-8").build().map_err(|e| MailError(e.to_string()))
+}
+
+#[async_trait]
+impl Mailer for SesMailer {
+    async fn send(&self, to: &str, email: &Email) -> Result<String, MailError> {
+        let message = Message::builder()
+            .subject(content(&email.subject)?)
+            .body(Body::builder().text(content(&email.body)?).build())
+            .build();
+        let out = self
+            .client
+            .send_email()
+            .from_email_address(&self.sender)
+            .destination(Destination::builder().to_addresses(to).build())
+            .content(EmailContent::builder().simple(message).build())
+            .send()
+            .await
+            .map_err(|e| MailError(format!("{}", aws_sdk_sesv2::error::DisplayErrorContext(e))))?;
+        Ok(out.message_id().unwrap_or_default().to_owned())
+    }
+}

@@ -1,0 +1,109 @@
+//! Plain-text email templates (`templates/*.txt`): a `Subject:` line, a blank
+//! line, the body; `{{name}}` placeholders are filled from the event. A template
+//! that names a value the event does not give is an error, never a blank.
+use std::collections::BTreeMap;
+
+use thiserror::Error;
+
+/// Welcome email, on `mover.created`.
+pub const MOVER_CREATED: &str = include_str!("../templates/mover_created.txt");
+/// Booking confirmed, on `move.booked`.
+pub const MOVE_BOOKED: &str = include_str!("../templates/move_booked.txt");
+/// Booking cancelled, on `move.cancelled`.
+pub const MOVE_CANCELLED: &str = include_str!("../templates/move_cancelled.txt");
+
+/// A rendered email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email {
+    /// The subject line.
+    pub subject: String,
+    /// The plain-text body.
+    pub body: String,
+}
+
+/// Why a template could not be rendered.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum TemplateError {
+    /// The template lacks its `Subject:` line.
+    #[error("the template does not start with a `Subject:` line")]
+    NoSubject,
+    /// A placeholder has no value.
+    #[error("the template needs `{0}`, which the event does not give")]
+    Missing(String),
+    /// A `{{` without its `}}`.
+    #[error("unclosed placeholder in the template")]
+    Unclosed,
+}
+
+fn fill(text: &str, values: &BTreeMap<&str, String>) -> Result<String, TemplateError> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after.find("}}").ok_or(TemplateError::Unclosed)?;
+        let name = after[..end].trim();
+        out.push_str(values.get(name).ok_or_else(|| TemplateError::Missing(name.to_owned()))?);
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Renders `template` with `values`.
+pub fn render(template: &str, values: &BTreeMap<&str, String>) -> Result<Email, TemplateError> {
+    let (first, body) = template.split_once('\n').ok_or(TemplateError::NoSubject)?;
+    let subject = first.strip_prefix("Subject:").ok_or(TemplateError::NoSubject)?.trim();
+    Ok(Email { subject: fill(subject, values)?, body: fill(body.trim_start_matches('\n'), values)? })
+}
+
+/// Cents as `$1,234.56`.
+pub fn dollars(cents: u64) -> String {
+    let whole = (cents / 100).to_string();
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("${grouped}.{:02}", cents % 100)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(pairs: &[(&'static str, &str)]) -> BTreeMap<&'static str, String> {
+        pairs.iter().map(|(k, v)| (*k, v.to_string())).collect()
+    }
+
+    #[test]
+    fn every_template_renders_with_its_event_values() {
+        let booked =
+            values(&[("move_date", "2027-03-01"), ("crew_size", "2"), ("deposit", "$150.00"), ("booking_id", "bkg_1")]);
+        let email = render(MOVE_BOOKED, &booked).unwrap();
+        assert_eq!(email.subject, "Your move on 2027-03-01 is booked");
+        assert!(email.body.contains("a crew of 2") && email.body.contains("$150.00") && email.body.contains("bkg_1"));
+        assert!(!email.body.contains("{{"));
+
+        let cancelled = values(&[("move_date", "2027-03-01"), ("booking_id", "bkg_1"), ("reason", "card declined")]);
+        assert!(render(MOVE_CANCELLED, &cancelled).unwrap().body.contains("cancelled: card declined."));
+        let created = values(&[("name", "Ada"), ("mover_id", "mov_1")]);
+        assert_eq!(render(MOVER_CREATED, &created).unwrap().subject, "Welcome to Updater, Ada");
+    }
+
+    #[test]
+    fn a_missing_value_or_a_broken_template_is_an_error() {
+        assert_eq!(render(MOVE_BOOKED, &values(&[])), Err(TemplateError::Missing("move_date".into())));
+        assert_eq!(render("no subject\nbody", &values(&[])), Err(TemplateError::NoSubject));
+        assert_eq!(render("Subject: x\n{{open", &values(&[])), Err(TemplateError::Unclosed));
+    }
+
+    #[test]
+    fn amounts_read_as_dollars() {
+        assert_eq!(dollars(5), "$0.05");
+        assert_eq!(dollars(15_000), "$150.00");
+        assert_eq!(dollars(123_456_789), "$1,234,567.89");
+    }
+}

@@ -1,0 +1,75 @@
+//! The notifications service on the local stack: events become emails through
+//! SES, one per event even when the bus delivers an event twice, journaled in the
+//! service's table.
+use std::time::Duration;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use platform::bus::Outgoing;
+use platform_messages::contracts::movers::{MoverCreated, MoverView};
+use platform_messages::contracts::moves::{MoveBooked, MoveBookedData};
+use stack_tests::moves::{emails_to, wait_email};
+use stack_tests::{send, stack};
+
+#[tokio::test]
+async fn an_event_delivered_twice_sends_one_email_and_journals_it() {
+    let stack = stack().await;
+    let to = format!("twice-{}@example.com", uuid::Uuid::new_v4().simple());
+    let data = MoveBookedData {
+        booking_id: format!("bkg_{}", uuid::Uuid::new_v4().simple()),
+        mover_id: "mov_1".into(),
+        owner_sub: "usr_1".into(),
+        contact_email: to.clone(),
+        move_date: "2031-05-02".into(),
+        crew_size: 4,
+        deposit_cents: 12_345,
+    };
+    let message = Outgoing::new::<MoveBooked>(&data).unwrap();
+    send(&stack, message.clone()).await.unwrap();
+    send(&stack, message.clone()).await.unwrap();
+
+    let emails = wait_email(&stack, &to, "is booked").await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let emails_later = emails_to(&stack, &to).await;
+    assert_eq!(emails_later.len(), 1, "one email for one event: {emails_later:?}");
+    assert_eq!(emails[0].0, "Your move on 2031-05-02 is booked");
+    assert!(emails[0].1.contains("a crew of 4") && emails[0].1.contains("$123.45"), "{emails:?}");
+
+    let item = stack
+        .dynamodb()
+        .get_item()
+        .table_name(stack.output("NotificationsTableName").unwrap())
+        .key("pk", AttributeValue::S(format!("NOTIFICATION#{}", message.envelope.id)))
+        .key("sk", AttributeValue::S("EMAIL".into()))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item
+        .expect("the notification is journaled");
+    assert_eq!(item["status"].as_s().unwrap(), "sent");
+    assert_eq!(item["recipient"].as_s().unwrap(), &to);
+    assert!(!item["message_id"].as_s().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_new_mover_gets_a_welcome_email_and_one_without_email_gets_none() {
+    let stack = stack().await;
+    let to = format!("welcome-{}@example.com", uuid::Uuid::new_v4().simple());
+    let mover = |email: Option<String>| MoverView {
+        id: format!("mov_{}", uuid::Uuid::new_v4().simple()),
+        version: 1,
+        owner_sub: "usr_1".into(),
+        name: "Grace".into(),
+        email,
+        phone: None,
+        move_date: None,
+        from_address: None,
+        to_address: None,
+    };
+    let silent = mover(None);
+    send(&stack, Outgoing::new::<MoverCreated>(&silent).unwrap()).await.unwrap();
+    let welcomed = mover(Some(to.clone()));
+    send(&stack, Outgoing::new::<MoverCreated>(&welcomed).unwrap()).await.unwrap();
+    let emails = wait_email(&stack, &to, "Welcome to Updater, Grace").await;
+    assert!(emails[0].1.contains(&welcomed.id), "{emails:?}");
+}
