@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::emulator::{self, Emulator, Guard, client_env};
 use crate::process::{cargo, flag, run};
-use crate::{bus_tools, catalog_check, deploy, paths, samconfig, schemas, venv};
+use crate::{bus_tools, catalog_check, deploy, diagrams, paths, samconfig, schemas, venv};
 
 const DEFAULT_PORT: u16 = 4566;
 
@@ -116,6 +116,7 @@ pub fn check() -> Result<()> {
     lint(&venv::ensure()?)?;
     catalog_check::check(&deploy::template()?)?;
     schemas::check()?;
+    diagrams::check()?;
     rust_lint()
 }
 
@@ -127,6 +128,7 @@ pub fn test(_args: &[String]) -> Result<()> {
     lint(&bin)?;
     catalog_check::check(&deploy::template()?)?;
     schemas::check()?;
+    diagrams::check()?;
     rust_lint()?;
 
     let t1 = Instant::now();

@@ -7,6 +7,7 @@
 //! - `deploy`: redeploy to the emulator `up` started.
 //! - `check`: lint and the catalog/template and schema checks only.
 //! - `schemas`: regenerate `docs/schemas`.
+//! - `diagrams`: regenerate the Mermaid diagrams of `statemachines/` in `docs/statemachines`.
 //! - `publish <name> <json>` / `watch`: talk to the local bus.
 //! - `dlq <service> [list|redrive]`: inspect or replay a service's dead letters.
 #![forbid(unsafe_code)]
@@ -15,6 +16,7 @@ mod bus_tools;
 mod catalog_check;
 mod commands;
 mod deploy;
+mod diagrams;
 mod emulator;
 mod emulator_gaps;
 mod flow_bench;
@@ -37,6 +39,7 @@ fn main() -> Result<()> {
         Some("deploy") => commands::deploy(rest),
         Some("check") => commands::check(),
         Some("schemas") => schemas::write(),
+        Some("diagrams") => diagrams::write(),
         Some("dlq") => commands::dlq(rest),
         Some("publish") => commands::publish(rest),
         Some("watch") => commands::watch(rest),
@@ -44,13 +47,14 @@ fn main() -> Result<()> {
         Some("release") => commands::release(rest),
         Some("keys") => commands::keys(rest),
         _ => bail!(
-            "usage: cargo xtask <up|down|test|deploy|check|schemas|publish|watch|dlq|keys|release|bench>\n\
+            "usage: cargo xtask <up|down|test|deploy|check|schemas|diagrams|publish|watch|dlq|keys|release|bench>\n\
              \n  up [--port N]          run the whole system locally (emulator + deployed stack)\
              \n  down [--port N]        stop what `up` started\
              \n  test [--keep-going]    run every test (starts and stops its own emulator)\
              \n  deploy [--port N]      rebuild and redeploy to the running emulator\
-             \n  check                  cfn-lint, catalog/template and schema checks\
+             \n  check                  cfn-lint, catalog/template, schema and diagram checks\
              \n  schemas                regenerate docs/schemas from the payload types\
+             \n  diagrams               regenerate docs/statemachines (Mermaid) from statemachines/*.asl.json\
              \n  publish <name> <json>  publish one message (envelope and attributes made for you)\
              \n  watch                  print what the local stack publishes\
              \n  dlq <service> [list|redrive] [--port N]\
