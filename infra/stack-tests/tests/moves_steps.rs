@@ -1,0 +1,231 @@
+//! The booking saga's step Lambda, called in-process with the typed inputs Step
+//! Functions sends, against a throw-away table in the emulator: every step and
+//! compensation is idempotent (run twice, changes once), business failures carry
+//! the error names the state machine catches, and bus effects are exact.
+use std::sync::Arc;
+use std::time::Duration;
+
+use moves::booking::{Booking, BookingStatus, Deposit, now};
+use moves::booking_store::BookingStore;
+use moves::capacity::CrewCapacity;
+use moves::mover_directory::MoverDirectory;
+use moves::payments::SandboxPayments;
+use moves::saga::SagaBooking;
+use moves::steps::{StepInput, Steps};
+use platform::bus::RecordingPublisher;
+use platform::saga::{RecordedCallback, RecordingCallbacks, StepError};
+use platform::store::Table;
+use platform_messages::contracts::addressing::PostalAddress;
+use platform_messages::contracts::movers::{AddressState, MoverView};
+use platform_testkit::create_table;
+use serde_json::{Value, json};
+use stack_tests::stack;
+
+struct Fixture {
+    steps: Steps,
+    publisher: Arc<RecordingPublisher>,
+    callbacks: Arc<RecordingCallbacks>,
+    payments: SandboxPayments,
+    capacity: CrewCapacity,
+}
+
+async fn fixture(crew_capacity: u32) -> Fixture {
+    let stack = stack().await;
+    let table = Table::new(stack.dynamodb(), create_table(&stack, false).await.unwrap());
+    let publisher = Arc::new(RecordingPublisher::default());
+    let callbacks = Arc::new(RecordingCallbacks::default());
+    let payments = SandboxPayments::new(table.clone(), Duration::from_millis(50));
+    let capacity = CrewCapacity::new(table.clone(), crew_capacity);
+    let steps = Steps {
+        bookings: BookingStore::new(table.clone()),
+        capacity: capacity.clone(),
+        payments: Arc::new(payments.clone()),
+        movers: MoverDirectory::new(table),
+        publisher: publisher.clone(),
+        callbacks: callbacks.clone(),
+    };
+    Fixture { steps, publisher, callbacks, payments, capacity }
+}
+
+fn saga_booking(id: &str, crew_size: u32, card: &str) -> SagaBooking {
+    SagaBooking {
+        booking_id: id.into(),
+        mover_id: "mov_1".into(),
+        owner_sub: "usr_1".into(),
+        move_date: "2030-06-01".into(),
+        crew_size,
+        deposit: Deposit { amount_cents: 5_000, card_token: card.into() },
+    }
+}
+
+async fn stored(f: &Fixture, b: &SagaBooking) {
+    let booking = Booking {
+        booking_id: b.booking_id.clone(),
+        mover_id: b.mover_id.clone(),
+        owner_sub: b.owner_sub.clone(),
+        contact_email: "ada@example.com".into(),
+        move_date: b.move_date.clone(),
+        crew_size: b.crew_size,
+        deposit_cents: b.deposit.amount_cents,
+        request_fingerprint: "fp".into(),
+        status: BookingStatus::Pending,
+        steps: vec![],
+        error: None,
+        reason: None,
+        task_token: None,
+        created_at: now(),
+    };
+    f.steps.bookings.create(&booking).await.unwrap();
+}
+
+/// Runs a step from the JSON Step Functions sends.
+async fn run(f: &Fixture, input: Value) -> Result<moves::steps::StepDone, StepError> {
+    let typed: StepInput = serde_json::from_value(input).expect("a typed step input");
+    f.steps.run(typed).await
+}
+
+fn input(step: &str, b: &SagaBooking) -> Value {
+    json!({"step": step, "booking": b})
+}
+
+#[tokio::test]
+async fn reserve_and_release_are_idempotent_and_the_last_crew_is_refused() {
+    let f = fixture(3).await;
+    let (a, b) = (saga_booking("bkg_a", 2, "tok_visa"), saga_booking("bkg_b", 2, "tok_visa"));
+    stored(&f, &a).await;
+    stored(&f, &b).await;
+    run(&f, input("reserve_crew", &a)).await.unwrap();
+    run(&f, input("reserve_crew", &a)).await.unwrap();
+    assert_eq!(f.capacity.get(&a.move_date).await.unwrap().reserved, 2, "reserved once");
+
+    let refused = run(&f, input("reserve_crew", &b)).await.unwrap_err();
+    assert_eq!(refused.error_type, "NoCrewAvailable");
+    assert!(refused.message.contains("2 of 3"), "{refused}");
+
+    let failure = json!({"Error": "PaymentDeclined", "Cause": "declined"});
+    let release = json!({"step": "release_crew", "booking": a, "failure": failure});
+    assert_eq!(run(&f, release.clone()).await.unwrap().outcome, "crew released");
+    assert_eq!(run(&f, release).await.unwrap().outcome, "no crew was held");
+    assert_eq!(f.capacity.get(&a.move_date).await.unwrap().reserved, 0);
+    let booking = f.steps.bookings.get("bkg_a").await.unwrap().unwrap();
+    let names: Vec<_> = booking.steps.iter().map(|s| format!("{}:{}", s.name, s.status)).collect();
+    assert_eq!(names, ["reserve_crew:done", "verify_addresses:failed", "release_crew:done"]);
+}
+
+#[tokio::test]
+async fn charge_and_refund_happen_once_and_the_sandbox_cards_behave() {
+    let f = fixture(10).await;
+    let visa = saga_booking("bkg_visa", 1, "tok_visa");
+    stored(&f, &visa).await;
+    run(&f, input("charge_deposit", &visa)).await.unwrap();
+    run(&f, input("charge_deposit", &visa)).await.unwrap();
+    let charge = f.payments.charge_of("bkg_visa").await.unwrap().unwrap();
+    assert_eq!((charge.status.as_str(), charge.amount_cents), ("captured", 5_000));
+
+    let failure = json!({"Error": "ConfirmationCancelled", "Cause": "cancelled by usr_1"});
+    let refund = json!({"step": "refund_deposit", "booking": visa, "failure": failure});
+    assert_eq!(run(&f, refund.clone()).await.unwrap().outcome, "Refunded");
+    assert_eq!(run(&f, refund).await.unwrap().outcome, "AlreadyRefunded");
+    assert_eq!(f.payments.charge_of("bkg_visa").await.unwrap().unwrap().status, "refunded");
+
+    let declined = saga_booking("bkg_decline", 1, "tok_decline");
+    stored(&f, &declined).await;
+    assert_eq!(run(&f, input("charge_deposit", &declined)).await.unwrap_err().error_type, "PaymentDeclined");
+    assert_eq!(f.payments.charge_of("bkg_decline").await.unwrap(), None);
+
+    let slow = saga_booking("bkg_timeout", 1, "tok_timeout");
+    stored(&f, &slow).await;
+    assert_eq!(run(&f, input("charge_deposit", &slow)).await.unwrap_err().error_type, "PaymentTimeout");
+    assert_eq!(f.payments.charge_of("bkg_timeout").await.unwrap().unwrap().status, "captured", "ambiguous: captured");
+}
+
+#[tokio::test]
+async fn verify_address_asks_the_addressing_service_with_the_token_or_fails_the_token() {
+    let f = fixture(10).await;
+    let b = saga_booking("bkg_v", 1, "tok_visa");
+    stored(&f, &b).await;
+    let unknown = json!({"step": "verify_address", "booking": b, "address": "from", "task_token": "tok-1"});
+    run(&f, unknown).await.unwrap();
+    assert!(f.publisher.sent().is_empty());
+    match &f.callbacks.seen()[..] {
+        [RecordedCallback::Failure(token, error, cause)] => {
+            assert_eq!((token.as_str(), error.as_str()), ("tok-1", "AddressRejected"));
+            assert!(cause.contains("no `from` address"), "{cause}");
+        }
+        other => panic!("expected one failure, got {other:?}"),
+    }
+
+    let submitted = PostalAddress {
+        line1: "1 Main St".into(),
+        city: "Springfield".into(),
+        state: "IL".into(),
+        zip: "62701".into(),
+        line2: None,
+    };
+    let mover = MoverView {
+        id: "mov_1".into(),
+        version: 1,
+        owner_sub: "usr_1".into(),
+        name: "Ada".into(),
+        email: None,
+        phone: None,
+        move_date: None,
+        from_address: Some(AddressState {
+            status: "pending".into(),
+            submitted: submitted.clone(),
+            address_id: None,
+            normalized: None,
+            reasons: None,
+        }),
+        to_address: None,
+    };
+    assert!(f.steps.movers.apply(&mover).await.unwrap());
+    assert!(!f.steps.movers.apply(&mover).await.unwrap(), "an equal version is not applied again");
+    run(&f, json!({"step": "verify_address", "booking": b, "address": "from", "task_token": "tok-2"})).await.unwrap();
+    let sent = f.publisher.sent();
+    assert_eq!(sent.len(), 1);
+    let task = &sent[0].envelope;
+    assert_eq!(task.name.as_str(), "addressing.address.reconcile");
+    assert_eq!(task.task_token.as_deref(), Some("tok-2"));
+    assert_eq!(task.correlation_id, "bkg_v");
+    assert_eq!(task.data["ref"], "bkg_v:from");
+    assert_eq!(task.data["address"]["line1"], "1 Main St");
+}
+
+#[tokio::test]
+async fn cancel_names_the_failure_and_publishes_one_message_id() {
+    let f = fixture(10).await;
+    let b = saga_booking("bkg_c", 1, "tok_visa");
+    stored(&f, &b).await;
+    run(&f, input("reserve_crew", &b)).await.unwrap();
+    run(&f, input("charge_deposit", &b)).await.unwrap();
+    run(&f, json!({"step": "await_confirmation", "booking": b, "task_token": "tok-wait"})).await.unwrap();
+    let waiting = f.steps.bookings.get("bkg_c").await.unwrap().unwrap();
+    assert_eq!(
+        (waiting.status, waiting.task_token.as_deref()),
+        (BookingStatus::AwaitingConfirmation, Some("tok-wait"))
+    );
+
+    let cancel = json!({"step": "cancel_booking", "booking": b,
+        "failure": {"Error": "States.Timeout", "Cause": "Task timed out waiting for callback"}});
+    run(&f, cancel.clone()).await.unwrap();
+    run(&f, cancel).await.unwrap();
+    let cancelled = f.steps.bookings.get("bkg_c").await.unwrap().unwrap();
+    assert_eq!(cancelled.status, BookingStatus::Cancelled);
+    assert_eq!(cancelled.error.as_deref(), Some("ConfirmationTimedOut"));
+    assert_eq!(cancelled.task_token, None);
+    let sent = f.publisher.sent();
+    assert_eq!(sent.len(), 2, "published by each run");
+    assert_eq!(sent[0].envelope.id, sent[1].envelope.id, "with one message id, so consumers handle it once");
+    assert_eq!(sent[0].envelope.name.as_str(), "move.cancelled");
+    assert_eq!(sent[0].envelope.data["error"], "ConfirmationTimedOut");
+}
+
+#[tokio::test]
+async fn a_step_for_a_missing_booking_or_an_unknown_step_is_refused() {
+    let f = fixture(10).await;
+    let ghost = saga_booking("bkg_ghost", 1, "tok_visa");
+    let err = run(&f, input("reserve_crew", &ghost)).await.unwrap_err();
+    assert_eq!(err.error_type, "BookingNotFound");
+    assert!(serde_json::from_value::<StepInput>(json!({"step": "teleport", "booking": ghost})).is_err());
+}
