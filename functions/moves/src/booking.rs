@@ -125,6 +125,26 @@ pub fn now() -> String {
 }
 
 impl Booking {
+    /// A new booking of `request`, pending, for the mover's owner.
+    pub fn pending(booking_id: String, request: &BookingRequest, owner_sub: &str, contact_email: &str) -> Self {
+        Self {
+            booking_id,
+            mover_id: request.mover_id.clone(),
+            owner_sub: owner_sub.to_owned(),
+            contact_email: contact_email.to_owned(),
+            move_date: request.move_date.clone(),
+            crew_size: request.crew_size,
+            deposit_cents: request.deposit.amount_cents,
+            request_fingerprint: request.fingerprint(),
+            status: BookingStatus::Pending,
+            steps: vec![],
+            error: None,
+            reason: None,
+            task_token: None,
+            created_at: now(),
+        }
+    }
+
     /// Records `name` with `status` unless the same step already recorded that
     /// status (a retried step changes nothing twice). Returns whether it changed.
     pub fn record_step(&mut self, name: &str, status: &str) -> bool {
@@ -219,22 +239,7 @@ mod tests {
 
     #[test]
     fn a_step_is_recorded_once_per_status() {
-        let mut b = Booking {
-            booking_id: "bkg_1".into(),
-            mover_id: "mov_1".into(),
-            owner_sub: "usr_1".into(),
-            contact_email: "a@b.co".into(),
-            move_date: "2026-12-01".into(),
-            crew_size: 2,
-            deposit_cents: 100,
-            request_fingerprint: request().fingerprint(),
-            status: BookingStatus::Pending,
-            steps: vec![],
-            error: None,
-            reason: None,
-            task_token: None,
-            created_at: now(),
-        };
+        let mut b = Booking::pending("bkg_1".into(), &request(), "usr_1", "a@b.co");
         assert!(b.record_step("reserve_crew", "done"));
         assert!(!b.record_step("reserve_crew", "done"));
         assert!(b.record_step("release_crew", "done"));

@@ -113,6 +113,28 @@ impl CrewCapacity {
         self.get(date).await
     }
 
+    /// Writes the date's reservations as `holders`, only if nobody reserved or
+    /// released since `seen` was read; `Conflict` otherwise.
+    async fn write(&self, date: &str, seen: &DateCapacity, holders: &BTreeMap<String, u32>) -> Result<(), StoreError> {
+        self.table
+            .client()
+            .update_item()
+            .table_name(self.table.name())
+            .set_key(Some(Self::key_item(date)))
+            .update_expression("SET #reserved = :next, #holders = :holders, #revision = :revision")
+            .set_expression_attribute_names(Some(names()))
+            .condition_expression(SAME_REVISION)
+            .expression_attribute_values(":seen", rev(seen.revision))
+            .expression_attribute_values(":revision", rev(seen.revision + 1))
+            .expression_attribute_values(":never", rev(0))
+            .expression_attribute_values(":next", n(holders.values().sum()))
+            .expression_attribute_values(":holders", holders_value(holders))
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk(e, &format!("crew reservations of {date}")))?;
+        Ok(())
+    }
+
     /// Reserves `wanted` crew members on `date` for `booking_id`. Reserving again for
     /// the same booking changes nothing.
     pub async fn reserve(&self, date: &str, booking_id: &str, wanted: u32) -> Result<(), ReserveError> {
@@ -130,26 +152,10 @@ impl CrewCapacity {
                     capacity,
                 });
             }
-            // Written only if nobody reserved or released since the read.
-            let written = self
-                .table
-                .client()
-                .update_item()
-                .table_name(self.table.name())
-                .set_key(Some(Self::key_item(date)))
-                .update_expression("SET #reserved = :next, #holders = :holders, #revision = :revision")
-                .set_expression_attribute_names(Some(names()))
-                .condition_expression(SAME_REVISION)
-                .expression_attribute_values(":seen", rev(current.revision))
-                .expression_attribute_values(":revision", rev(current.revision + 1))
-                .expression_attribute_values(":never", rev(0))
-                .expression_attribute_values(":next", n(current.reserved + wanted))
-                .expression_attribute_values(":holders", holders_with(&current.holders, booking_id, wanted))
-                .send()
-                .await
-                .map_err(|e| StoreError::from_sdk(e, &format!("reserve crew on {date}")));
-            match written {
-                Ok(_) => return Ok(()),
+            let mut holders = current.holders.clone();
+            holders.insert(booking_id.to_owned(), wanted);
+            match self.write(date, &current, &holders).await {
+                Ok(()) => return Ok(()),
                 Err(StoreError::Conflict(_)) => continue,
                 Err(e) => return Err(e.into()),
             }
@@ -161,28 +167,13 @@ impl CrewCapacity {
     pub async fn release(&self, date: &str, booking_id: &str) -> Result<bool, StoreError> {
         for _ in 0..8 {
             let current = self.get(date).await?;
-            let Some(held) = current.holders.get(booking_id).copied() else { return Ok(false) };
+            if !current.holders.contains_key(booking_id) {
+                return Ok(false);
+            }
             let mut holders = current.holders.clone();
             holders.remove(booking_id);
-            let written = self
-                .table
-                .client()
-                .update_item()
-                .table_name(self.table.name())
-                .set_key(Some(Self::key_item(date)))
-                .update_expression("SET #reserved = :next, #holders = :holders, #revision = :revision")
-                .set_expression_attribute_names(Some(names()))
-                .condition_expression(SAME_REVISION)
-                .expression_attribute_values(":seen", rev(current.revision))
-                .expression_attribute_values(":revision", rev(current.revision + 1))
-                .expression_attribute_values(":never", rev(0))
-                .expression_attribute_values(":next", n(current.reserved.saturating_sub(held)))
-                .expression_attribute_values(":holders", holders_value(&holders))
-                .send()
-                .await
-                .map_err(|e| StoreError::from_sdk(e, &format!("release crew on {date}")));
-            match written {
-                Ok(_) => return Ok(true),
+            match self.write(date, &current, &holders).await {
+                Ok(()) => return Ok(true),
                 Err(StoreError::Conflict(_)) => continue,
                 Err(e) => return Err(e),
             }
@@ -205,10 +196,4 @@ fn rev(v: u64) -> AttributeValue {
 
 fn holders_value(holders: &BTreeMap<String, u32>) -> AttributeValue {
     AttributeValue::M(holders.iter().map(|(k, v)| (k.clone(), n(*v))).collect())
-}
-
-fn holders_with(holders: &BTreeMap<String, u32>, booking_id: &str, wanted: u32) -> AttributeValue {
-    let mut next = holders.clone();
-    next.insert(booking_id.to_owned(), wanted);
-    holders_value(&next)
 }

@@ -14,7 +14,7 @@ use platform_identity::Verifier;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::booking::{Booking, BookingRequest, BookingStatus, now};
+use crate::booking::{Booking, BookingRequest, BookingStatus};
 use crate::booking_store::{BookingStore, Created};
 use crate::capacity::CrewCapacity;
 use crate::mover_directory::MoverDirectory;
@@ -104,22 +104,8 @@ async fn book(
     if mover.owner_sub != who.caller.sub && !PERMISSIONS.allows(&who.caller.roles, ManageAll) {
         return Err(ApiError::forbidden("you may only book moves for your own movers"));
     }
-    let booking = Booking {
-        booking_id: booking_id(&who.caller.sub, &key),
-        mover_id: request.mover_id.clone(),
-        owner_sub: mover.owner_sub.clone(),
-        contact_email: mover.email.clone().unwrap_or_else(|| who.caller.email.clone()),
-        move_date: request.move_date.clone(),
-        crew_size: request.crew_size,
-        deposit_cents: request.deposit.amount_cents,
-        request_fingerprint: request.fingerprint(),
-        status: BookingStatus::Pending,
-        steps: vec![],
-        error: None,
-        reason: None,
-        task_token: None,
-        created_at: now(),
-    };
+    let contact = mover.email.clone().unwrap_or_else(|| who.caller.email.clone());
+    let booking = Booking::pending(booking_id(&who.caller.sub, &key), &request, &mover.owner_sub, &contact);
     let booking = match s.bookings.create(&booking).await.map_err(store_error)? {
         Created::New(b) => b,
         Created::Existing(b) if b.request_fingerprint == booking.request_fingerprint => b,

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use moves::booking::{Booking, BookingStatus, Deposit, now};
+use moves::booking::{Booking, BookingRequest, BookingStatus, Deposit};
 use moves::booking_store::BookingStore;
 use moves::capacity::CrewCapacity;
 use moves::mover_directory::MoverDirectory;
@@ -59,22 +59,13 @@ fn saga_booking(id: &str, crew_size: u32, card: &str) -> SagaBooking {
 }
 
 async fn stored(f: &Fixture, b: &SagaBooking) {
-    let booking = Booking {
-        booking_id: b.booking_id.clone(),
+    let request = BookingRequest {
         mover_id: b.mover_id.clone(),
-        owner_sub: b.owner_sub.clone(),
-        contact_email: "ada@example.com".into(),
         move_date: b.move_date.clone(),
         crew_size: b.crew_size,
-        deposit_cents: b.deposit.amount_cents,
-        request_fingerprint: "fp".into(),
-        status: BookingStatus::Pending,
-        steps: vec![],
-        error: None,
-        reason: None,
-        task_token: None,
-        created_at: now(),
+        deposit: b.deposit.clone(),
     };
+    let booking = Booking::pending(b.booking_id.clone(), &request, &b.owner_sub, "ada@example.com");
     f.steps.bookings.create(&booking).await.unwrap();
 }
 

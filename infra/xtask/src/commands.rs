@@ -246,5 +246,10 @@ pub fn bench(args: &[String]) -> Result<()> {
         let port = port(args)?;
         return crate::flow_bench::run(port, &local_outputs(port)?, runs);
     }
+    if args.first().map(String::as_str) == Some("saga") {
+        let runs = flag(args, "--runs").map(str::parse).transpose()?.unwrap_or(10);
+        let port = port(args)?;
+        return crate::saga_bench::run(port, &local_outputs(port)?, runs);
+    }
     run(cargo().args(["bench", "-p", "platform", "--bench", "consumer_pipeline", "--"]).args(args))
 }

@@ -23,6 +23,7 @@ mod flow_bench;
 mod keys;
 mod paths;
 mod process;
+mod saga_bench;
 mod samconfig;
 mod schemas;
 mod venv;
@@ -60,7 +61,8 @@ fn main() -> Result<()> {
              \n  dlq <service> [list|redrive] [--port N]\
              \n  keys init|rotate [--aws] the auth signing keys (local emulator, or AWS)\
              \n  release                arm64 release binaries for AWS (cargo-lambda + zig from PyPI)\
-             \n  bench [flow [--runs N]] criterion benchmarks; `flow`: mover address reconciliation latency"
+             \n  bench [flow|saga [--runs N]] criterion benchmarks; `flow`: mover address reconciliation latency;\
+             \n                         `saga`: booking saga latency (happy path and compensation paths)"
         ),
     }
 }
