@@ -195,13 +195,13 @@ fn resumed(id: &str, result: Result<(), CallbackError>) -> Result<Response, ApiE
 async fn confirm(State(s): State<AppState>, who: Authenticated, Path(id): Path<String>) -> Result<Response, ApiError> {
     let (_, token) = waiting_token(&s, &who, &id).await?;
     let output = json!({"confirmed_by": who.caller.sub});
-    resumed(&id, s.callbacks.succeed(&token, &output).await)
+    resumed(&id, "confirm", s.callbacks.succeed(&token, &output).await)
 }
 
 async fn cancel(State(s): State<AppState>, who: Authenticated, Path(id): Path<String>) -> Result<Response, ApiError> {
     let (_, token) = waiting_token(&s, &who, &id).await?;
     let cause = format!("cancelled by {}", who.caller.sub);
-    resumed(&id, s.callbacks.fail(&token, CONFIRMATION_CANCELLED, &cause).await)
+    resumed(&id, "cancel", s.callbacks.fail(&token, CONFIRMATION_CANCELLED, &cause).await)
 }
 
 #[derive(Deserialize)]

@@ -78,6 +78,7 @@ async fn happy_path_books_the_move_publishes_move_booked_and_keeps_the_crew_and_
     let confirmed_at = Instant::now();
     let (status, _, body) = api.send(Method::POST, &format!("/moves/{}/confirm", b.id), &token, None, &[]).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    assert_eq!(body["requested"], "confirm");
     let booked = wait_status(&api, &token, &b.id, &["booked", "cancelled"], SETTLE).await;
     let to_booked = confirmed_at.elapsed();
     assert_eq!(booked["status"], "booked", "{booked}");
