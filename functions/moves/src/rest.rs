@@ -179,11 +179,12 @@ async fn waiting_token(s: &AppState, who: &Authenticated, id: &str) -> Result<(B
     }
 }
 
-fn resumed(id: &str, result: Result<(), CallbackError>) -> Result<Response, ApiError> {
+/// 202 once the saga has the customer's answer (`requested`); it moves on by itself.
+fn resumed(id: &str, requested: &str, result: Result<(), CallbackError>) -> Result<Response, ApiError> {
     match result {
         Ok(()) => {
-            Ok((StatusCode::ACCEPTED, Json(json!({"booking_id": id, "status": "awaiting_confirmation"})))
-                .into_response())
+            let body = json!({"booking_id": id, "status": "awaiting_confirmation", "requested": requested});
+            Ok((StatusCode::ACCEPTED, Json(body)).into_response())
         }
         Err(CallbackError::Gone(_)) => {
             Err(ApiError::conflict(format!("booking `{id}` is no longer awaiting confirmation")))
