@@ -62,7 +62,7 @@ async fn assert_cancelled(
     assert!(emails[0].1.contains(&b.id), "{emails:?}");
     let charge = charge_status(&stack, &b.id).await;
     assert!(matches!(charge.as_deref(), None | Some("refunded")), "payment back where it was: {charge:?}");
-    eprintln!("{error}: cancelled after {:?}; states {states:?}", b.started.elapsed());
+    eprintln!("{error}: {} cancelled after {:?}; states {states:?}", b.id, b.started.elapsed());
 }
 
 #[tokio::test]
@@ -276,7 +276,7 @@ async fn a_compensation_that_keeps_failing_fails_the_execution_and_flags_the_boo
     assert_eq!(status, "FAILED", "{states:?}");
     assert_eq!(states.last().map(String::as_str), Some("CompensationFailed"), "{states:?}");
     assert_eq!(entered(&states, "CancelBooking"), 0, "never reported as a clean cancel: {states:?}");
-    eprintln!("compensation failure: FAILED after {:?}; states {states:?}", b.started.elapsed());
+    eprintln!("compensation failure: {} FAILED after {:?}; states {states:?}", b.id, b.started.elapsed());
 }
 
 #[tokio::test]

@@ -169,6 +169,12 @@ pub fn test(_args: &[String]) -> Result<()> {
 }
 
 /// `dlq <service> [list|redrive]`: inspect or replay a service's dead letters.
+pub fn saga(args: &[String]) -> Result<()> {
+    let booking = args.first().context("usage: cargo xtask saga <booking_id> [--port N]")?;
+    let port = port(args)?;
+    crate::saga_history::print(&venv::ensure()?, port, &local_outputs(port)?, booking)
+}
+
 pub fn dlq(args: &[String]) -> Result<()> {
     let service = args.first().context("usage: cargo xtask dlq <service> [list|redrive] [--port N]")?;
     let action = args.get(1).map(String::as_str).unwrap_or("list");

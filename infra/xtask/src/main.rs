@@ -24,6 +24,7 @@ mod keys;
 mod paths;
 mod process;
 mod saga_bench;
+mod saga_history;
 mod samconfig;
 mod schemas;
 mod venv;
@@ -42,13 +43,14 @@ fn main() -> Result<()> {
         Some("schemas") => schemas::write(),
         Some("diagrams") => diagrams::write(),
         Some("dlq") => commands::dlq(rest),
+        Some("saga") => commands::saga(rest),
         Some("publish") => commands::publish(rest),
         Some("watch") => commands::watch(rest),
         Some("bench") => commands::bench(rest),
         Some("release") => commands::release(rest),
         Some("keys") => commands::keys(rest),
         _ => bail!(
-            "usage: cargo xtask <up|down|test|deploy|check|schemas|diagrams|publish|watch|dlq|keys|release|bench>\n\
+            "usage: cargo xtask <up|down|test|deploy|check|schemas|diagrams|publish|watch|dlq|saga|keys|release|bench>\n\
              \n  up [--port N]          run the whole system locally (emulator + deployed stack)\
              \n  down [--port N]        stop what `up` started\
              \n  test [--keep-going]    run every test (starts and stops its own emulator)\
@@ -59,6 +61,7 @@ fn main() -> Result<()> {
              \n  publish <name> <json>  publish one message (envelope and attributes made for you)\
              \n  watch                  print what the local stack publishes\
              \n  dlq <service> [list|redrive] [--port N]\
+             \n  saga <booking_id>      the booking saga's execution history, summarized\
              \n  keys init|rotate [--aws] the auth signing keys (local emulator, or AWS)\
              \n  release                arm64 release binaries for AWS (cargo-lambda + zig from PyPI)\
              \n  bench [flow|saga [--runs N]] criterion benchmarks; `flow`: mover address reconciliation latency;\
