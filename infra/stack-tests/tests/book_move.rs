@@ -386,6 +386,17 @@ async fn bad_requests_and_strangers_get_clear_4xx() {
     assert!(seen.get("contact_email").is_none(), "{seen}");
     let (_, _, own) = api.send(Method::GET, &format!("/moves/{id}"), &token, None, &[]).await;
     assert!(own["contact_email"].as_str().unwrap().ends_with("@example.com"), "{own}");
+    // A client reads in full but neither books nor resumes; a business user does not resume either.
+    let client = api.login("client@updater.local", PASSWORD).await;
+    let (status, _, read) = api.send(Method::GET, &format!("/moves/{id}"), &client, None, &[]).await;
+    assert_eq!(status, StatusCode::OK, "{read}");
+    assert!(read["contact_email"].is_string(), "{read}");
+    let (status, body) = book(&api, &client, "client-1", &good).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    for who in [&client, &business] {
+        let (status, _, _) = api.send(Method::POST, &format!("/moves/{id}/confirm"), who, None, &[]).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
     // Only the system sets capacity; a booking not awaiting confirmation cannot be confirmed.
     let (status, _, _) =
         api.send(Method::PUT, &format!("/moves/capacity/{date}"), &token, Some(json!({"crew_capacity": 9})), &[]).await;
