@@ -55,3 +55,26 @@ impl Mailer for SesMailer {
         Ok(out.message_id().unwrap_or_default().to_owned())
     }
 }
+
+/// Records what would be sent (for tests of the handlers), answering with
+/// message ids `recorded-<n>`.
+#[derive(Debug, Default)]
+pub struct RecordingMailer {
+    sent: std::sync::Mutex<Vec<(String, Email)>>,
+}
+
+impl RecordingMailer {
+    /// `(to, email)` of every send so far.
+    pub fn sent(&self) -> Vec<(String, Email)> {
+        self.sent.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+}
+
+#[async_trait]
+impl Mailer for RecordingMailer {
+    async fn send(&self, to: &str, email: &Email) -> Result<String, MailError> {
+        let mut sent = self.sent.lock().map_err(|_| MailError("recording lock poisoned".into()))?;
+        sent.push((to.to_owned(), email.clone()));
+        Ok(format!("recorded-{}", sent.len()))
+    }
+}

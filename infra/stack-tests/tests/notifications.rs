@@ -1,12 +1,21 @@
 //! The notifications service on the local stack: events become emails through
 //! SES, one per event even when the bus delivers an event twice, journaled in the
-//! service's table.
+//! service's table (which holds even when the idempotency ledger forgot the event).
+use std::sync::Arc;
 use std::time::Duration;
 
+use aws_lambda_events::event::sqs::SqsMessage;
 use aws_sdk_dynamodb::types::AttributeValue;
+use notifications::handlers::{Notifier, consumer};
+use notifications::journal::Journal;
+use notifications::mailer::RecordingMailer;
 use platform::bus::Outgoing;
+use platform::bus::RecordingPublisher;
+use platform::consumer::{MemoryLedger, RecordOutcome};
+use platform::store::Table;
 use platform_messages::contracts::movers::{MoverCreated, MoverView};
 use platform_messages::contracts::moves::{MoveBooked, MoveBookedData};
+use platform_testkit::create_table;
 use stack_tests::moves::{emails_to, wait_email};
 use stack_tests::{send, stack};
 
@@ -72,4 +81,41 @@ async fn a_new_mover_gets_a_welcome_email_and_one_without_email_gets_none() {
     send(&stack, Outgoing::new::<MoverCreated>(&welcomed).unwrap()).await.unwrap();
     let emails = wait_email(&stack, &to, "Welcome to Updater, Grace").await;
     assert!(emails[0].1.contains(&welcomed.id), "{emails:?}");
+}
+
+#[tokio::test]
+async fn the_journal_holds_even_when_the_idempotency_ledger_forgot_the_event() {
+    let stack = stack().await;
+    let journal = Journal::new(Table::new(stack.dynamodb(), create_table(&stack, false).await.unwrap()));
+    let mailer = Arc::new(RecordingMailer::default());
+    // Two consumers with their own (empty) ledgers: as if the ledger entry had expired.
+    let worker = || {
+        let notifier = Notifier { journal: journal.clone(), mailer: mailer.clone() };
+        consumer(
+            notifier,
+            Arc::new(MemoryLedger::new(Duration::from_secs(30))),
+            Arc::new(RecordingPublisher::default()),
+        )
+    };
+    let data = MoveBookedData {
+        booking_id: "bkg_journal".into(),
+        mover_id: "mov_1".into(),
+        owner_sub: "usr_1".into(),
+        contact_email: "journal@example.com".into(),
+        move_date: "2031-05-02".into(),
+        crew_size: 2,
+        deposit_cents: 100,
+    };
+    let message = Outgoing::new::<MoveBooked>(&data).unwrap();
+    let mut record = SqsMessage::default();
+    record.message_id = Some("sqs-1".into());
+    record.body = Some(message.envelope.to_json().unwrap());
+
+    assert_eq!(worker().handle_record(&record).await, RecordOutcome::Handled);
+    assert_eq!(worker().handle_record(&record).await, RecordOutcome::Handled);
+    let sent = mailer.sent();
+    assert_eq!(sent.len(), 1, "one email: {sent:?}");
+    assert_eq!(sent[0].0, "journal@example.com");
+    let journaled = journal.get(&message.envelope.id.to_string()).await.unwrap().unwrap();
+    assert_eq!((journaled.status.as_str(), journaled.message_id.as_deref()), ("sent", Some("recorded-1")));
 }
