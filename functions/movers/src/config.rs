@@ -1,31 +1,19 @@
 //! Configuration of the movers functions, read once at cold start.
-use std::time::Duration;
-
-use platform::bus::Topics;
-use platform::config::{ConfigError, Env};
+use platform::config::{ConfigError, Env, ServiceSettings};
 use platform::identity::VerifierConfig;
 
 /// Settings shared by the movers gateway and worker.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// The movers table (`TABLE_NAME`).
-    pub table_name: String,
-    /// The bus (`EVENTS_TOPIC_ARN`).
-    pub topics: Topics,
+    /// The service's table, the bus and the idempotency lease.
+    pub service: ServiceSettings,
     /// Token verification (`JWKS_PARAMETER`, `JWT_ISSUER`, `JWT_AUDIENCE`).
     pub identity: VerifierConfig,
-    /// Lease of an idempotency claim (`IDEMPOTENCY_LEASE_SECONDS`, default 30).
-    pub idempotency_lease: Duration,
 }
 
 impl Config {
     /// Reads the configuration; the error names the variable at fault.
     pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
-        Ok(Self {
-            table_name: env.required("TABLE_NAME")?,
-            topics: Topics::from_env(env)?,
-            identity: VerifierConfig::from_env(env)?,
-            idempotency_lease: Duration::from_secs(env.parse_or("IDEMPOTENCY_LEASE_SECONDS", 30u64)?),
-        })
+        Ok(Self { service: ServiceSettings::from_env(env)?, identity: VerifierConfig::from_env(env)? })
     }
 }

@@ -1,36 +1,29 @@
 //! Configuration of the moves functions, read once at cold start.
 use std::time::Duration;
 
-use platform::bus::Topics;
-use platform::config::{ConfigError, Env};
+use platform::config::{ConfigError, Env, ServiceSettings};
 use platform::identity::VerifierConfig;
 
 /// Settings shared by the moves gateway, steps and worker.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// The moves table (`TABLE_NAME`).
-    pub table_name: String,
-    /// The bus (`EVENTS_TOPIC_ARN`, `TASKS_TOPIC_ARN`).
-    pub topics: Topics,
+    /// The service's table, the bus and the idempotency lease.
+    pub service: ServiceSettings,
     /// Crew members available per date unless a date says otherwise
     /// (`CREW_CAPACITY_PER_DATE`, default 12).
     pub default_crew_capacity: u32,
     /// How long the sandbox payment provider takes before it reports a timeout
     /// (`PAYMENT_TIMEOUT_MS`, default 2000).
     pub payment_timeout: Duration,
-    /// Lease of an idempotency claim (`IDEMPOTENCY_LEASE_SECONDS`, default 30).
-    pub idempotency_lease: Duration,
 }
 
 impl Config {
     /// Reads the configuration; the error names the variable at fault.
     pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
         Ok(Self {
-            table_name: env.required("TABLE_NAME")?,
-            topics: Topics::from_env(env)?,
+            service: ServiceSettings::from_env(env)?,
             default_crew_capacity: env.parse_or("CREW_CAPACITY_PER_DATE", 12u32)?,
             payment_timeout: Duration::from_millis(env.parse_or("PAYMENT_TIMEOUT_MS", 2000u64)?),
-            idempotency_lease: Duration::from_secs(env.parse_or("IDEMPOTENCY_LEASE_SECONDS", 30u64)?),
         })
     }
 }

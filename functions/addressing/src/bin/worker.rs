@@ -16,14 +16,14 @@ use platform::store::{DynamoLedger, Table, migrate};
 async fn init() -> Result<Consumer, Error> {
     let config = Config::from_env(&Env::process())?;
     let aws = aws_config::load_from_env().await;
-    let table = Table::new(aws_sdk_dynamodb::Client::new(&aws), &config.table_name);
+    let table = Table::new(aws_sdk_dynamodb::Client::new(&aws), &config.service.table_name);
     table_schema().verify(table.client(), table.name()).await?;
     migrate(&table, MIGRATIONS, Duration::from_secs(60), Duration::from_secs(20)).await?;
     let verifier = config.identity.verifier(&aws).await?;
     Ok(handlers::consumer(
         Arc::new(DynamoAddressBook::new(table.clone())),
-        Arc::new(DynamoLedger::new(table, config.idempotency_lease)),
-        Arc::new(SnsPublisher::new(aws_sdk_sns::Client::new(&aws), config.topics)),
+        Arc::new(DynamoLedger::new(table, config.service.idempotency_lease)),
+        Arc::new(SnsPublisher::new(aws_sdk_sns::Client::new(&aws), config.service.topics)),
     )
     .with_verifier(verifier)
     .with_task_callbacks(Arc::new(SfnCallbacks::new(aws_sdk_sfn::Client::new(&aws)))))

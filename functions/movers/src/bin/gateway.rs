@@ -14,12 +14,12 @@ use platform::store::Table;
 async fn init() -> Result<Router, Error> {
     let config = Config::from_env(&Env::process())?;
     let aws = aws_config::load_from_env().await;
-    let table = Table::new(aws_sdk_dynamodb::Client::new(&aws), &config.table_name);
+    let table = Table::new(aws_sdk_dynamodb::Client::new(&aws), &config.service.table_name);
     movers::table_schema().verify(table.client(), table.name()).await?;
     Ok(router(AppState {
         verifier: config.identity.verifier(&aws).await?,
         service: MoversService::new(Arc::new(DynamoMoverStore::new(table))),
-        publisher: Arc::new(SnsPublisher::new(aws_sdk_sns::Client::new(&aws), config.topics)),
+        publisher: Arc::new(SnsPublisher::new(aws_sdk_sns::Client::new(&aws), config.service.topics)),
         graphql: movers::graphql::schema(),
     }))
 }

@@ -13,13 +13,13 @@ use platform::store::{DynamoLedger, Table};
 async fn init() -> Result<Consumer, Error> {
     let config = Config::from_env(&Env::process())?;
     let aws = aws_config::load_from_env().await;
-    let table = Table::new(aws_sdk_dynamodb::Client::new(&aws), &config.table_name);
+    let table = Table::new(aws_sdk_dynamodb::Client::new(&aws), &config.service.table_name);
     movers::table_schema().verify(table.client(), table.name()).await?;
     let service = MoversService::new(Arc::new(DynamoMoverStore::new(table.clone())));
     Ok(movers::worker::consumer(
         service,
-        Arc::new(DynamoLedger::new(table, config.idempotency_lease)),
-        Arc::new(SnsPublisher::new(aws_sdk_sns::Client::new(&aws), config.topics)),
+        Arc::new(DynamoLedger::new(table, config.service.idempotency_lease)),
+        Arc::new(SnsPublisher::new(aws_sdk_sns::Client::new(&aws), config.service.topics)),
     )
     .with_verifier(config.identity.verifier(&aws).await?))
 }

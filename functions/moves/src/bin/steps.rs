@@ -17,14 +17,14 @@ use platform::store::Table;
 async fn init() -> Result<Steps, Error> {
     let config = Config::from_env(&Env::process())?;
     let aws = aws_config::load_from_env().await;
-    let table = Table::new(aws_sdk_dynamodb::Client::new(&aws), &config.table_name);
+    let table = Table::new(aws_sdk_dynamodb::Client::new(&aws), &config.service.table_name);
     moves::table_schema().verify(table.client(), table.name()).await?;
     Ok(Steps {
         bookings: BookingStore::new(table.clone()),
         capacity: CrewCapacity::new(table.clone(), config.default_crew_capacity),
         payments: Arc::new(SandboxPayments::new(table.clone(), config.payment_timeout)),
         movers: MoverDirectory::new(table),
-        publisher: Arc::new(SnsPublisher::new(aws_sdk_sns::Client::new(&aws), config.topics)),
+        publisher: Arc::new(SnsPublisher::new(aws_sdk_sns::Client::new(&aws), config.service.topics)),
         callbacks: Arc::new(SfnCallbacks::new(aws_sdk_sfn::Client::new(&aws))),
     })
 }

@@ -15,7 +15,7 @@ use platform::store::{DynamoLedger, Table};
 async fn init() -> Result<Consumer, Error> {
     let config = Config::from_env(&Env::process())?;
     let aws = aws_config::load_from_env().await;
-    let table = Table::new(aws_sdk_dynamodb::Client::new(&aws), &config.table_name);
+    let table = Table::new(aws_sdk_dynamodb::Client::new(&aws), &config.service.table_name);
     notifications::table_schema().verify(table.client(), table.name()).await?;
     let notifier = Notifier {
         journal: Journal::new(table.clone()),
@@ -23,8 +23,8 @@ async fn init() -> Result<Consumer, Error> {
     };
     Ok(consumer(
         notifier,
-        Arc::new(DynamoLedger::new(table, config.idempotency_lease)),
-        Arc::new(SnsPublisher::new(aws_sdk_sns::Client::new(&aws), config.topics)),
+        Arc::new(DynamoLedger::new(table, config.service.idempotency_lease)),
+        Arc::new(SnsPublisher::new(aws_sdk_sns::Client::new(&aws), config.service.topics)),
     ))
 }
 
