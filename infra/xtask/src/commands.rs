@@ -68,6 +68,8 @@ pub fn up(args: &[String]) -> Result<()> {
         "  cargo xtask publish address.received '{{\"ref\":\"demo-1\",\"address\":{{\"line1\":\"123 North Main Street Apt 4\",\"city\":\"Springfield\",\"state\":\"Illinois\",\"zip\":\"62701\"}}}}'"
     );
     println!("Watch what the system publishes:  cargo xtask watch");
+    println!("Book a move (saga), then follow it: POST /moves (see README), cargo xtask saga <booking_id>");
+    println!("Emails sent:                      curl -s http://127.0.0.1:{port}/_ministack/ses/messages");
     println!("Stop everything:                  cargo xtask down");
     Ok(())
 }
