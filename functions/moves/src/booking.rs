@@ -21,6 +21,19 @@ pub enum BookingStatus {
     CompensationFailed,
 }
 
+impl BookingStatus {
+    /// The status as the API writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BookingStatus::Pending => "pending",
+            BookingStatus::AwaitingConfirmation => "awaiting_confirmation",
+            BookingStatus::Booked => "booked",
+            BookingStatus::Cancelled => "cancelled",
+            BookingStatus::CompensationFailed => "compensation_failed",
+        }
+    }
+}
+
 /// The deposit to charge.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -245,6 +258,9 @@ mod tests {
         assert!(b.record_step("release_crew", "done"));
         assert_eq!(b.steps.len(), 2);
         assert_eq!(b.view(true).contact_email, None);
+        for status in [BookingStatus::AwaitingConfirmation, BookingStatus::CompensationFailed] {
+            assert_eq!(serde_json::to_value(status).unwrap(), status.as_str());
+        }
         assert_eq!(b.view(false).contact_email.as_deref(), Some("a@b.co"));
     }
 }

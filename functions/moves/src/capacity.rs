@@ -13,15 +13,19 @@ pub struct DateCapacity {
     /// Crew members available that date (`None`: the configured default).
     #[serde(default)]
     pub capacity: Option<u32>,
-    /// Crew members reserved.
-    #[serde(default)]
-    pub reserved: u32,
     /// Booking id → crew members it holds.
     #[serde(default)]
     pub holders: BTreeMap<String, u32>,
     /// +1 per reservation or release: the condition of the next write.
     #[serde(default)]
     pub revision: u64,
+}
+
+impl DateCapacity {
+    /// Crew members reserved: what the holders hold.
+    pub fn reserved(&self) -> u32 {
+        self.holders.values().sum()
+    }
 }
 
 /// Why a reservation failed.
@@ -121,13 +125,12 @@ impl CrewCapacity {
             .update_item()
             .table_name(self.table.name())
             .set_key(Some(Self::key_item(date)))
-            .update_expression("SET #reserved = :next, #holders = :holders, #revision = :revision")
+            .update_expression("SET #holders = :holders, #revision = :revision")
             .set_expression_attribute_names(Some(names()))
             .condition_expression(SAME_REVISION)
             .expression_attribute_values(":seen", rev(seen.revision))
             .expression_attribute_values(":revision", rev(seen.revision + 1))
             .expression_attribute_values(":never", rev(0))
-            .expression_attribute_values(":next", n(holders.values().sum()))
             .expression_attribute_values(":holders", holders_value(holders))
             .send()
             .await
@@ -144,11 +147,11 @@ impl CrewCapacity {
                 return Ok(());
             }
             let capacity = self.effective(&current);
-            if current.reserved + wanted > capacity {
+            if current.reserved() + wanted > capacity {
                 return Err(ReserveError::NoCrew {
                     date: date.to_owned(),
                     wanted,
-                    reserved: current.reserved,
+                    reserved: current.reserved(),
                     capacity,
                 });
             }
@@ -187,7 +190,7 @@ const SAME_REVISION: &str = "(attribute_not_exists(#revision) AND :seen = :never
 
 /// Attribute names as placeholders (some, like `capacity`, are reserved words).
 fn names() -> HashMap<String, String> {
-    ["reserved", "holders", "revision"].into_iter().map(|n| (format!("#{n}"), n.to_owned())).collect()
+    ["holders", "revision"].into_iter().map(|n| (format!("#{n}"), n.to_owned())).collect()
 }
 
 fn rev(v: u64) -> AttributeValue {

@@ -160,22 +160,18 @@ async fn read(State(s): State<AppState>, who: Authenticated, Path(id): Path<Stri
 }
 
 /// The waiting saga's token, if `who` may resume this booking and it is waiting.
-async fn waiting_token(s: &AppState, who: &Authenticated, id: &str) -> Result<(Booking, String), ApiError> {
+async fn waiting_token(s: &AppState, who: &Authenticated, id: &str) -> Result<String, ApiError> {
     let booking = load(s, id).await?;
     let roles = &who.caller.roles;
     let owner = PERMISSIONS.allows(roles, ManageOwn) && booking.owner_sub == who.caller.sub;
     if !owner && !PERMISSIONS.allows(roles, ManageAll) {
         return Err(not_found(id));
     }
-    match (&booking.status, &booking.task_token) {
-        (BookingStatus::AwaitingConfirmation, Some(token)) => {
-            let token = token.clone();
-            Ok((booking, token))
+    match (booking.status, booking.task_token) {
+        (BookingStatus::AwaitingConfirmation, Some(token)) => Ok(token),
+        (status, _) => {
+            Err(ApiError::conflict(format!("booking `{id}` is {}, not awaiting confirmation", status.as_str())))
         }
-        (status, _) => Err(ApiError::conflict(format!(
-            "booking `{id}` is {}, not awaiting confirmation",
-            serde_json::to_value(status).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
-        ))),
     }
 }
 
@@ -194,13 +190,13 @@ fn resumed(id: &str, requested: &str, result: Result<(), CallbackError>) -> Resu
 }
 
 async fn confirm(State(s): State<AppState>, who: Authenticated, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let (_, token) = waiting_token(&s, &who, &id).await?;
+    let token = waiting_token(&s, &who, &id).await?;
     let output = json!({"confirmed_by": who.caller.sub});
     resumed(&id, "confirm", s.callbacks.succeed(&token, &output).await)
 }
 
 async fn cancel(State(s): State<AppState>, who: Authenticated, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let (_, token) = waiting_token(&s, &who, &id).await?;
+    let token = waiting_token(&s, &who, &id).await?;
     let cause = format!("cancelled by {}", who.caller.sub);
     resumed(&id, "cancel", s.callbacks.fail(&token, CONFIRMATION_CANCELLED, &cause).await)
 }
@@ -212,7 +208,7 @@ struct CapacityInput {
 }
 
 fn capacity_view(s: &AppState, date: &str, c: &crate::capacity::DateCapacity) -> Response {
-    Json(json!({"date": date, "crew_capacity": s.capacity.effective(c), "reserved": c.reserved})).into_response()
+    Json(json!({"date": date, "crew_capacity": s.capacity.effective(c), "reserved": c.reserved()})).into_response()
 }
 
 async fn read_capacity(

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use platform::bus::{Outgoing, Publish};
 use platform::saga::{StepError, TaskCallbacks};
+use platform_messages::Contract;
 use platform_messages::contracts::addressing::{AddressSubmission, ReconcileAddress};
 use platform_messages::contracts::moves::{MoveBooked, MoveBookedData, MoveCancelled, MoveCancelledData};
-use platform_messages::{Contract, Envelope};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -225,10 +225,10 @@ impl Steps {
             return done("verify_address", cause);
         };
         let data = AddressSubmission { reference: format!("{}:{label}", b.booking_id), address: state.submitted };
-        let mut envelope = Envelope::new(ReconcileAddress::NAME, serde_json::to_value(&data).map_err(transient)?);
-        envelope.correlation_id = b.booking_id.clone();
-        envelope.task_token = Some(token.to_owned());
-        self.publisher.publish(vec![Outgoing { envelope, token: None }]).await.map_err(transient)?;
+        let mut task = Outgoing::new::<ReconcileAddress>(&data).map_err(transient)?;
+        task.envelope.correlation_id = b.booking_id.clone();
+        task.envelope.task_token = Some(token.to_owned());
+        self.publisher.publish(vec![task]).await.map_err(transient)?;
         done("verify_address", format!("asked the addressing service to reconcile the `{label}` address"))
     }
 

@@ -87,7 +87,7 @@ async fn reserve_and_release_are_idempotent_and_the_last_crew_is_refused() {
     stored(&f, &b).await;
     run(&f, input("reserve_crew", &a)).await.unwrap();
     run(&f, input("reserve_crew", &a)).await.unwrap();
-    assert_eq!(f.capacity.get(&a.move_date).await.unwrap().reserved, 2, "reserved once");
+    assert_eq!(f.capacity.get(&a.move_date).await.unwrap().reserved(), 2, "reserved once");
 
     let refused = run(&f, input("reserve_crew", &b)).await.unwrap_err();
     assert_eq!(refused.error_type, "NoCrewAvailable");
@@ -97,7 +97,7 @@ async fn reserve_and_release_are_idempotent_and_the_last_crew_is_refused() {
     let release = json!({"step": "release_crew", "booking": a, "failure": failure});
     assert_eq!(run(&f, release.clone()).await.unwrap().outcome, "crew released");
     assert_eq!(run(&f, release).await.unwrap().outcome, "no crew was held");
-    assert_eq!(f.capacity.get(&a.move_date).await.unwrap().reserved, 0);
+    assert_eq!(f.capacity.get(&a.move_date).await.unwrap().reserved(), 0);
     let booking = f.steps.bookings.get("bkg_a").await.unwrap().unwrap();
     let names: Vec<_> = booking.steps.iter().map(|s| format!("{}:{}", s.name, s.status)).collect();
     assert_eq!(names, ["reserve_crew:done", "verify_addresses:failed", "release_crew:done"]);

@@ -75,12 +75,44 @@ async fn a_new_mover_gets_a_welcome_email_and_one_without_email_gets_none() {
         from_address: None,
         to_address: None,
     };
-    let silent = mover(None);
-    send(&stack, Outgoing::new::<MoverCreated>(&silent).unwrap()).await.unwrap();
+    let silent_message = Outgoing::new::<MoverCreated>(&mover(None)).unwrap();
+    send(&stack, silent_message.clone()).await.unwrap();
     let welcomed = mover(Some(to.clone()));
     send(&stack, Outgoing::new::<MoverCreated>(&welcomed).unwrap()).await.unwrap();
     let emails = wait_email(&stack, &to, "Welcome to Updater, Grace").await;
     assert!(emails[0].1.contains(&welcomed.id), "{emails:?}");
+
+    // The mover without an email was handled (its idempotency claim completed), and
+    // nothing was journaled, so nothing was sent.
+    let silent_id = silent_message.envelope.id.to_string();
+    let item = |pk: String, sk: &'static str| {
+        let stack = &stack;
+        async move {
+            stack
+                .dynamodb()
+                .get_item()
+                .table_name(stack.output("NotificationsTableName").unwrap())
+                .key("pk", AttributeValue::S(pk))
+                .key("sk", AttributeValue::S(sk.into()))
+                .consistent_read(true)
+                .send()
+                .await
+                .unwrap()
+                .item
+        }
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let claim = item(format!("idempotency#{silent_id}"), "idempotency").await;
+        if claim.as_ref().and_then(|c| c.get("status")).and_then(|s| s.as_s().ok()).map(String::as_str)
+            == Some("completed")
+        {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the mover without an email was never handled: {claim:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(item(format!("NOTIFICATION#{silent_id}"), "EMAIL").await, None, "nothing journaled, nothing sent");
 }
 
 #[tokio::test]

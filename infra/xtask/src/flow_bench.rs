@@ -4,6 +4,7 @@
 //! the REST API and polls it every 20 ms until both are reconciled. Prints min,
 //! median, p90 and max.
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -20,7 +21,7 @@ pub fn summary(samples: &mut [f64]) -> String {
 }
 
 /// Logs in as a local account; its access token.
-pub async fn login(http: &reqwest::Client, api: &str, email: &str) -> Result<String> {
+async fn login(http: &reqwest::Client, api: &str, email: &str) -> Result<String> {
     let login: Value = http
         .post(format!("{api}/auth/token"))
         .json(&json!({"email": email, "password": "local-dev-password"}))
@@ -31,13 +32,25 @@ pub async fn login(http: &reqwest::Client, api: &str, email: &str) -> Result<Str
     Ok(login["access_token"].as_str().context("login failed (is this the local stack?)")?.to_owned())
 }
 
-/// Runs the benchmark `runs` times against the stack on `port`.
-pub fn run(port: u16, outputs: &BTreeMap<String, String>, runs: usize) -> Result<()> {
+/// Runs `bench` against the API of the stack on `port`, on a single-threaded
+/// runtime, with an HTTP client, the API base URL and a token of the local mover.
+pub fn as_local_mover<F, Fut>(port: u16, outputs: &BTreeMap<String, String>, bench: F) -> Result<()>
+where
+    F: FnOnce(reqwest::Client, String, String) -> Fut,
+    Fut: Future<Output = Result<()>>,
+{
     let api = crate::commands::api_base(port, outputs).context("the stack has no API outputs")?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
         let http = reqwest::Client::new();
         let token = login(&http, &api, "mover@updater.local").await?;
+        bench(http, api, token).await
+    })
+}
+
+/// Runs the benchmark `runs` times against the stack on `port`.
+pub fn run(port: u16, outputs: &BTreeMap<String, String>, runs: usize) -> Result<()> {
+    as_local_mover(port, outputs, |http, api, token| async move {
         let mut samples = Vec::with_capacity(runs);
         for i in 0..runs {
             let n = 10_000 + (uuid::Uuid::new_v4().as_u128() % 80_000) as u32;

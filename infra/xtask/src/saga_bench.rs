@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 
-use crate::flow_bench::{login, summary};
+use crate::flow_bench::{as_local_mover, summary};
 
 struct Client {
     http: reqwest::Client,
@@ -71,11 +71,7 @@ fn ms(d: Duration) -> f64 {
 
 /// Runs the benchmark against the stack on `port`.
 pub fn run(port: u16, outputs: &BTreeMap<String, String>, runs: usize) -> Result<()> {
-    let api = crate::commands::api_base(port, outputs).context("the stack has no API outputs")?;
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    runtime.block_on(async {
-        let http = reqwest::Client::new();
-        let token = login(&http, &api, "mover@updater.local").await?;
+    as_local_mover(port, outputs, |http, api, token| async move {
         let client = Client { http, api, token };
         let address =
             |line: &str, city: &str, zip: &str| json!({"line1": line, "city": city, "state": "IL", "zip": zip});

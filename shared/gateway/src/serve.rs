@@ -1,5 +1,5 @@
-//! Running an axum router as a Lambda behind API Gateway (REST). A failed cold
-//! start is logged with its reason and stops the process.
+//! Running an axum router as a Lambda behind API Gateway (REST); the cold start is
+//! the platform's (`platform::startup`).
 use std::future::Future;
 
 use axum::Router;
@@ -17,14 +17,6 @@ pub async fn serve<F>(service: &str, init: F) -> Result<(), Error>
 where
     F: Future<Output = Result<Router, Error>>,
 {
-    platform::telemetry::init();
-    let router = match init.await {
-        Ok(r) => finish(r),
-        Err(e) => {
-            tracing::error!(service, error = %e, "cold start failed");
-            eprintln!("{service}: cold start failed: {e}");
-            std::process::exit(1);
-        }
-    };
+    let router = finish(platform::startup::cold_start(service, init).await);
     lambda_http::run(router).await
 }

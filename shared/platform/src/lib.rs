@@ -10,6 +10,7 @@ pub mod consumer;
 pub mod identity;
 pub mod metrics;
 pub mod saga;
+pub mod startup;
 pub mod store;
 pub mod telemetry;
 pub mod worker;

@@ -1,6 +1,5 @@
-//! Runs a consumer as an SQS-triggered Lambda function. A failed cold start is
-//! logged with its reason (the missing variable, the schema difference, ...) and
-//! stops the process, so Lambda reports an init error instead of taking traffic.
+//! Runs a consumer as an SQS-triggered Lambda function (cold start: see
+//! [`crate::startup`]).
 use std::future::Future;
 use std::sync::Arc;
 
@@ -14,15 +13,7 @@ pub async fn serve<F>(service: &str, init: F) -> Result<(), Error>
 where
     F: Future<Output = Result<Consumer, Error>>,
 {
-    crate::telemetry::init();
-    let consumer = match init.await {
-        Ok(c) => Arc::new(c),
-        Err(e) => {
-            tracing::error!(service, error = %e, "cold start failed");
-            eprintln!("{service}: cold start failed: {e}");
-            std::process::exit(1);
-        }
-    };
+    let consumer = Arc::new(crate::startup::cold_start(service, init).await);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
         let consumer = consumer.clone();
         async move { Ok::<SqsBatchResponse, Error>(consumer.handle_batch(event.payload).await) }

@@ -40,7 +40,7 @@ impl From<StepError> for Diagnostic {
 }
 
 /// Serves `handler` as the step Lambda of `service`, after `init` built its
-/// dependencies once at cold start (a failed cold start stops the process).
+/// dependencies once at cold start (see [`crate::startup`]).
 pub async fn serve_step<D, I, O, F, Fut, Init>(service: &str, init: Init, handler: F) -> Result<(), Error>
 where
     Init: Future<Output = Result<D, Error>>,
@@ -50,15 +50,7 @@ where
     F: Fn(Arc<D>, I) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<O, StepError>> + Send + 'static,
 {
-    crate::telemetry::init();
-    let deps = match init.await {
-        Ok(d) => Arc::new(d),
-        Err(e) => {
-            tracing::error!(service, error = %e, "cold start failed");
-            eprintln!("{service}: cold start failed: {e}");
-            std::process::exit(1);
-        }
-    };
+    let deps = Arc::new(crate::startup::cold_start(service, init).await);
     let handler = Arc::new(handler);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<I>| {
         let deps = deps.clone();

@@ -1,0 +1,19 @@
+//! The cold start every Lambda of the platform shares: JSON logs on, then the
+//! function's dependencies built once; a failure is logged with its reason (the
+//! missing variable, the schema difference, ...) and stops the process, so Lambda
+//! reports an init error instead of taking traffic.
+use std::fmt::Display;
+use std::future::Future;
+
+/// Turns telemetry on and awaits `init`; exits the process when it fails.
+pub async fn cold_start<T, E: Display>(service: &str, init: impl Future<Output = Result<T, E>>) -> T {
+    crate::telemetry::init();
+    match init.await {
+        Ok(ready) => ready,
+        Err(e) => {
+            tracing::error!(service, error = %e, "cold start failed");
+            eprintln!("{service}: cold start failed: {e}");
+            std::process::exit(1);
+        }
+    }
+}
