@@ -5,7 +5,8 @@
 use std::sync::Arc;
 
 use platform::bus::Publish;
-use platform::consumer::{Consumer, Emit, HandlerError, HandlerResult, IdempotencyLedger};
+use platform::consumer::{Accepts, Consumer, Emit, HandlerError, HandlerResult, IdempotencyLedger};
+use platform_identity::Verifier;
 use platform_messages::Envelope;
 use platform_messages::contracts::addressing::{
     AddressReceived, AddressReconciled, AddressRejected, AddressSubmission, ReconcileAddress,
@@ -33,9 +34,10 @@ pub fn consumer(
     book: Arc<dyn AddressBook>,
     ledger: Arc<dyn IdempotencyLedger>,
     publisher: Arc<dyn Publish>,
+    verifier: Arc<Verifier>,
 ) -> Consumer {
     let for_event = book.clone();
-    Consumer::new(SERVICE, ledger, publisher)
-        .on::<AddressReceived, _, _>(move |m| answer(for_event.clone(), m))
-        .on::<ReconcileAddress, _, _>(move |m| answer(book.clone(), m))
+    Consumer::new(SERVICE, ledger, publisher, verifier)
+        .on::<AddressReceived, _, _>(Accepts::SystemWork, move |m| answer(for_event.clone(), m))
+        .on::<ReconcileAddress, _, _>(Accepts::SystemWork, move |m| answer(book.clone(), m))
 }

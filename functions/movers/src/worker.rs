@@ -1,11 +1,13 @@
 //! The movers worker: answers from the addressing service update the mover's
 //! address status (stale answers are ignored), and `movers.mover.create` creates
-//! movers for other systems, idempotently by message id.
+//! movers for other systems (only the system: the task names the owner),
+//! idempotently by message id.
 use std::sync::Arc;
 
 use platform::bus::Publish;
-use platform::consumer::{Consumer, Emit, HandlerError, HandlerResult, IdempotencyLedger};
+use platform::consumer::{Accepts, Consumer, Emit, HandlerError, HandlerResult, IdempotencyLedger};
 use platform_gateway::ApiError;
+use platform_identity::{Role, Verifier};
 use platform_messages::Envelope;
 use platform_messages::contracts::addressing::{
     AddressReceived, AddressReconciled, AddressReconciledData, AddressRejected, AddressRejectedData,
@@ -59,6 +61,14 @@ async fn rejected(service: MoversService, m: Envelope<AddressRejectedData>) -> H
 }
 
 async fn create(service: MoversService, m: Envelope<CreateMoverData>) -> HandlerResult {
+    // `owner_sub` gives the mover away: only the system may name it. The actor is
+    // verified by the consumer (`None` is system work, carrying no user token).
+    if let Some(actor) = m.actor.as_ref().filter(|a| !a.roles.iter().any(|r| r == Role::System.as_str())) {
+        return Err(HandlerError::msg(format!(
+            "`movers.mover.create` names the owner and is taken only from the system, not from `{}`; refused",
+            actor.sub
+        )));
+    }
     // The mover id and the time come from the message, so a redelivery recreates
     // exactly the same record and re-emits exactly the same messages.
     let id = format!("mov_{}", uuid::Uuid::new_v5(&m.id, b"movers.mover.create").simple());
@@ -77,10 +87,15 @@ async fn create(service: MoversService, m: Envelope<CreateMoverData>) -> Handler
 }
 
 /// The movers consumer with its three routes.
-pub fn consumer(service: MoversService, ledger: Arc<dyn IdempotencyLedger>, publisher: Arc<dyn Publish>) -> Consumer {
+pub fn consumer(
+    service: MoversService,
+    ledger: Arc<dyn IdempotencyLedger>,
+    publisher: Arc<dyn Publish>,
+    verifier: Arc<Verifier>,
+) -> Consumer {
     let (a, b) = (service.clone(), service.clone());
-    Consumer::new(SERVICE, ledger, publisher)
-        .on::<AddressReconciled, _, _>(move |m| reconciled(a.clone(), m))
-        .on::<AddressRejected, _, _>(move |m| rejected(b.clone(), m))
-        .on::<CreateMover, _, _>(move |m| create(service.clone(), m))
+    Consumer::new(SERVICE, ledger, publisher, verifier)
+        .on::<AddressReconciled, _, _>(Accepts::SystemWork, move |m| reconciled(a.clone(), m))
+        .on::<AddressRejected, _, _>(Accepts::SystemWork, move |m| rejected(b.clone(), m))
+        .on::<CreateMover, _, _>(Accepts::SystemWork, move |m| create(service.clone(), m))
 }

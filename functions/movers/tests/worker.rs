@@ -9,6 +9,7 @@ use movers::store::{MemoryMoverStore, MoverStore};
 use platform::bus::RecordingPublisher;
 use platform::consumer::{Consumer, MemoryLedger, RecordOutcome};
 use platform::metrics::MetricsSink;
+use platform_identity::{Role, TestIssuer};
 use platform_messages::contracts::addressing::{
     AddressReconciledData, AddressRejectedData, NormalizedAddress, PostalAddress,
 };
@@ -20,24 +21,35 @@ struct Fixture {
     consumer: Consumer,
     store: Arc<MemoryMoverStore>,
     publisher: Arc<RecordingPublisher>,
+    issuer: TestIssuer,
 }
 
 fn fixture() -> Fixture {
     let store = Arc::new(MemoryMoverStore::default());
     let publisher = Arc::new(RecordingPublisher::default());
+    let issuer = TestIssuer::new();
     let consumer = movers::worker::consumer(
         MoversService::new(store.clone()),
         Arc::new(MemoryLedger::new(Duration::from_secs(30))),
         publisher.clone(),
+        issuer.verifier(),
     )
     .with_metrics(MetricsSink::Discard);
-    Fixture { consumer, store, publisher }
+    Fixture { consumer, store, publisher, issuer }
 }
 
 fn record(envelope: &Envelope<Value>) -> SqsMessage {
     let mut r = SqsMessage::default();
     r.message_id = Some(envelope.id.to_string());
     r.body = Some(envelope.to_json().unwrap());
+    r
+}
+
+fn with_token(envelope: &Envelope<Value>, token: &str) -> SqsMessage {
+    let mut r = record(envelope);
+    let mut auth = aws_lambda_events::event::sqs::SqsMessageAttribute::default();
+    auth.string_value = Some(format!("Bearer {token}"));
+    r.message_attributes.insert("authorization".into(), auth);
     r
 }
 
@@ -134,6 +146,7 @@ async fn the_create_task_is_idempotent_by_message_id() {
         MoversService::new(f.store.clone()),
         Arc::new(MemoryLedger::new(Duration::from_secs(30))),
         f.publisher.clone(),
+        f.issuer.verifier(),
     );
     assert_eq!(fresh_ledger.handle_record(&record(&task)).await, RecordOutcome::Handled);
     let sent = f.publisher.sent();
@@ -142,4 +155,21 @@ async fn the_create_task_is_idempotent_by_message_id() {
     assert_eq!(sent[1].envelope.id, sent[4].envelope.id);
     let page = f.store.list(10, None, None).await.unwrap();
     assert_eq!(page.items.len(), 1, "one mover");
+}
+
+#[tokio::test]
+async fn the_create_task_names_an_owner_only_for_the_system() {
+    let f = fixture();
+    let user = f.issuer.token("usr_someone", vec![Role::UserMover]);
+    match f.consumer.handle_record(&with_token(&create_task(), &user)).await {
+        RecordOutcome::Failed(reason) => assert!(reason.contains("taken only from the system"), "{reason}"),
+        other => panic!("a user may not give movers away: {other:?}"),
+    }
+    assert!(f.publisher.sent().is_empty());
+    assert!(f.store.list(10, None, None).await.unwrap().items.is_empty(), "nothing written");
+
+    let system = f.issuer.token("svc_partner", vec![Role::System]);
+    assert_eq!(f.consumer.handle_record(&with_token(&create_task(), &system)).await, RecordOutcome::Handled);
+    let owner = &f.store.list(10, None, None).await.unwrap().items[0].value.owner_sub;
+    assert_eq!(owner, "usr_ext", "the owner named by the system");
 }

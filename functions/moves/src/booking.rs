@@ -128,6 +128,10 @@ pub struct Booking {
     pub reason: Option<String>,
     /// The token of the waiting confirmation step, while awaiting confirmation.
     pub task_token: Option<String>,
+    /// Set by RefundDeposit before it refunds: a charge that lands afterwards (a late
+    /// or stale ChargeDeposit) sees it and refunds itself.
+    #[serde(default)]
+    pub deposit_voided: bool,
     /// When it was requested.
     pub created_at: String,
 }
@@ -154,6 +158,7 @@ impl Booking {
             error: None,
             reason: None,
             task_token: None,
+            deposit_voided: false,
             created_at: now(),
         }
     }

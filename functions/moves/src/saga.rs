@@ -39,6 +39,9 @@ pub mod errors {
     pub const PAYMENT_DECLINED: &str = "PaymentDeclined";
     /// ChargeDeposit: the provider did not answer in time.
     pub const PAYMENT_TIMEOUT: &str = "PaymentTimeout";
+    /// ChargeDeposit ran after the saga had already refunded (voided) the deposit: a
+    /// late charge, refunded at once. The saga has moved on; no state catches it.
+    pub const DEPOSIT_VOIDED: &str = "DepositVoided";
     /// AwaitConfirmation: the customer cancelled.
     pub const CONFIRMATION_CANCELLED: &str = "ConfirmationCancelled";
     /// The booking record is missing (a bug or a deleted record).

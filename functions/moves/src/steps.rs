@@ -234,10 +234,27 @@ impl Steps {
 
     async fn charge_deposit(&self, b: &SagaBooking) -> Result<StepDone, StepError> {
         // Reached only when both addresses were verified (the Parallel state succeeded).
-        self.record(&b.booking_id, "verify_addresses", "done").await?;
+        let booking = self.record(&b.booking_id, "verify_addresses", "done").await?;
+        if booking.deposit_voided {
+            return Err(StepError::business(DEPOSIT_VOIDED, "the deposit was voided by a refund; nothing charged"));
+        }
         match self.payments.charge(&b.booking_id, b.deposit.amount_cents, &b.deposit.card_token).await {
             Ok(charge) => {
-                self.record(&b.booking_id, "charge_deposit", "done").await?;
+                // A refund that ran while the charge was on its way voided the deposit
+                // first; seen here (a consistent read after the capture), the charge is
+                // refunded now. Unseen, the void came after this read, so the refund's
+                // own provider call comes after the capture and refunds it.
+                let booking = self
+                    .update(&b.booking_id, |bk| !bk.deposit_voided && bk.record_step("charge_deposit", "done"))
+                    .await?;
+                if booking.deposit_voided {
+                    let refund = self.payments.refund(&b.booking_id).await.map_err(transient)?;
+                    tracing::warn!(booking_id = %b.booking_id, ?refund, "a charge landed after its refund; refunded it");
+                    return Err(StepError::business(
+                        DEPOSIT_VOIDED,
+                        "the charge landed after the refund and was refunded",
+                    ));
+                }
                 done("charge_deposit", format!("charged {} cents ({})", charge.amount_cents, charge.charge_id))
             }
             Err(e @ PaymentError::Declined(_)) => Err(StepError::business(PAYMENT_DECLINED, e.to_string())),
@@ -286,6 +303,9 @@ impl Steps {
     }
 
     async fn refund_deposit(&self, b: &SagaBooking) -> Result<StepDone, StepError> {
+        // Void first, refund second: a charge still on its way sees the void (see
+        // `charge_deposit`), or else lands before this refund asks the provider.
+        self.update(&b.booking_id, |booking| !std::mem::replace(&mut booking.deposit_voided, true)).await?;
         let refund = self.payments.refund(&b.booking_id).await.map_err(transient)?;
         self.record_compensation(&b.booking_id, "refund_deposit").await?;
         done("refund_deposit", format!("{refund:?}"))

@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use platform::bus::Publish;
-use platform::consumer::{Consumer, Emit, HandlerError, HandlerResult, IdempotencyLedger};
+use platform::consumer::{Accepts, Consumer, Emit, HandlerError, HandlerResult, IdempotencyLedger};
+use platform_identity::Verifier;
 use platform_messages::Envelope;
 use platform_messages::contracts::movers::{MoverCreated, MoverUpdated, MoverView};
 
@@ -21,9 +22,10 @@ pub fn consumer(
     directory: MoverDirectory,
     ledger: Arc<dyn IdempotencyLedger>,
     publisher: Arc<dyn Publish>,
+    verifier: Arc<Verifier>,
 ) -> Consumer {
     let on_update = directory.clone();
-    Consumer::new(SERVICE, ledger, publisher)
-        .on::<MoverCreated, _, _>(move |m| remember(directory.clone(), m))
-        .on::<MoverUpdated, _, _>(move |m| remember(on_update.clone(), m))
+    Consumer::new(SERVICE, ledger, publisher, verifier)
+        .on::<MoverCreated, _, _>(Accepts::SystemWork, move |m| remember(directory.clone(), m))
+        .on::<MoverUpdated, _, _>(Accepts::SystemWork, move |m| remember(on_update.clone(), m))
 }

@@ -1,5 +1,6 @@
 //! Configuration of the notifications worker, read once at cold start.
 use platform::config::{ConfigError, Env, ServiceSettings};
+use platform::identity::VerifierConfig;
 
 /// The worker's settings.
 #[derive(Debug, Clone)]
@@ -8,11 +9,17 @@ pub struct Config {
     pub service: ServiceSettings,
     /// The verified SES identity emails are sent from (`SENDER_EMAIL`).
     pub sender: String,
+    /// How tokens riding on messages are verified (`JWKS_PARAMETER`, `JWT_ISSUER`, `JWT_AUDIENCE`).
+    pub identity: VerifierConfig,
 }
 
 impl Config {
     /// Reads the configuration; the error names the variable at fault.
     pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
-        Ok(Self { service: ServiceSettings::from_env(env)?, sender: env.required("SENDER_EMAIL")? })
+        Ok(Self {
+            service: ServiceSettings::from_env(env)?,
+            sender: env.required("SENDER_EMAIL")?,
+            identity: VerifierConfig::from_env(env)?,
+        })
     }
 }

@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use platform::bus::Publish;
-use platform::consumer::{Consumer, Emit, HandlerError, HandlerResult, IdempotencyLedger};
+use platform::consumer::{Accepts, Consumer, Emit, HandlerError, HandlerResult, IdempotencyLedger};
+use platform_identity::Verifier;
 use platform_messages::Envelope;
 use platform_messages::contracts::movers::{MoverCreated, MoverView};
 use platform_messages::contracts::moves::{MoveBooked, MoveBookedData, MoveCancelled, MoveCancelledData};
@@ -88,10 +89,15 @@ impl Notifier {
 }
 
 /// The notifications consumer.
-pub fn consumer(notifier: Notifier, ledger: Arc<dyn IdempotencyLedger>, publisher: Arc<dyn Publish>) -> Consumer {
+pub fn consumer(
+    notifier: Notifier,
+    ledger: Arc<dyn IdempotencyLedger>,
+    publisher: Arc<dyn Publish>,
+    verifier: Arc<Verifier>,
+) -> Consumer {
     let (a, b, c) = (notifier.clone(), notifier.clone(), notifier);
-    Consumer::new(SERVICE, ledger, publisher)
-        .on::<MoverCreated, _, _>(move |m| a.clone().mover_created(m))
-        .on::<MoveBooked, _, _>(move |m| b.clone().move_booked(m))
-        .on::<MoveCancelled, _, _>(move |m| c.clone().move_cancelled(m))
+    Consumer::new(SERVICE, ledger, publisher, verifier)
+        .on::<MoverCreated, _, _>(Accepts::SystemWork, move |m| a.clone().mover_created(m))
+        .on::<MoveBooked, _, _>(Accepts::SystemWork, move |m| b.clone().move_booked(m))
+        .on::<MoveCancelled, _, _>(Accepts::SystemWork, move |m| c.clone().move_cancelled(m))
 }

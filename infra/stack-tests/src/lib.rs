@@ -3,6 +3,7 @@
 //! Helpers shared by those tests are here.
 #![forbid(unsafe_code)]
 
+pub mod identity;
 pub mod moves;
 
 use std::time::Duration;

@@ -9,7 +9,7 @@ use moves::booking::{Booking, BookingRequest, BookingStatus, Deposit};
 use moves::booking_store::BookingStore;
 use moves::capacity::CrewCapacity;
 use moves::mover_directory::MoverDirectory;
-use moves::payments::SandboxPayments;
+use moves::payments::{Charge, PaymentError, PaymentProvider, Refund, SandboxPayments};
 use moves::saga::SagaBooking;
 use moves::steps::{StepInput, Steps};
 use platform::bus::RecordingPublisher;
@@ -219,4 +219,73 @@ async fn a_step_for_a_missing_booking_or_an_unknown_step_is_refused() {
     let err = run(&f, input("reserve_crew", &ghost)).await.unwrap_err();
     assert_eq!(err.error_type, "BookingNotFound");
     assert!(serde_json::from_value::<StepInput>(json!({"step": "teleport", "booking": ghost})).is_err());
+}
+
+/// A provider whose charge is held on its way (after the step asked for it, before
+/// the capture), so a test can run the refund in between: the race of a late charge.
+struct HeldCharge {
+    sandbox: SandboxPayments,
+    started: tokio::sync::Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
+    release: tokio::sync::Mutex<Option<tokio::sync::oneshot::Receiver<()>>>,
+}
+
+#[async_trait::async_trait]
+impl PaymentProvider for HeldCharge {
+    async fn charge(&self, key: &str, amount_cents: u64, card_token: &str) -> Result<Charge, PaymentError> {
+        if let Some(started) = self.started.lock().await.take() {
+            started.send(()).unwrap();
+            self.release.lock().await.take().unwrap().await.unwrap();
+        }
+        self.sandbox.charge(key, amount_cents, card_token).await
+    }
+
+    async fn refund(&self, key: &str) -> Result<Refund, PaymentError> {
+        self.sandbox.refund(key).await
+    }
+}
+
+#[tokio::test]
+async fn a_charge_that_lands_after_its_refund_is_refunded() {
+    let f = fixture(10).await;
+    let (started_tx, started_rx) = tokio::sync::oneshot::channel();
+    let (release_tx, release_rx) = tokio::sync::oneshot::channel();
+    let held = HeldCharge {
+        sandbox: f.payments.clone(),
+        started: tokio::sync::Mutex::new(Some(started_tx)),
+        release: tokio::sync::Mutex::new(Some(release_rx)),
+    };
+    let steps = Arc::new(Steps {
+        bookings: f.steps.bookings.clone(),
+        capacity: f.capacity.clone(),
+        payments: Arc::new(held),
+        movers: f.steps.movers.clone(),
+        publisher: f.publisher.clone(),
+        callbacks: f.callbacks.clone(),
+    });
+    let late = saga_booking("bkg_late", 1, "tok_visa");
+    stored(&f, &late).await;
+
+    // The charge is asked for, and stays on its way...
+    let charging = {
+        let (steps, late) = (steps.clone(), late.clone());
+        tokio::spawn(async move { steps.run(serde_json::from_value(input("charge_deposit", &late)).unwrap()).await })
+    };
+    started_rx.await.unwrap();
+    // ...while the saga, having given up on it, runs the refund: nothing is charged yet.
+    let failure = json!({"Error": "States.Timeout", "Cause": "the charge took too long"});
+    let refund = run(&f, json!({"step": "refund_deposit", "booking": late, "failure": failure})).await.unwrap();
+    assert_eq!(refund.outcome, "NothingCharged");
+    assert_eq!(f.payments.charge_of("bkg_late").await.unwrap(), None);
+
+    // Then the charge lands: it sees the void and refunds itself.
+    release_tx.send(()).unwrap();
+    let landed = charging.await.unwrap().unwrap_err();
+    assert_eq!(landed.error_type, "DepositVoided", "{landed}");
+    let charge = f.payments.charge_of("bkg_late").await.unwrap().expect("the late charge was captured");
+    assert_eq!(charge.status, "refunded", "no deposit is kept on a cancelled booking: {charge:?}");
+
+    // And a charge asked for after the refund charges nothing at all.
+    let again = run(&f, input("charge_deposit", &late)).await.unwrap_err();
+    assert_eq!(again.error_type, "DepositVoided");
+    assert_eq!(f.payments.charge_of("bkg_late").await.unwrap().unwrap().status, "refunded");
 }

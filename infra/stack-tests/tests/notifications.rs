@@ -127,6 +127,7 @@ async fn the_journal_holds_even_when_the_idempotency_ledger_forgot_the_event() {
             notifier,
             Arc::new(MemoryLedger::new(Duration::from_secs(30))),
             Arc::new(RecordingPublisher::default()),
+            platform_identity::TestIssuer::new().verifier(),
         )
     };
     let data = MoveBookedData {

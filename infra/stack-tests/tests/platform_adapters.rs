@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use aws_sdk_dynamodb::types::AttributeValue;
-use platform::consumer::{Claim, Consumer, Emit, HandlerError, IdempotencyLedger};
+use platform::consumer::{Accepts, Claim, Consumer, Emit, HandlerError, IdempotencyLedger};
 use platform::metrics::MetricsSink;
 use platform::store::{DynamoLedger, IndexSchema, Key, Migration, StoreError, Table, TableSchema, migrate};
 use platform_messages::contracts::addressing::{AddressReceived, AddressRejected, AddressRejectedData};
@@ -186,9 +186,10 @@ async fn a_panicking_record_fails_alone_in_a_real_batch() {
         "addressing",
         Arc::new(DynamoLedger::new(table, Duration::from_secs(30))),
         Arc::new(publisher(&stack).unwrap()),
+        platform_identity::TestIssuer::new().verifier(),
     )
     .with_metrics(MetricsSink::Buffer(Default::default()))
-    .on::<AddressReceived, _, _>(|m| async move {
+    .on::<AddressReceived, _, _>(Accepts::SystemWork, |m| async move {
         if m.data.reference == "panic" {
             panic!("a bug in one record");
         }

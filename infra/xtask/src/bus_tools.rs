@@ -1,14 +1,13 @@
 //! Talking to the local bus: publish a message with the envelope and attributes
 //! made for you, watch what is published, inspect and redrive a DLQ.
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, Result, bail};
-use aws_sdk_sqs::types::{MessageAttributeValue, QueueAttributeName};
 use platform::bus::{Outgoing, Publish, SnsPublisher, Topics};
 use platform_messages::{Envelope, MessageName};
-use platform_testkit::Probe;
+use platform_testkit::{DeadLetters, Probe};
 
 use crate::emulator::REGION;
 
@@ -78,57 +77,20 @@ pub fn dlq(port: u16, outputs: &BTreeMap<String, String>, service: &str, action:
     let dlq_url = output(outputs, &format!("{pascal}DlqUrl"))?.to_owned();
     let queue_url = output(outputs, &format!("{pascal}QueueUrl"))?.to_owned();
     runtime()?.block_on(async {
-        let sqs = aws_sdk_sqs::Client::new(&local_config(port).await);
-        let depth = sqs
-            .get_queue_attributes()
-            .queue_url(&dlq_url)
-            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
-            .send()
-            .await?
-            .attributes
-            .and_then(|a| a.get(&QueueAttributeName::ApproximateNumberOfMessages).cloned())
-            .unwrap_or_default();
-        eprintln!("{service} DLQ: {depth} message(s)");
-        let mut moved = 0;
-        loop {
-            let out = sqs
-                .receive_message()
-                .queue_url(&dlq_url)
-                .max_number_of_messages(10)
-                .visibility_timeout(30)
-                .message_attribute_names("All")
-                .wait_time_seconds(1)
-                .send()
-                .await?;
-            if out.messages().is_empty() {
-                break;
-            }
-            for m in out.messages() {
-                let body = m.body().unwrap_or_default();
-                match action {
-                    "list" => println!("{body}"),
-                    "redrive" => {
-                        let attributes: HashMap<String, MessageAttributeValue> =
-                            m.message_attributes().cloned().unwrap_or_default();
-                        sqs.send_message()
-                            .queue_url(&queue_url)
-                            .message_body(body)
-                            .set_message_attributes(Some(attributes))
-                            .send()
-                            .await?;
-                        sqs.delete_message()
-                            .queue_url(&dlq_url)
-                            .receipt_handle(m.receipt_handle().unwrap_or_default())
-                            .send()
-                            .await?;
-                        moved += 1;
-                    }
-                    other => bail!("unknown action {other:?}: use list or redrive"),
+        let dead_letters = DeadLetters::new(aws_sdk_sqs::Client::new(&local_config(port).await), dlq_url, queue_url);
+        match action {
+            "list" => {
+                let bodies = dead_letters.list().await?;
+                eprintln!("{service} DLQ: {} message(s)", bodies.len());
+                for body in bodies {
+                    println!("{body}");
                 }
             }
-        }
-        if action == "redrive" {
-            eprintln!("redrove {moved} message(s) to the {service} queue");
+            "redrive" => {
+                let moved = dead_letters.redrive().await?;
+                eprintln!("redrove {moved} message(s) to the {service} queue");
+            }
+            other => bail!("unknown action {other:?}: use list or redrive"),
         }
         Ok(())
     })

@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::emulator::{self, Emulator, Guard, client_env};
 use crate::process::{cargo, flag, run};
-use crate::{bus_tools, catalog_check, deploy, diagrams, paths, samconfig, schemas, venv};
+use crate::{alarms, bus_tools, catalog_check, deploy, diagrams, paths, saga_check, samconfig, schemas, venv};
 
 const DEFAULT_PORT: u16 = 4566;
 
@@ -119,6 +119,8 @@ pub fn check() -> Result<()> {
     catalog_check::check(&deploy::template()?)?;
     schemas::check()?;
     diagrams::check()?;
+    alarms::check()?;
+    saga_check::check(&deploy::template()?)?;
     rust_lint()
 }
 
@@ -131,6 +133,8 @@ pub fn test(_args: &[String]) -> Result<()> {
     catalog_check::check(&deploy::template()?)?;
     schemas::check()?;
     diagrams::check()?;
+    alarms::check()?;
+    saga_check::check(&deploy::template()?)?;
     rust_lint()?;
 
     let t1 = Instant::now();

@@ -11,7 +11,7 @@ use crate::paths;
 
 /// `DefinitionSubstitutions` placeholders outside strings (`"TimeoutSeconds": ${X}`)
 /// become strings, so that the definition parses as JSON.
-fn quote_bare_placeholders(text: &str) -> String {
+pub(crate) fn quote_bare_placeholders(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let (mut in_string, mut escaped) = (false, false);
     let mut chars = text.chars().peekable();

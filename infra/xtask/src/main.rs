@@ -7,11 +7,13 @@
 //! - `deploy`: redeploy to the emulator `up` started.
 //! - `check`: lint and the catalog/template and schema checks only.
 //! - `schemas`: regenerate `docs/schemas`.
+//! - `alarms`: regenerate the alarms of `template.yaml` from its queues, functions and state machines.
 //! - `diagrams`: regenerate the Mermaid diagrams of `statemachines/` in `docs/statemachines`.
 //! - `publish <name> <json>` / `watch`: talk to the local bus.
 //! - `dlq <service> [list|redrive]`: inspect or replay a service's dead letters.
 #![forbid(unsafe_code)]
 
+mod alarms;
 mod bus_tools;
 mod catalog_check;
 mod commands;
@@ -24,6 +26,7 @@ mod keys;
 mod paths;
 mod process;
 mod saga_bench;
+mod saga_check;
 mod saga_history;
 mod samconfig;
 mod schemas;
@@ -42,6 +45,7 @@ fn main() -> Result<()> {
         Some("check") => commands::check(),
         Some("schemas") => schemas::write(),
         Some("diagrams") => diagrams::write(),
+        Some("alarms") => alarms::write(),
         Some("dlq") => commands::dlq(rest),
         Some("saga") => commands::saga(rest),
         Some("publish") => commands::publish(rest),
@@ -50,7 +54,7 @@ fn main() -> Result<()> {
         Some("release") => commands::release(rest),
         Some("keys") => commands::keys(rest),
         _ => bail!(
-            "usage: cargo xtask <up|down|test|deploy|check|schemas|diagrams|publish|watch|dlq|saga|keys|release|bench>\n\
+            "usage: cargo xtask <up|down|test|deploy|check|schemas|diagrams|alarms|publish|watch|dlq|saga|keys|release|bench>\n\
              \n  up [--port N]          run the whole system locally (emulator + deployed stack)\
              \n  down [--port N]        stop what `up` started\
              \n  test [--keep-going]    run every test (starts and stops its own emulator)\
@@ -58,6 +62,7 @@ fn main() -> Result<()> {
              \n  check                  cfn-lint, catalog/template, schema and diagram checks\
              \n  schemas                regenerate docs/schemas from the payload types\
              \n  diagrams               regenerate docs/statemachines (Mermaid) from statemachines/*.asl.json\
+             \n  alarms                 regenerate the alarms of template.yaml from its resources\
              \n  publish <name> <json>  publish one message (envelope and attributes made for you)\
              \n  watch                  print what the local stack publishes\
              \n  dlq <service> [list|redrive] [--port N]\

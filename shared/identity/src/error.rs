@@ -37,6 +37,12 @@ pub enum TokenError {
     /// Wrong or missing `aud`.
     #[error("token audience is not accepted")]
     Audience,
+    /// A message's authorization time lies in the future (past the clock leeway).
+    #[error("the message's authorization time is in the future")]
+    AuthorizedInFuture,
+    /// A message's authorization time is older than any message can live on the bus.
+    #[error("the message was authorized more than {0} days ago, longer than any message can live on the bus")]
+    AuthorizationTooOld(i64),
     /// A required claim is missing or has the wrong type.
     #[error("token claims are invalid: {0}")]
     Claims(String),

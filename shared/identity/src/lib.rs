@@ -9,6 +9,8 @@ mod error;
 mod keys;
 mod roles;
 mod source;
+#[cfg(feature = "testing")]
+mod testing;
 mod verifier;
 
 pub use claims::{Caller, Claims, TokenSettings};
@@ -16,4 +18,6 @@ pub use error::{IdentityError, TokenError};
 pub use keys::{KeySet, SigningKey};
 pub use roles::Role;
 pub use source::{JwksSource, SsmJwks, StaticJwks};
-pub use verifier::{MAX_TOKEN_BYTES, Verifier};
+#[cfg(feature = "testing")]
+pub use testing::TestIssuer;
+pub use verifier::{IN_FLIGHT_DAYS, MAX_TOKEN_BYTES, Verifier};

@@ -3,6 +3,12 @@
 //! `kid` and carries no key material (`jwk`, `jku`, `x5u`, `x5c`); the signature
 //! verifies with that key; and `exp`, `nbf`, `iat`, `iss`, `aud`, `sub` are all
 //! present and right, with at most 30 s of clock leeway.
+//!
+//! A token riding on a bus message is judged at the moment the message was
+//! authorized ([`Verifier::verify_in_flight`]) rather than now: a message may wait in
+//! a queue and its DLQ for up to [`IN_FLIGHT_DAYS`] before it is handled, and the
+//! identity must stay verifiable for that whole life. The signature, issuer and
+//! audience are checked exactly as for a request.
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,12 +21,16 @@ use tracing::{info, warn};
 
 use crate::claims::{Caller, Claims, TokenSettings};
 use crate::error::{IdentityError, TokenError};
-use crate::source::JwksSource;
+use crate::keys::KeySet;
+use crate::source::{JwksSource, StaticJwks};
 
 /// The largest token accepted.
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
 /// Clock leeway for `exp` and `nbf`.
 const LEEWAY_SECONDS: u64 = 30;
+/// The longest a message can live on the bus: 14 days in its queue, then up to 14
+/// days in its DLQ before a redrive puts it back.
+pub const IN_FLIGHT_DAYS: i64 = 28;
 /// An unknown `kid` refreshes the JWKS at most this often.
 const MIN_REFRESH: Duration = Duration::from_secs(60);
 
@@ -70,7 +80,18 @@ impl Verifier {
     /// A verifier for tokens of `settings.issuer` and `settings.audience`, loading
     /// the keys from `source` now (a failure stops the cold start).
     pub async fn new(settings: &TokenSettings, source: Arc<dyn JwksSource>) -> Result<Self, IdentityError> {
-        let keys = decoding_keys(&source.fetch().await?);
+        let set = source.fetch().await?;
+        Self::with_jwks(settings, &set, source)
+    }
+
+    /// A verifier of the tokens `keys` signs (the auth service checks its own tokens so).
+    pub fn for_key_set(settings: &TokenSettings, keys: &KeySet) -> Result<Self, IdentityError> {
+        let set = keys.jwks()?;
+        Self::with_jwks(settings, &set, Arc::new(StaticJwks(set.clone())))
+    }
+
+    fn with_jwks(settings: &TokenSettings, set: &JwkSet, source: Arc<dyn JwksSource>) -> Result<Self, IdentityError> {
+        let keys = decoding_keys(set);
         if keys.is_empty() {
             return Err(IdentityError::Jwks("the JWKS has no RS256 key with a `kid`".into()));
         }
@@ -94,6 +115,26 @@ impl Verifier {
 
     /// Verifies a token and returns the caller it names.
     pub async fn verify(&self, token: &str) -> Result<Caller, TokenError> {
+        self.verify_valid_at(token, None).await
+    }
+
+    /// Verifies a token that rides on a bus message authorized at `authorized_at`
+    /// (seconds since the epoch): `exp` and `nbf` are judged at that moment, which
+    /// itself must lie between [`IN_FLIGHT_DAYS`] ago and `now` (plus the leeway).
+    /// So a genuine token that expired while its message waited is accepted, and a
+    /// forged, altered or foreign one never is.
+    pub async fn verify_in_flight(&self, token: &str, authorized_at: i64, now: i64) -> Result<Caller, TokenError> {
+        if authorized_at > now + LEEWAY_SECONDS as i64 {
+            return Err(TokenError::AuthorizedInFuture);
+        }
+        if authorized_at < now - IN_FLIGHT_DAYS * 86_400 {
+            return Err(TokenError::AuthorizationTooOld(IN_FLIGHT_DAYS));
+        }
+        self.verify_valid_at(token, Some(authorized_at)).await
+    }
+
+    /// Verifies a token, judging `exp`/`nbf` now, or at `at` when given.
+    async fn verify_valid_at(&self, token: &str, at: Option<i64>) -> Result<Caller, TokenError> {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(TokenError::Oversized);
         }
@@ -116,13 +157,22 @@ impl Verifier {
 
         let mut validation = Validation::new(Algorithm::RS256);
         validation.leeway = LEEWAY_SECONDS;
-        validation.validate_exp = true;
-        validation.validate_nbf = true;
+        validation.validate_exp = at.is_none();
+        validation.validate_nbf = at.is_none();
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(&[&self.audience]);
         validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud", "sub"]);
-        let data = jsonwebtoken::decode::<Claims>(token, &key, &validation).map_err(|e| map_error(e.kind()))?;
-        Ok(data.claims.into())
+        let claims = jsonwebtoken::decode::<Claims>(token, &key, &validation).map_err(|e| map_error(e.kind()))?.claims;
+        if let Some(at) = at {
+            let leeway = LEEWAY_SECONDS as i64;
+            if at > claims.exp + leeway {
+                return Err(TokenError::Expired);
+            }
+            if at < claims.nbf - leeway {
+                return Err(TokenError::NotYetValid);
+            }
+        }
+        Ok(claims.into())
     }
 
     async fn key(&self, kid: &str) -> Option<DecodingKey> {

@@ -36,6 +36,10 @@ pub struct Envelope<D = Value> {
     pub causation_id: Option<String>,
     /// On whose behalf the message was sent.
     pub actor: Option<Actor>,
+    /// When the actor's token was checked by the platform, if not at `occurred_at`:
+    /// a message caused by another carries the time its cause was authorized, so
+    /// the token riding with it is judged at that moment however long either waited.
+    pub authorized_at: Option<OffsetDateTime>,
     /// A Step Functions task token when a saga waits for this task's answer: the
     /// consumer completes it with the handler's reply. Never copied to caused messages.
     pub task_token: Option<String>,
@@ -53,6 +57,8 @@ struct WireOut<'a, D> {
     correlation_id: &'a str,
     causation_id: &'a Option<String>,
     actor: &'a Option<Actor>,
+    #[serde(with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    authorized_at: Option<OffsetDateTime>,
     #[serde(skip_serializing_if = "Option::is_none")]
     task_token: &'a Option<String>,
     schema: u32,
@@ -71,6 +77,8 @@ struct WireIn<D> {
     causation_id: Option<String>,
     #[serde(default)]
     actor: Option<Actor>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    authorized_at: Option<OffsetDateTime>,
     #[serde(default)]
     task_token: Option<String>,
     schema: u32,
@@ -97,6 +105,7 @@ impl<D> WireIn<D> {
             correlation_id: self.correlation_id,
             causation_id: self.causation_id,
             actor: self.actor,
+            authorized_at: self.authorized_at,
             task_token: self.task_token,
             data: self.data,
         })
@@ -114,19 +123,28 @@ impl<D> Envelope<D> {
             correlation_id: id.to_string(),
             causation_id: None,
             actor: None,
+            authorized_at: None,
             task_token: None,
             data,
         }
     }
 
-    /// A new message caused by `cause`: same correlation id and actor, `causation_id` = its id.
+    /// A new message caused by `cause`: same correlation id, actor and authorization
+    /// time, `causation_id` = its id.
     pub fn caused_by<C>(cause: &Envelope<C>, name: impl Into<MessageName>, data: D) -> Self {
         Self {
             correlation_id: cause.correlation_id.clone(),
             causation_id: Some(cause.id.to_string()),
             actor: cause.actor.clone(),
+            authorized_at: cause.actor.as_ref().map(|_| cause.authorized_at()),
             ..Self::new(name, data)
         }
+    }
+
+    /// When the token riding with this message was authorized: `authorized_at`, or
+    /// else `occurred_at` (a message sent straight from the caller's request).
+    pub fn authorized_at(&self) -> OffsetDateTime {
+        self.authorized_at.unwrap_or(self.occurred_at)
     }
 
     /// The message's kind, implied by its name.
@@ -143,6 +161,7 @@ impl<D> Envelope<D> {
             correlation_id: self.correlation_id,
             causation_id: self.causation_id,
             actor: self.actor,
+            authorized_at: self.authorized_at,
             task_token: self.task_token,
             data,
         }
@@ -181,6 +200,7 @@ impl<D: Serialize> Serialize for Envelope<D> {
             correlation_id: &self.correlation_id,
             causation_id: &self.causation_id,
             actor: &self.actor,
+            authorized_at: self.authorized_at,
             task_token: &self.task_token,
             schema: SCHEMA_VERSION,
             data: &self.data,
@@ -247,6 +267,25 @@ mod tests {
         assert_eq!(effect.causation_id, Some(cause.id.to_string()));
         assert_eq!(effect.actor, cause.actor);
         assert_ne!(effect.id, cause.id);
+    }
+
+    #[test]
+    fn the_authorization_time_is_inherited_along_a_chain_and_rides_on_the_wire() {
+        let mut cause = sample();
+        cause.occurred_at -= time::Duration::days(2);
+        assert_eq!(cause.authorized_at(), cause.occurred_at, "a first message is authorized when it occurred");
+        let effect = Envelope::caused_by(&cause, event!("address.reconciled"), json!({}));
+        assert_eq!(effect.authorized_at, Some(cause.occurred_at));
+        let next = Envelope::caused_by(&effect, event!("mover.updated"), json!({}));
+        assert_eq!(next.authorized_at(), cause.occurred_at, "however many hops later");
+        let body = next.to_json().unwrap();
+        assert!(body.contains("\"authorized_at\":"), "{body}");
+        assert_eq!(Envelope::decode(&body).unwrap().authorized_at(), cause.occurred_at);
+        let mut system = sample();
+        system.actor = None;
+        let effect = Envelope::caused_by(&system, event!("address.reconciled"), json!({}));
+        assert_eq!(effect.authorized_at, None, "system work carries no authorization time");
+        assert!(!effect.to_json().unwrap().contains("authorized_at"));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use aws_lambda_events::event::sqs::SqsEvent;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use platform::bus::RecordingPublisher;
-use platform::consumer::{Claim, Consumer, Emit, IdempotencyLedger, LedgerError};
+use platform::consumer::{Accepts, Claim, Consumer, Emit, IdempotencyLedger, LedgerError};
 use platform::metrics::MetricsSink;
 use platform_messages::contracts::addressing::{AddressReceived, AddressSubmission, PostalAddress};
 use platform_messages::{Actor, Envelope, event};
@@ -72,9 +72,10 @@ fn lambda_event() -> String {
 
 fn bench(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
-    let consumer = Consumer::new("bench", Arc::new(AlwaysAcquire), Arc::new(RecordingPublisher::default()))
+    let verifier = platform_identity::TestIssuer::new().verifier();
+    let consumer = Consumer::new("bench", Arc::new(AlwaysAcquire), Arc::new(RecordingPublisher::default()), verifier)
         .with_metrics(MetricsSink::Discard)
-        .on::<AddressReceived, _, _>(|_| async { Ok(Emit::none()) });
+        .on::<AddressReceived, _, _>(Accepts::SystemWork, |_| async { Ok(Emit::none()) });
     let payload = lambda_event();
     let envelope_bytes = envelope(0).len();
     eprintln!("batch of 10 records, envelope {envelope_bytes} bytes, event {} bytes", payload.len());

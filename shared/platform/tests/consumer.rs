@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use platform::bus::RecordingPublisher;
-use platform::consumer::{Consumer, Emit, HandlerError, MemoryLedger, RecordOutcome};
+use platform::consumer::{Accepts, Consumer, Emit, HandlerError, MemoryLedger, RecordOutcome};
 use platform::metrics::MetricsSink;
+use platform_identity::TestIssuer;
 use platform_messages::contracts::addressing::{
     AddressReceived, AddressRejected, AddressRejectedData, AddressSubmission, PostalAddress,
 };
@@ -18,17 +19,24 @@ struct Fixture {
     consumer: Consumer,
     publisher: Arc<RecordingPublisher>,
     calls: Arc<AtomicUsize>,
+    issuer: TestIssuer,
 }
 
 /// A consumer whose `address.received` handler rejects every address, and
 /// panics or fails when the ref says so.
 fn fixture() -> Fixture {
+    fixture_accepting(Accepts::SystemWork)
+}
+
+fn fixture_accepting(accepts: Accepts) -> Fixture {
     let publisher = Arc::new(RecordingPublisher::default());
     let calls = Arc::new(AtomicUsize::new(0));
     let counter = calls.clone();
-    let consumer = Consumer::new("addressing", Arc::new(MemoryLedger::new(Duration::from_secs(30))), publisher.clone())
+    let issuer = TestIssuer::new();
+    let ledger = Arc::new(MemoryLedger::new(Duration::from_secs(30)));
+    let consumer = Consumer::new("addressing", ledger, publisher.clone(), issuer.verifier())
         .with_metrics(MetricsSink::Buffer(Default::default()))
-        .on::<AddressReceived, _, _>(move |msg: Envelope<AddressSubmission>| {
+        .on::<AddressReceived, _, _>(accepts, move |msg: Envelope<AddressSubmission>| {
             let counter = counter.clone();
             async move {
                 counter.fetch_add(1, Ordering::SeqCst);
@@ -42,7 +50,7 @@ fn fixture() -> Fixture {
                 }
             }
         });
-    Fixture { consumer, publisher, calls }
+    Fixture { consumer, publisher, calls, issuer }
 }
 
 fn submission(reference: &str) -> Envelope<Value> {
@@ -54,6 +62,14 @@ fn record(id: &str, body: &str) -> SqsMessage {
     let mut r = SqsMessage::default();
     r.message_id = Some(id.into());
     r.body = Some(body.into());
+    r
+}
+
+fn with_token(envelope: &Envelope<Value>, token: &str) -> SqsMessage {
+    let mut r = record("m", &envelope.to_json().unwrap());
+    let mut auth = aws_lambda_events::event::sqs::SqsMessageAttribute::default();
+    auth.string_value = Some(format!("Bearer {token}"));
+    r.message_attributes.insert("authorization".into(), auth);
     r
 }
 
@@ -110,18 +126,15 @@ async fn emitted_messages_are_correlated_to_the_handled_one() {
     let f = fixture();
     let mut incoming = submission("a");
     incoming.correlation_id = "conversation-7".into();
-    let mut r = record("m", &incoming.to_json().unwrap());
-    let mut auth = aws_lambda_events::event::sqs::SqsMessageAttribute::default();
-    auth.string_value = Some("Bearer jwt-1".into());
-    r.message_attributes.insert("authorization".into(), auth);
-    assert_eq!(f.consumer.handle_record(&r).await, RecordOutcome::Handled);
+    let token = f.issuer.token("usr_1", vec![platform_identity::Role::UserMover]);
+    assert_eq!(f.consumer.handle_record(&with_token(&incoming, &token)).await, RecordOutcome::Handled);
     let sent = f.publisher.sent();
     assert_eq!(sent.len(), 1);
     let out = &sent[0];
     assert_eq!(out.envelope.name.as_str(), "address.rejected");
     assert_eq!(out.envelope.correlation_id, "conversation-7");
     assert_eq!(out.envelope.causation_id.as_deref(), Some(incoming.id.to_string().as_str()));
-    assert_eq!(out.token.as_deref(), Some("jwt-1"));
+    assert_eq!(out.token.as_deref(), Some(token.as_str()));
 }
 
 #[tokio::test]
@@ -181,62 +194,117 @@ async fn a_retried_handler_re_emits_the_same_message_ids() {
 
 mod verification {
     use super::*;
-    use platform_identity::{Claims, KeySet, Role, StaticJwks, TokenSettings, Verifier};
+    use platform_identity::{Role, TestIssuer};
     use platform_messages::Actor;
 
-    fn settings() -> TokenSettings {
-        TokenSettings { issuer: "https://auth.test".into(), audience: "updater-api".into(), ttl_seconds: 900 }
-    }
+    const DAY: i64 = 86_400;
 
-    async fn verifying_fixture(keys: &KeySet) -> Fixture {
-        let verifier = Verifier::new(&settings(), Arc::new(StaticJwks(keys.jwks().unwrap()))).await.unwrap();
-        let f = fixture();
-        Fixture { consumer: f.consumer.with_verifier(Arc::new(verifier)), publisher: f.publisher, calls: f.calls }
-    }
-
-    fn with_token(envelope: &Envelope<Value>, token: &str) -> SqsMessage {
-        let mut r = record("m", &envelope.to_json().unwrap());
-        let mut auth = aws_lambda_events::event::sqs::SqsMessageAttribute::default();
-        auth.string_value = Some(format!("Bearer {token}"));
-        r.message_attributes.insert("authorization".into(), auth);
-        r
-    }
-
-    #[tokio::test]
-    async fn a_verified_token_becomes_the_actor() {
-        let keys = KeySet::generate().unwrap();
-        let f = verifying_fixture(&keys).await;
-        let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        let token = keys.sign(&Claims::issue(&settings(), "usr_1", "a@b.co", vec![Role::UserMover], now)).unwrap();
-        let mut incoming = submission("a");
-        incoming.actor = Some(Actor { sub: "someone-else".into(), roles: vec!["system".into()] });
-        assert_eq!(f.consumer.handle_record(&with_token(&incoming, &token)).await, RecordOutcome::Handled);
-        let out = &f.publisher.sent()[0];
-        assert_eq!(out.envelope.actor, Some(Actor { sub: "usr_1".into(), roles: vec!["user-mover".into()] }));
-        assert_eq!(out.token.as_deref(), Some(token.as_str()));
-    }
-
-    #[tokio::test]
-    async fn a_bad_token_fails_the_record_before_the_handler() {
-        let keys = KeySet::generate().unwrap();
-        let f = verifying_fixture(&keys).await;
-        let other = KeySet::generate().unwrap();
-        let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        let forged = other.sign(&Claims::issue(&settings(), "usr_1", "a@b.co", vec![Role::System], now)).unwrap();
-        match f.consumer.handle_record(&with_token(&submission("a"), &forged)).await {
-            RecordOutcome::Failed(reason) => assert!(reason.contains("authorization token was refused"), "{reason}"),
-            other => panic!("expected failure, got {other:?}"),
+    fn refusal(outcome: RecordOutcome) -> String {
+        match outcome {
+            RecordOutcome::Failed(reason) => reason,
+            other => panic!("expected a refusal, got {other:?}"),
         }
+    }
+
+    fn mover(sub: &str) -> Actor {
+        Actor { sub: sub.into(), roles: vec!["user-mover".into()] }
+    }
+
+    #[tokio::test]
+    async fn a_verified_token_becomes_the_actor_and_rides_on_what_the_handler_emits() {
+        let f = fixture();
+        let token = f.issuer.token("usr_1", vec![Role::UserMover]);
+        assert_eq!(f.consumer.handle_record(&with_token(&submission("a"), &token)).await, RecordOutcome::Handled);
+        let out = &f.publisher.sent()[0];
+        assert_eq!(out.envelope.actor, Some(mover("usr_1")));
+        assert_eq!(out.token.as_deref(), Some(token.as_str()));
+        let mut claimed = submission("b");
+        claimed.actor = Some(mover("usr_1"));
+        assert_eq!(f.consumer.handle_record(&with_token(&claimed, &token)).await, RecordOutcome::Handled);
+    }
+
+    #[tokio::test]
+    async fn a_token_that_expired_while_its_message_waited_is_accepted_and_its_time_inherited() {
+        let f = fixture();
+        let now = time::OffsetDateTime::now_utc();
+        let mut waited = submission("a");
+        waited.occurred_at = now - time::Duration::days(2);
+        let token = f.issuer.token_issued_at("usr_1", vec![Role::UserMover], waited.occurred_at.unix_timestamp() - 5);
+        assert_eq!(f.consumer.handle_record(&with_token(&waited, &token)).await, RecordOutcome::Handled);
+        let out = &f.publisher.sent()[0];
+        assert_eq!(out.envelope.actor, Some(mover("usr_1")));
+        assert_eq!(out.envelope.authorized_at(), waited.occurred_at, "judged at the first message's time downstream");
+    }
+
+    #[tokio::test]
+    async fn a_token_expired_when_its_message_was_sent_is_refused() {
+        let f = fixture();
+        let stale = f.issuer.token_issued_at("usr_1", vec![Role::UserMover], now() - DAY);
+        let reason = refusal(f.consumer.handle_record(&with_token(&submission("a"), &stale)).await);
+        assert!(reason.contains("token has expired"), "{reason}");
+        let mut from_the_future = submission("b");
+        from_the_future.occurred_at += time::Duration::hours(1);
+        let token = f.issuer.token("usr_1", vec![Role::UserMover]);
+        let reason = refusal(f.consumer.handle_record(&with_token(&from_the_future, &token)).await);
+        assert!(reason.contains("in the future"), "{reason}");
         assert_eq!(f.calls.load(Ordering::SeqCst), 0);
     }
 
     #[tokio::test]
-    async fn an_actor_without_a_token_is_not_trusted() {
-        let keys = KeySet::generate().unwrap();
-        let f = verifying_fixture(&keys).await;
+    async fn a_bad_token_fails_the_record_before_the_handler() {
+        let f = fixture();
+        let forged = TestIssuer::new().token("usr_1", vec![Role::System]);
+        let reason = refusal(f.consumer.handle_record(&with_token(&submission("a"), &forged)).await);
+        assert!(reason.contains("authorization token was refused"), "{reason}");
+        assert_eq!(f.calls.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
+    async fn an_actor_that_its_token_does_not_prove_is_refused() {
+        let f = fixture();
+        let token = f.issuer.token("usr_1", vec![Role::UserMover]);
+        let mut escalated = submission("a");
+        escalated.actor = Some(Actor { sub: "usr_1".into(), roles: vec!["system".into()] });
+        let reason = refusal(f.consumer.handle_record(&with_token(&escalated, &token)).await);
+        assert!(reason.contains("claims actor `usr_1`"), "{reason}");
+        let mut someone_else = submission("b");
+        someone_else.actor = Some(mover("usr_2"));
+        refusal(f.consumer.handle_record(&with_token(&someone_else, &token)).await);
+        assert_eq!(f.calls.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
+    async fn an_actor_without_a_token_is_refused() {
+        let f = fixture();
         let mut incoming = submission("a");
         incoming.actor = Some(Actor { sub: "usr_claimed".into(), roles: vec!["system".into()] });
-        assert_eq!(f.consumer.handle_record(&record("m", &incoming.to_json().unwrap())).await, RecordOutcome::Handled);
+        let reason = refusal(f.consumer.handle_record(&record("m", &incoming.to_json().unwrap())).await);
+        assert!(reason.contains("carries no authorization token"), "{reason}");
+        assert_eq!(f.calls.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
+    async fn a_message_without_a_token_runs_as_the_system_only_where_the_route_accepts_system_work() {
+        let f = fixture();
+        assert_eq!(
+            f.consumer.handle_record(&record("m", &submission("a").to_json().unwrap())).await,
+            RecordOutcome::Handled
+        );
         assert_eq!(f.publisher.sent()[0].envelope.actor, None, "runs as the system");
+        assert_eq!(f.publisher.sent()[0].token, None);
+
+        let user_only = fixture_accepting(Accepts::UserWorkOnly);
+        let reason = refusal(user_only.consumer.handle_record(&record("m", &submission("a").to_json().unwrap())).await);
+        assert!(reason.contains("work done for a user"), "{reason}");
+        assert_eq!(user_only.calls.load(Ordering::SeqCst), 0);
+        let token = user_only.issuer.token("usr_1", vec![Role::UserMover]);
+        assert_eq!(
+            user_only.consumer.handle_record(&with_token(&submission("b"), &token)).await,
+            RecordOutcome::Handled
+        );
+    }
+
+    fn now() -> i64 {
+        time::OffsetDateTime::now_utc().unix_timestamp()
     }
 }

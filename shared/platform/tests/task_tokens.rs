@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use aws_lambda_events::event::sqs::SqsMessage;
 use platform::bus::RecordingPublisher;
-use platform::consumer::{Consumer, Emit, MemoryLedger, RecordOutcome};
+use platform::consumer::{Accepts, Consumer, Emit, MemoryLedger, RecordOutcome};
 use platform::metrics::MetricsSink;
 use platform::saga::{RecordedCallback, RecordingCallbacks};
 use platform_messages::contracts::addressing::{
@@ -17,10 +17,11 @@ use serde_json::json;
 
 fn consumer(callbacks: Option<Arc<RecordingCallbacks>>) -> (Consumer, Arc<RecordingPublisher>) {
     let publisher = Arc::new(RecordingPublisher::default());
+    let ledger = Arc::new(MemoryLedger::new(Duration::from_secs(30)));
     let mut consumer =
-        Consumer::new("addressing", Arc::new(MemoryLedger::new(Duration::from_secs(30))), publisher.clone())
+        Consumer::new("addressing", ledger, publisher.clone(), platform_identity::TestIssuer::new().verifier())
             .with_metrics(MetricsSink::Discard)
-            .on::<ReconcileAddress, _, _>(|msg: Envelope<AddressSubmission>| async move {
+            .on::<ReconcileAddress, _, _>(Accepts::SystemWork, |msg: Envelope<AddressSubmission>| async move {
                 match msg.data.reference.as_str() {
                     "reject" => Ok(Emit::one::<AddressRejected>(&AddressRejectedData {
                         reference: msg.data.reference.clone(),

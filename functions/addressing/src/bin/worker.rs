@@ -24,8 +24,8 @@ async fn init() -> Result<Consumer, Error> {
         Arc::new(DynamoAddressBook::new(table.clone())),
         Arc::new(DynamoLedger::new(table, config.service.idempotency_lease)),
         Arc::new(SnsPublisher::new(aws_sdk_sns::Client::new(&aws), config.service.topics)),
+        verifier,
     )
-    .with_verifier(verifier)
     .with_task_callbacks(Arc::new(SfnCallbacks::new(aws_sdk_sfn::Client::new(&aws)))))
 }
 

@@ -10,7 +10,7 @@ use lambda_http::Error;
 use platform::bus::SnsPublisher;
 use platform::config::Env;
 use platform::store::Table;
-use platform_identity::{KeySet, StaticJwks, Verifier};
+use platform_identity::{KeySet, Verifier};
 
 async fn init() -> Result<Router, Error> {
     let config = Config::from_env(&Env::process())?;
@@ -28,7 +28,7 @@ async fn init() -> Result<Router, Error> {
             )
         })?;
     let keys = KeySet::from_json(secret.secret_string().unwrap_or_default())?;
-    let verifier = Verifier::new(&config.tokens, Arc::new(StaticJwks(keys.jwks()?))).await?;
+    let verifier = Verifier::for_key_set(&config.tokens, &keys)?;
 
     let table = Table::new(aws_sdk_dynamodb::Client::new(&aws), &config.table_name);
     table_schema().verify(table.client(), table.name()).await?;

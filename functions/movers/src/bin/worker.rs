@@ -20,8 +20,8 @@ async fn init() -> Result<Consumer, Error> {
         service,
         Arc::new(DynamoLedger::new(table, config.service.idempotency_lease)),
         Arc::new(SnsPublisher::new(aws_sdk_sns::Client::new(&aws), config.service.topics)),
-    )
-    .with_verifier(config.identity.verifier(&aws).await?))
+        config.identity.verifier(&aws).await?,
+    ))
 }
 
 #[tokio::main]

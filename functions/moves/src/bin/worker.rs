@@ -8,10 +8,12 @@ use moves::mover_directory::MoverDirectory;
 use platform::bus::SnsPublisher;
 use platform::config::Env;
 use platform::consumer::Consumer;
+use platform::identity::VerifierConfig;
 use platform::store::{DynamoLedger, Table};
 
 async fn init() -> Result<Consumer, Error> {
-    let config = Config::from_env(&Env::process())?;
+    let env = Env::process();
+    let config = Config::from_env(&env)?;
     let aws = aws_config::load_from_env().await;
     let table = Table::new(aws_sdk_dynamodb::Client::new(&aws), &config.service.table_name);
     moves::table_schema().verify(table.client(), table.name()).await?;
@@ -19,6 +21,7 @@ async fn init() -> Result<Consumer, Error> {
         MoverDirectory::new(table.clone()),
         Arc::new(DynamoLedger::new(table, config.service.idempotency_lease)),
         Arc::new(SnsPublisher::new(aws_sdk_sns::Client::new(&aws), config.service.topics)),
+        VerifierConfig::from_env(&env)?.verifier(&aws).await?,
     ))
 }
 

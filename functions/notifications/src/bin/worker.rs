@@ -25,6 +25,7 @@ async fn init() -> Result<Consumer, Error> {
         notifier,
         Arc::new(DynamoLedger::new(table, config.service.idempotency_lease)),
         Arc::new(SnsPublisher::new(aws_sdk_sns::Client::new(&aws), config.service.topics)),
+        config.identity.verifier(&aws).await?,
     ))
 }
 

@@ -11,11 +11,12 @@ use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use platform_identity::Verifier;
-use platform_messages::{Actor, Contract, Envelope};
+use platform_messages::{Contract, Envelope};
 use serde_json::Value;
 use tracing::{Instrument, error, info, info_span, warn};
 use uuid::Uuid;
 
+use super::acting::{Accepts, authenticate};
 use super::handler::{Emit, HandlerError, HandlerResult, Reply};
 use super::idempotency::{Claim, IdempotencyLedger, fingerprint};
 use super::record::{Incoming, decode_record};
@@ -23,7 +24,13 @@ use crate::bus::{Outgoing, Publish};
 use crate::metrics::{BatchMetrics, MetricsSink};
 use crate::saga::{CallbackError, TaskCallbacks};
 
-type Route = Arc<dyn Fn(Envelope<Value>) -> BoxFuture<'static, HandlerResult> + Send + Sync>;
+type Handle = Arc<dyn Fn(Envelope<Value>) -> BoxFuture<'static, HandlerResult> + Send + Sync>;
+
+/// A registered handler and who may ask for its work.
+struct Route {
+    accepts: Accepts,
+    handle: Handle,
+}
 
 /// What happened to one record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,31 +50,31 @@ pub struct Consumer {
     ledger: Arc<dyn IdempotencyLedger>,
     publisher: Arc<dyn Publish>,
     metrics: MetricsSink,
-    verifier: Option<Arc<Verifier>>,
+    verifier: Arc<Verifier>,
     callbacks: Option<Arc<dyn TaskCallbacks>>,
 }
 
 impl Consumer {
-    /// A consumer for `service` with its idempotency ledger and publisher.
-    pub fn new(service: impl Into<String>, ledger: Arc<dyn IdempotencyLedger>, publisher: Arc<dyn Publish>) -> Self {
+    /// A consumer for `service` with its idempotency ledger and publisher. Every
+    /// record's identity goes through `verifier` before its handler runs (see
+    /// [`Accepts`]): a valid token makes the verified caller the `actor`, an invalid
+    /// one or a claimed actor without proof fails the record, and a record without
+    /// a token runs as the system where its route accepts system work.
+    pub fn new(
+        service: impl Into<String>,
+        ledger: Arc<dyn IdempotencyLedger>,
+        publisher: Arc<dyn Publish>,
+        verifier: Arc<Verifier>,
+    ) -> Self {
         Self {
             service: service.into(),
             routes: BTreeMap::new(),
             ledger,
             publisher,
             metrics: MetricsSink::Stdout,
-            verifier: None,
+            verifier,
             callbacks: None,
         }
-    }
-
-    /// Verifies the token riding in each record's `authorization` attribute before
-    /// trusting the envelope's `actor`: a valid token sets `actor` to the verified
-    /// caller, an invalid one fails the record, and without a token the work runs
-    /// as the system (`actor` cleared).
-    pub fn with_verifier(mut self, verifier: Arc<Verifier>) -> Self {
-        self.verifier = Some(verifier);
-        self
     }
 
     /// Completes the task tokens that tasks carry (a saga step waiting with
@@ -83,15 +90,16 @@ impl Consumer {
         self
     }
 
-    /// Registers the handler of contract `C`; its data arrives typed.
-    pub fn on<C, F, Fut>(mut self, handler: F) -> Self
+    /// Registers the handler of contract `C`, declaring who may ask for its work;
+    /// its data arrives typed.
+    pub fn on<C, F, Fut>(mut self, accepts: Accepts, handler: F) -> Self
     where
         C: Contract,
         F: Fn(Envelope<C::Data>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = HandlerResult> + Send + 'static,
     {
         let handler = Arc::new(handler);
-        let route: Route = Arc::new(move |envelope: Envelope<Value>| {
+        let handle: Handle = Arc::new(move |envelope: Envelope<Value>| {
             let handler = handler.clone();
             async move {
                 let typed = envelope.typed::<C::Data>().map_err(HandlerError::new)?;
@@ -99,7 +107,7 @@ impl Consumer {
             }
             .boxed()
         });
-        self.routes.insert(C::NAME.as_str().to_owned(), route);
+        self.routes.insert(C::NAME.as_str().to_owned(), Route { accepts, handle });
         self
     }
 
@@ -165,20 +173,21 @@ impl Consumer {
         span.record("message_id", tracing::field::display(incoming.envelope.id));
         span.record("name", tracing::field::display(&incoming.envelope.name));
         span.record("correlation_id", tracing::field::display(&incoming.envelope.correlation_id));
-        let incoming = match self.authenticate(incoming).await {
+        let Some(route) = self.routes.get(incoming.envelope.name.as_str()) else {
+            return RecordOutcome::Failed(format!(
+                "no handler for `{}` in service `{}` (handles: {})",
+                incoming.envelope.name,
+                self.service,
+                self.handled_names().join(", ")
+            ));
+        };
+        let now = time::OffsetDateTime::now_utc();
+        let incoming = match authenticate(&self.verifier, incoming, route.accepts, now).await {
             Ok(incoming) => incoming,
             Err(reason) => return RecordOutcome::Failed(reason),
         };
         let envelope = &incoming.envelope;
 
-        let Some(route) = self.routes.get(envelope.name.as_str()) else {
-            return RecordOutcome::Failed(format!(
-                "no handler for `{}` in service `{}` (handles: {})",
-                envelope.name,
-                self.service,
-                self.handled_names().join(", ")
-            ));
-        };
         let id = envelope.id.to_string();
         let print = fingerprint(envelope);
         match self.ledger.claim(&id, &print).await {
@@ -197,7 +206,7 @@ impl Consumer {
             Err(e) => return RecordOutcome::Failed(e.to_string()),
         }
 
-        let result = match self.run(route, &incoming).await {
+        let result = match self.run(&route.handle, &incoming).await {
             Ok(Emit(messages, reply)) => match self.publish(&incoming, messages).await {
                 Ok(()) => self.answer(&incoming, reply).await,
                 Err(reason) => Err(reason),
@@ -218,27 +227,9 @@ impl Consumer {
         }
     }
 
-    async fn authenticate(&self, mut incoming: Incoming) -> Result<Incoming, String> {
-        let Some(verifier) = &self.verifier else { return Ok(incoming) };
-        match &incoming.token {
-            Some(token) => {
-                let caller =
-                    verifier.verify(token).await.map_err(|e| format!("the authorization token was refused: {e}"))?;
-                incoming.envelope.actor =
-                    Some(Actor { sub: caller.sub, roles: caller.roles.iter().map(|r| r.to_string()).collect() });
-            }
-            None => {
-                if incoming.envelope.actor.take().is_some() {
-                    warn!("an actor without a token is not trusted; handling the message as the system");
-                }
-            }
-        }
-        Ok(incoming)
-    }
-
-    async fn run(&self, route: &Route, incoming: &Incoming) -> Result<Emit, String> {
+    async fn run(&self, handle: &Handle, incoming: &Incoming) -> Result<Emit, String> {
         let envelope = incoming.envelope.clone();
-        match AssertUnwindSafe(async move { route(envelope).await }).catch_unwind().await {
+        match AssertUnwindSafe(async move { handle(envelope).await }).catch_unwind().await {
             Ok(Ok(emit)) => Ok(emit),
             Ok(Err(e)) => Err(format!("handler error: {e}")),
             Err(panic) => {

@@ -1,12 +1,15 @@
-//! The SQS consumer of worker Lambdas: decode each record, claim its id in the
+//! The SQS consumer of worker Lambdas: decode each record, verify on whose behalf
+//! it runs, claim its id in the
 //! idempotency ledger, route it by name to its handler, publish what the handler
 //! emits (correlated to the record), answer the saga step waiting for a task (its
 //! task token), and report only the failed records.
+mod acting;
 mod batch;
 mod handler;
 mod idempotency;
 mod record;
 
+pub use acting::Accepts;
 pub use batch::{Consumer, RecordOutcome};
 pub use handler::{Emit, HandlerError, HandlerResult, Reply};
 pub use idempotency::{Claim, IdempotencyLedger, LedgerError, MemoryLedger, fingerprint};

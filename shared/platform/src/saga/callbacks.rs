@@ -8,6 +8,8 @@ use aws_sdk_sfn::error::SdkError;
 use serde_json::Value;
 use thiserror::Error;
 
+use super::limits::{MAX_CAUSE_CHARS, MAX_ERROR_CHARS, cut};
+
 /// Why a token could not be completed.
 #[derive(Debug, Error)]
 pub enum CallbackError {
@@ -64,7 +66,14 @@ impl TaskCallbacks for SfnCallbacks {
     }
 
     async fn fail(&self, token: &str, error: &str, cause: &str) -> Result<(), CallbackError> {
-        self.client.send_task_failure().task_token(token).error(error).cause(cause).send().await.map_err(classify)?;
+        self.client
+            .send_task_failure()
+            .task_token(token)
+            .error(cut(error, MAX_ERROR_CHARS))
+            .cause(cut(cause, MAX_CAUSE_CHARS))
+            .send()
+            .await
+            .map_err(classify)?;
         Ok(())
     }
 }

@@ -9,6 +9,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use thiserror::Error;
 
+use super::limits::{MAX_CAUSE_CHARS, MAX_ERROR_CHARS, cut};
+
 /// A step's failure: `error_type` is what Step Functions sees as the error name.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[error("{error_type}: {message}")]
@@ -34,8 +36,9 @@ impl StepError {
 }
 
 impl From<StepError> for Diagnostic {
+    /// What Step Functions sees: the name and message cut to its limits.
     fn from(e: StepError) -> Self {
-        Diagnostic { error_type: e.error_type, error_message: e.message }
+        Diagnostic { error_type: cut(&e.error_type, MAX_ERROR_CHARS), error_message: cut(&e.message, MAX_CAUSE_CHARS) }
     }
 }
 
@@ -64,4 +67,19 @@ where
         }
     }))
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_reason_reaches_step_functions_within_its_limits_with_its_name_intact() {
+        let e = StepError::business("PaymentDeclined", "x".repeat(100_000));
+        let d = Diagnostic::from(e);
+        assert_eq!(d.error_type, "PaymentDeclined", "the Catch still matches");
+        assert_eq!(d.error_message.chars().count(), MAX_CAUSE_CHARS);
+        let d = Diagnostic::from(StepError::business(&"N".repeat(300), "short"));
+        assert_eq!(d.error_type.chars().count(), MAX_ERROR_CHARS);
+    }
 }

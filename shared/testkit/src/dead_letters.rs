@@ -1,0 +1,86 @@
+//! A service's dead letters: list them without consuming them, or redrive them to
+//! the service's queue with their attributes (the caller's token included), so the
+//! worker handles them again. Used by `cargo xtask dlq` and by the stack tests.
+use std::collections::HashMap;
+
+use anyhow::Result;
+use aws_sdk_sqs::types::MessageAttributeValue;
+
+/// A service's DLQ and the queue its messages go back to.
+pub struct DeadLetters {
+    sqs: aws_sdk_sqs::Client,
+    dlq_url: String,
+    queue_url: String,
+}
+
+impl DeadLetters {
+    /// The DLQ at `dlq_url`, whose messages redrive to `queue_url`.
+    pub fn new(sqs: aws_sdk_sqs::Client, dlq_url: impl Into<String>, queue_url: impl Into<String>) -> Self {
+        Self { sqs, dlq_url: dlq_url.into(), queue_url: queue_url.into() }
+    }
+
+    /// Receives what the DLQ holds, batch by batch, handing each message to `each`
+    /// until the DLQ answers empty; received messages stay hidden for `hide_seconds`.
+    async fn drain<F>(&self, hide_seconds: i32, mut each: F) -> Result<usize>
+    where
+        F: AsyncFnMut(&aws_sdk_sqs::types::Message) -> Result<()>,
+    {
+        let mut seen = 0;
+        loop {
+            let out = self
+                .sqs
+                .receive_message()
+                .queue_url(&self.dlq_url)
+                .max_number_of_messages(10)
+                .visibility_timeout(hide_seconds)
+                .message_attribute_names("All")
+                .wait_time_seconds(1)
+                .send()
+                .await?;
+            if out.messages().is_empty() {
+                return Ok(seen);
+            }
+            for message in out.messages() {
+                each(message).await?;
+                seen += 1;
+            }
+        }
+    }
+
+    /// The bodies in the DLQ; they become visible again after a few seconds.
+    pub async fn list(&self) -> Result<Vec<String>> {
+        let mut bodies = Vec::new();
+        self.drain(5, async |m| {
+            bodies.push(m.body().unwrap_or_default().to_owned());
+            Ok(())
+        })
+        .await?;
+        Ok(bodies)
+    }
+
+    /// Moves every message back to the service's queue, body and attributes as they
+    /// were, and returns how many moved. A message is deleted from the DLQ only after
+    /// it was sent, so a failure midway duplicates at most one (which the worker's
+    /// idempotency absorbs) and loses none.
+    pub async fn redrive(&self) -> Result<usize> {
+        self.drain(30, async |m| {
+            let attributes: HashMap<String, MessageAttributeValue> =
+                m.message_attributes().cloned().unwrap_or_default();
+            self.sqs
+                .send_message()
+                .queue_url(&self.queue_url)
+                .message_body(m.body().unwrap_or_default())
+                .set_message_attributes(Some(attributes))
+                .send()
+                .await?;
+            self.sqs
+                .delete_message()
+                .queue_url(&self.dlq_url)
+                .receipt_handle(m.receipt_handle().unwrap_or_default())
+                .send()
+                .await?;
+            Ok(())
+        })
+        .await
+    }
+}
