@@ -38,6 +38,6 @@ pub fn consumer(
 ) -> Consumer {
     let for_event = book.clone();
     Consumer::new(SERVICE, ledger, publisher, verifier)
-        .on::<AddressReceived, _, _>(Accepts::SystemWork, move |m| answer(for_event.clone(), m))
-        .on::<ReconcileAddress, _, _>(Accepts::SystemWork, move |m| answer(book.clone(), m))
+        .on::<AddressReceived, _, _>(Accepts::SystemWork, move |m, _| answer(for_event.clone(), m))
+        .on::<ReconcileAddress, _, _>(Accepts::SystemWork, move |m, _| answer(book.clone(), m))
 }

@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use crate::domain::{AddressKind, Mover, MoverPatch};
-use crate::rest::{AppState, may_change, publish};
+use crate::rest::{AppState, may_change};
 
 /// The commands this endpoint knows.
 pub const KNOWN: [&str; 2] = ["ChangeMoveDate", "SubmitAddress"];
@@ -72,8 +72,7 @@ pub async fn execute(
         }
     };
     let guard = |m: &Mover| may_change(&who, m);
-    let outcome = s.service.update(&id, expected, patch, &guard).await?;
-    publish(&s, &who, &outcome.effects).await?;
+    let outcome = s.service.update(&id, expected, patch, &guard, &who.origin()).await?;
     let events: Vec<String> = outcome.effects.iter().map(|e| e.name().to_string()).collect();
     Ok(Json(json!({"mover_id": outcome.mover.id, "version": outcome.version, "events": events})))
 }

@@ -5,6 +5,7 @@ use platform_gateway::{ApiError, validate};
 use platform_messages::contracts::addressing::{NormalizedAddress, PostalAddress};
 use platform_messages::contracts::movers::{AddressState, MoverView};
 use serde::{Deserialize, Serialize};
+use sha2::Digest;
 
 /// Which of a mover's addresses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,6 +89,10 @@ pub struct Mover {
     pub to_address: Option<AddressSlot>,
     /// Created, seconds since the epoch.
     pub created_at: i64,
+    /// The digest of the request that created it (see [`MoverInput::fingerprint`]):
+    /// a retried creation is told from another request under the same id.
+    #[serde(default)]
+    pub request_fingerprint: Option<String>,
 }
 
 /// The fields a caller gives for a new mover.
@@ -177,6 +182,19 @@ impl MoverInput {
     pub fn validate(&self) -> Result<(), ApiError> {
         check_fields(Some(&self.name), Some(&self.email), self.phone.as_deref(), self.move_date.as_deref())
     }
+
+    /// A digest of the request: the same fields give the same digest.
+    pub fn fingerprint(&self) -> String {
+        let canonical = serde_json::json!([
+            self.name.trim(),
+            self.email.trim(),
+            self.phone,
+            self.move_date,
+            self.from_address,
+            self.to_address
+        ]);
+        hex::encode(sha2::Sha256::digest(canonical.to_string().as_bytes()))
+    }
 }
 
 impl MoverPatch {
@@ -202,6 +220,7 @@ impl Mover {
             from_address: None,
             to_address: None,
             created_at: now,
+            request_fingerprint: Some(input.fingerprint()),
         }
     }
 

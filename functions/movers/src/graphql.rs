@@ -13,7 +13,8 @@ use platform_messages::contracts::movers::{AddressState, MoverView};
 
 use crate::domain::{AddressKind, Mover, MoverInput, MoverPatch};
 use crate::permissions::{MoverPermission::CreateOwn, PERMISSIONS};
-use crate::rest::{AppState, list_scope, may_change, publish, visible};
+use crate::rest::{AppState, list_scope, may_change, visible};
+use crate::service::new_mover_id;
 
 /// The movers GraphQL schema.
 pub type MoversSchema = Schema<Query, Mutation, EmptySubscription>;
@@ -173,8 +174,7 @@ pub struct Mutation;
 async fn change(ctx: &Context<'_>, id: &str, version: u64, patch: MoverPatch) -> Result<GqlMover> {
     let (s, who) = parts(ctx);
     let guard = |m: &Mover| may_change(who, m);
-    let outcome = s.service.update(id, Some(version), patch, &guard).await.map_err(gql)?;
-    publish(s, who, &outcome.effects).await.map_err(gql)?;
+    let outcome = s.service.update(id, Some(version), patch, &guard, &who.origin()).await.map_err(gql)?;
     Ok(outcome.mover.view(outcome.version, false).into())
 }
 
@@ -192,10 +192,10 @@ impl Mutation {
             from_address: input.from_address.map(Into::into),
             to_address: input.to_address.map(Into::into),
         };
-        let id = format!("mov_{}", uuid::Uuid::new_v4().simple());
+        let key = ctx.data_opt::<IdempotencyKey>().and_then(|k| k.0.as_deref());
+        let id = new_mover_id(&who.caller.sub, key).map_err(gql)?;
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        let outcome = s.service.create(id, &who.caller.sub, input, now).await.map_err(gql)?;
-        publish(s, who, &outcome.effects).await.map_err(gql)?;
+        let outcome = s.service.create(id, &who.caller.sub, input, now, &who.origin()).await.map_err(gql)?;
         Ok(outcome.mover.view(outcome.version, false).into())
     }
 
@@ -231,12 +231,17 @@ impl From<Kind> for AddressKind {
     }
 }
 
+/// The request's `Idempotency-Key`, for `createMover`.
+struct IdempotencyKey(Option<String>);
+
 /// `POST /movers/graphql`.
 pub async fn execute(
     State(s): State<AppState>,
     who: Authenticated,
+    headers: axum::http::HeaderMap,
     JsonBody(request): JsonBody<async_graphql::Request>,
-) -> Json<async_graphql::Response> {
+) -> Result<Json<async_graphql::Response>, ApiError> {
+    let key = IdempotencyKey(crate::rest::idempotency_key(&headers)?.map(str::to_owned));
     let schema = s.graphql.clone();
-    Json(schema.execute(request.data(s).data(who)).await)
+    Ok(Json(schema.execute(request.data(s).data(who).data(key)).await))
 }

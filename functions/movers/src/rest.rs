@@ -1,5 +1,7 @@
-//! The routes under `/movers` (REST, with the CQRS and GraphQL endpoints), and the publishing of effects on behalf of the
-//! caller. Reads carry an `ETag` (the version); `PATCH` requires `If-Match`.
+//! The routes under `/movers` (REST, with the CQRS and GraphQL endpoints). Changes
+//! are written with their messages (the outbox) on behalf of the caller. Reads carry
+//! an `ETag` (the version); `PATCH` requires `If-Match`; `POST` takes an
+//! `Idempotency-Key`.
 use std::sync::Arc;
 
 use axum::extract::{FromRef, Path, Query, State};
@@ -7,18 +9,16 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use platform::bus::{Outgoing, Publish};
 use platform::store::Versioned;
 use platform_gateway::{ApiError, Authenticated, JsonBody};
 use platform_identity::Verifier;
-use platform_messages::contracts::addressing::AddressReceived;
-use platform_messages::contracts::movers::{MoverCreated, MoverUpdated, MoverView};
+use platform_messages::contracts::movers::MoverView;
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::domain::{Mover, MoverInput, MoverPatch};
 use crate::permissions::{MoverPermission::*, PERMISSIONS};
-use crate::service::{Effect, MoversService, Outcome};
+use crate::service::{MoversService, Outcome, new_mover_id};
 
 /// What the routes share.
 #[derive(Clone)]
@@ -27,8 +27,6 @@ pub struct AppState {
     pub verifier: Arc<Verifier>,
     /// The domain.
     pub service: MoversService,
-    /// The bus.
-    pub publisher: Arc<dyn Publish>,
     /// The GraphQL schema.
     pub graphql: crate::graphql::MoversSchema,
 }
@@ -47,29 +45,6 @@ pub fn router(state: AppState) -> Router {
         .route("/movers/graphql", post(crate::graphql::execute))
         .route("/movers/{id}", get(read).patch(patch))
         .with_state(state)
-}
-
-/// Publishes an operation's effects on behalf of the caller, as one conversation.
-pub async fn publish(state: &AppState, who: &Authenticated, effects: &[Effect]) -> Result<(), ApiError> {
-    let mut messages: Vec<Outgoing> = Vec::with_capacity(effects.len());
-    for effect in effects {
-        let message = match effect {
-            Effect::Created(view) => who.on_behalf::<MoverCreated>(view)?,
-            Effect::Updated(view) => who.on_behalf::<MoverUpdated>(view)?,
-            Effect::AddressReceived { id, data } => {
-                let mut m = who.on_behalf::<AddressReceived>(data)?;
-                m.envelope.id = *id;
-                m
-            }
-        };
-        messages.push(message);
-    }
-    if let Some(first) = messages.first().map(|m| m.envelope.id.to_string()) {
-        for m in &mut messages {
-            m.envelope.correlation_id = first.clone();
-        }
-    }
-    state.publisher.publish(messages).await.map_err(ApiError::internal)
 }
 
 /// What `who` may see of `mover`: the full view, the redacted one, or 403.
@@ -116,16 +91,24 @@ fn with_etag(status: StatusCode, view: MoverView) -> Response {
     response
 }
 
+/// The `Idempotency-Key` header, if sent.
+pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
+    headers
+        .get("idempotency-key")
+        .map(|v| v.to_str().map_err(|_| ApiError::invalid_field("Idempotency-Key", "must be visible ASCII")))
+        .transpose()
+}
+
 async fn create(
     State(s): State<AppState>,
     who: Authenticated,
+    headers: HeaderMap,
     JsonBody(input): JsonBody<MoverInput>,
 ) -> Result<Response, ApiError> {
     PERMISSIONS.require(&who.caller, CreateOwn)?;
-    let id = format!("mov_{}", uuid::Uuid::new_v4().simple());
+    let id = new_mover_id(&who.caller.sub, idempotency_key(&headers)?)?;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let Outcome { mover, version, effects } = s.service.create(id, &who.caller.sub, input, now).await?;
-    publish(&s, &who, &effects).await?;
+    let Outcome { mover, version, .. } = s.service.create(id, &who.caller.sub, input, now, &who.origin()).await?;
     Ok(with_etag(StatusCode::CREATED, mover.view(version, false)))
 }
 
@@ -173,7 +156,6 @@ async fn patch(
 ) -> Result<Response, ApiError> {
     let expected = if_match(&headers)?;
     let guard = |m: &Mover| may_change(&who, m);
-    let Outcome { mover, version, effects } = s.service.update(&id, Some(expected), patch, &guard).await?;
-    publish(&s, &who, &effects).await?;
+    let Outcome { mover, version, .. } = s.service.update(&id, Some(expected), patch, &guard, &who.origin()).await?;
     Ok(with_etag(StatusCode::OK, mover.view(version, false)))
 }

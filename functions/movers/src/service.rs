@@ -1,9 +1,10 @@
 //! The application layer every entry point calls — REST, CQRS commands and the
-//! worker — so that no rule is written twice. Operations return the mover at its new
-//! version and the effects (messages) it calls for; each entry point publishes them
-//! in its own way (on behalf of the caller, or as a handler's emissions).
+//! worker — so that no rule is written twice. Each change is written together with
+//! the messages announcing it (the outbox, one transaction), stamped by the change's
+//! [`Origin`]: the caller at a gateway, or the message a worker handles.
 use std::sync::Arc;
 
+use platform::bus::{Origin, Outgoing};
 use platform::store::{StoreError, Versioned};
 use platform_gateway::ApiError;
 use platform_messages::contracts::addressing::{AddressReceived, AddressSubmission, PostalAddress};
@@ -41,16 +42,48 @@ impl Effect {
     }
 }
 
-/// A mover at its new version and what must be published.
+/// A mover at its new version and the messages written with the change (none when
+/// the operation found its change already made).
 #[derive(Debug, Clone)]
 pub struct Outcome {
     /// The mover.
     pub mover: Mover,
     /// Its version.
     pub version: u64,
-    /// Messages to publish.
+    /// What the change announced.
     pub effects: Vec<Effect>,
 }
+
+/// The messages of `effects`, stamped by `origin`.
+fn announce(origin: &Origin, effects: &[Effect]) -> Result<Vec<Outgoing>, ApiError> {
+    effects
+        .iter()
+        .enumerate()
+        .map(|(index, effect)| match effect {
+            Effect::Created(view) => origin.message::<MoverCreated>(index, view),
+            Effect::Updated(view) => origin.message::<MoverUpdated>(index, view),
+            Effect::AddressReceived { id, data } => origin.message_with_id::<AddressReceived>(*id, data),
+        })
+        .collect::<Result<_, _>>()
+        .map_err(ApiError::internal)
+}
+
+/// The id of a new mover: derived from the caller and their `Idempotency-Key`, so a
+/// retried request names the same mover, or a fresh one without a key.
+pub fn new_mover_id(owner_sub: &str, idempotency_key: Option<&str>) -> Result<String, ApiError> {
+    let Some(key) = idempotency_key else { return Ok(format!("mov_{}", Uuid::new_v4().simple())) };
+    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ApiError::invalid_field(
+            "Idempotency-Key",
+            &format!("must be 1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters"),
+        ));
+    }
+    let name = format!("movers/{owner_sub}/{key}");
+    Ok(format!("mov_{}", Uuid::new_v5(&Uuid::NAMESPACE_OID, name.as_bytes()).simple()))
+}
+
+/// The longest `Idempotency-Key` accepted.
+pub const MAX_IDEMPOTENCY_KEY: usize = 128;
 
 fn store_error(e: StoreError) -> ApiError {
     match e {
@@ -94,9 +127,18 @@ impl MoversService {
             .collect()
     }
 
-    /// Creates a mover owned by `owner_sub` with id `id`. Creating an id that exists
-    /// with the same owner returns it again with its creation effects (a retried task).
-    pub async fn create(&self, id: String, owner_sub: &str, input: MoverInput, now: i64) -> Result<Outcome, ApiError> {
+    /// Creates a mover owned by `owner_sub` with id `id`, announced by `origin`.
+    /// Creating an id that exists from the same request (same owner and fields: a
+    /// retried request or task) returns the mover as it is now and announces nothing
+    /// again; another request under that id is a 409.
+    pub async fn create(
+        &self,
+        id: String,
+        owner_sub: &str,
+        input: MoverInput,
+        now: i64,
+        origin: &Origin,
+    ) -> Result<Outcome, ApiError> {
         input.validate()?;
         let mut mover = Mover::new(id, owner_sub, &input, now);
         let addresses: Vec<_> = [(AddressKind::From, input.from_address), (AddressKind::To, input.to_address)]
@@ -104,18 +146,23 @@ impl MoversService {
             .filter_map(|(kind, a)| a.map(|a| (kind, a)))
             .collect();
         let mut effects = Self::submit_all(&mut mover, 1, addresses);
-        match self.store.insert(&mover).await {
-            Ok(_) => {}
+        effects.insert(0, Effect::Created(mover.view(1, false)));
+        match self.store.insert(&mover, &announce(origin, &effects)?).await {
+            Ok(_) => Ok(Outcome { mover, version: 1, effects }),
             Err(StoreError::Conflict(_)) => {
                 let existing = self.get(&mover.id).await?;
-                if existing.value != mover {
-                    return Err(ApiError::conflict(format!("mover {} exists with other data", mover.id)));
+                let same = existing.value.owner_sub == mover.owner_sub
+                    && existing.value.request_fingerprint == mover.request_fingerprint;
+                if !same {
+                    return Err(ApiError::conflict(format!(
+                        "mover {} was created by another request (an Idempotency-Key is for one request)",
+                        mover.id
+                    )));
                 }
+                Ok(Outcome { mover: existing.value, version: existing.version, effects: vec![] })
             }
-            Err(e) => return Err(store_error(e)),
+            Err(e) => Err(store_error(e)),
         }
-        effects.insert(0, Effect::Created(mover.view(1, false)));
-        Ok(Outcome { mover, version: 1, effects })
     }
 
     /// A mover, or 404.
@@ -144,6 +191,7 @@ impl MoversService {
         expected: Option<u64>,
         patch: MoverPatch,
         guard: Guard<'_>,
+        origin: &Origin,
     ) -> Result<Outcome, ApiError> {
         patch.validate()?;
         let current = self.get(id).await?;
@@ -161,19 +209,22 @@ impl MoversService {
             .filter_map(|(kind, a)| a.map(|a| (kind, a)))
             .collect();
         let submissions = Self::submit_all(&mut mover, version, addresses);
-        let version = self.store.replace(&mover, current.version).await.map_err(store_error)?;
         let mut effects = vec![Effect::Updated(mover.view(version, false))];
         effects.extend(submissions);
+        let messages = announce(origin, &effects)?;
+        let version = self.store.replace(&mover, current.version, &messages).await.map_err(store_error)?;
         Ok(Outcome { mover, version, effects })
     }
 
     /// Applies the addressing service's answer to `reference` (`<mover_id>:from|to`)
-    /// if it answers the latest submission; `None` for a stale or foreign answer.
+    /// if it answers the latest submission, announced by `origin`; `None` for a
+    /// stale or foreign answer, or one applied before.
     pub async fn apply_answer(
         &self,
         reference: &str,
         answering: &str,
         result: AddressResult,
+        origin: &Origin,
     ) -> Result<Option<Outcome>, ApiError> {
         let Some((id, kind)) = AddressKind::parse_reference(reference) else { return Ok(None) };
         for _ in 0..5 {
@@ -182,11 +233,9 @@ impl MoversService {
             if !mover.apply(kind, answering, result.clone()) {
                 return Ok(None);
             }
-            match self.store.replace(&mover, current.version).await {
-                Ok(version) => {
-                    let effects = vec![Effect::Updated(mover.view(version, false))];
-                    return Ok(Some(Outcome { mover, version, effects }));
-                }
+            let effects = vec![Effect::Updated(mover.view(current.version + 1, false))];
+            match self.store.replace(&mover, current.version, &announce(origin, &effects)?).await {
+                Ok(version) => return Ok(Some(Outcome { mover, version, effects })),
                 Err(StoreError::Conflict(_)) => continue,
                 Err(e) => return Err(store_error(e)),
             }

@@ -1,6 +1,7 @@
 //! Where movers live: one item per mover (`pk = mover#<id>`, `sk = mover`) with a
 //! version for optimistic concurrency, listed newest first through the `by_created`
-//! index (`kind = mover`, `created_key = <created_at>#<id>`).
+//! index (`kind = mover`, `created_key = <created_at>#<id>`). Every change is
+//! written with its messages in the table's outbox, in one transaction.
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
@@ -8,6 +9,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use platform::bus::Outgoing;
 use platform::store::{Key, StoreError, Table, Versioned};
 use serde::{Deserialize, Serialize};
 
@@ -51,10 +53,12 @@ pub struct Page {
 pub trait MoverStore: Send + Sync {
     /// A mover by id.
     async fn get(&self, id: &str) -> Result<Option<Versioned<Mover>>, StoreError>;
-    /// Stores a new mover at version 1; `Conflict` if the id exists.
-    async fn insert(&self, mover: &Mover) -> Result<u64, StoreError>;
-    /// Replaces a mover still at `expected`; `Conflict` when stale.
-    async fn replace(&self, mover: &Mover, expected: u64) -> Result<u64, StoreError>;
+    /// Stores a new mover at version 1 with the messages announcing it, in one
+    /// write; `Conflict` if the id exists.
+    async fn insert(&self, mover: &Mover, messages: &[Outgoing]) -> Result<u64, StoreError>;
+    /// Replaces a mover still at `expected`, with the messages announcing the
+    /// change, in one write; `Conflict` when stale.
+    async fn replace(&self, mover: &Mover, expected: u64, messages: &[Outgoing]) -> Result<u64, StoreError>;
     /// Movers newest first, optionally only those of `owner`.
     async fn list(&self, limit: u32, after: Option<Cursor>, owner: Option<&str>) -> Result<Page, StoreError>;
 }
@@ -99,12 +103,12 @@ impl MoverStore for DynamoMoverStore {
         Ok(self.table.get::<MoverItem>(&key(id)).await?.map(|v| Versioned { value: v.value.mover, version: v.version }))
     }
 
-    async fn insert(&self, mover: &Mover) -> Result<u64, StoreError> {
-        self.table.insert(&key(&mover.id), &MoverItem::of(mover)).await
+    async fn insert(&self, mover: &Mover, messages: &[Outgoing]) -> Result<u64, StoreError> {
+        self.table.insert_announced(&key(&mover.id), &MoverItem::of(mover), messages).await
     }
 
-    async fn replace(&self, mover: &Mover, expected: u64) -> Result<u64, StoreError> {
-        self.table.replace(&key(&mover.id), &MoverItem::of(mover), expected).await
+    async fn replace(&self, mover: &Mover, expected: u64, messages: &[Outgoing]) -> Result<u64, StoreError> {
+        self.table.replace_announced(&key(&mover.id), &MoverItem::of(mover), expected, messages).await
     }
 
     async fn list(&self, limit: u32, after: Option<Cursor>, owner: Option<&str>) -> Result<Page, StoreError> {
@@ -146,29 +150,50 @@ impl MoverStore for DynamoMoverStore {
     }
 }
 
-/// Movers in memory (unit tests of the routes).
+/// Movers in memory (unit tests of the routes), with the outbox their writes fill.
 #[derive(Default)]
-pub struct MemoryMoverStore(Mutex<BTreeMap<String, Versioned<Mover>>>);
+pub struct MemoryMoverStore {
+    movers: Mutex<BTreeMap<String, Versioned<Mover>>>,
+    outbox: Mutex<Vec<Outgoing>>,
+}
+
+impl MemoryMoverStore {
+    /// Every message written with a change, in order.
+    pub fn outbox(&self) -> Vec<Outgoing> {
+        self.outbox.lock().map(|o| o.clone()).unwrap_or_default()
+    }
+
+    fn announce(&self, messages: &[Outgoing]) -> Result<(), StoreError> {
+        let mut outbox = self.outbox.lock().map_err(|e| StoreError::Backend(e.to_string()))?;
+        if messages.iter().any(|m| outbox.iter().any(|o| o.envelope.id == m.envelope.id)) {
+            return Err(StoreError::Conflict("a message of this change was already written".into()));
+        }
+        outbox.extend_from_slice(messages);
+        Ok(())
+    }
+}
 
 #[async_trait]
 impl MoverStore for MemoryMoverStore {
     async fn get(&self, id: &str) -> Result<Option<Versioned<Mover>>, StoreError> {
-        Ok(self.0.lock().map_err(|e| StoreError::Backend(e.to_string()))?.get(id).cloned())
+        Ok(self.movers.lock().map_err(|e| StoreError::Backend(e.to_string()))?.get(id).cloned())
     }
 
-    async fn insert(&self, mover: &Mover) -> Result<u64, StoreError> {
-        let mut all = self.0.lock().map_err(|e| StoreError::Backend(e.to_string()))?;
+    async fn insert(&self, mover: &Mover, messages: &[Outgoing]) -> Result<u64, StoreError> {
+        let mut all = self.movers.lock().map_err(|e| StoreError::Backend(e.to_string()))?;
         if all.contains_key(&mover.id) {
             return Err(StoreError::Conflict(format!("{} exists", mover.id)));
         }
+        self.announce(messages)?;
         all.insert(mover.id.clone(), Versioned { value: mover.clone(), version: 1 });
         Ok(1)
     }
 
-    async fn replace(&self, mover: &Mover, expected: u64) -> Result<u64, StoreError> {
-        let mut all = self.0.lock().map_err(|e| StoreError::Backend(e.to_string()))?;
+    async fn replace(&self, mover: &Mover, expected: u64, messages: &[Outgoing]) -> Result<u64, StoreError> {
+        let mut all = self.movers.lock().map_err(|e| StoreError::Backend(e.to_string()))?;
         match all.get(&mover.id) {
             Some(current) if current.version == expected => {
+                self.announce(messages)?;
                 all.insert(mover.id.clone(), Versioned { value: mover.clone(), version: expected + 1 });
                 Ok(expected + 1)
             }
@@ -177,7 +202,7 @@ impl MoverStore for MemoryMoverStore {
     }
 
     async fn list(&self, limit: u32, after: Option<Cursor>, owner: Option<&str>) -> Result<Page, StoreError> {
-        let all = self.0.lock().map_err(|e| StoreError::Backend(e.to_string()))?;
+        let all = self.movers.lock().map_err(|e| StoreError::Backend(e.to_string()))?;
         let mut sorted: Vec<_> =
             all.values().filter(|m| owner.is_none_or(|o| m.value.owner_sub == o)).cloned().collect();
         sorted.sort_by_key(|m| std::cmp::Reverse(created_key(&m.value)));

@@ -4,35 +4,22 @@
 //! idempotently by message id.
 use std::sync::Arc;
 
-use platform::bus::Publish;
+use platform::bus::{Origin, Publish};
 use platform::consumer::{Accepts, Consumer, Emit, HandlerError, HandlerResult, IdempotencyLedger};
 use platform_gateway::ApiError;
 use platform_identity::{Role, Verifier};
 use platform_messages::Envelope;
 use platform_messages::contracts::addressing::{
-    AddressReceived, AddressReconciled, AddressReconciledData, AddressRejected, AddressRejectedData,
+    AddressReconciled, AddressReconciledData, AddressRejected, AddressRejectedData,
 };
-use platform_messages::contracts::movers::{CreateMover, CreateMoverData, MoverCreated, MoverUpdated};
+use platform_messages::contracts::movers::{CreateMover, CreateMoverData};
 
 use crate::catalog::SERVICE;
 use crate::domain::{AddressResult, MoverInput};
-use crate::service::{Effect, MoversService};
+use crate::service::MoversService;
 
 fn handler_error(e: ApiError) -> HandlerError {
     HandlerError::msg(e.to_string())
-}
-
-/// The effects as the handler's emissions (address submissions keep their ids).
-fn emit(effects: Vec<Effect>) -> HandlerResult {
-    let mut out = Emit::none();
-    for effect in effects {
-        out = match effect {
-            Effect::Created(view) => out.and::<MoverCreated>(&view)?,
-            Effect::Updated(view) => out.and::<MoverUpdated>(&view)?,
-            Effect::AddressReceived { id, data } => out.and_with_id::<AddressReceived>(id, &data)?,
-        };
-    }
-    Ok(out)
 }
 
 async fn answer(
@@ -40,10 +27,12 @@ async fn answer(
     reference: String,
     answering: Option<String>,
     result: AddressResult,
+    origin: Origin,
 ) -> HandlerResult {
     let Some(answering) = answering else { return Ok(Emit::none()) };
-    match service.apply_answer(&reference, &answering, result).await.map_err(handler_error)? {
-        Some(outcome) => emit(outcome.effects),
+    // The change and its `mover.updated` are written together; nothing is left to emit.
+    match service.apply_answer(&reference, &answering, result, &origin).await.map_err(handler_error)? {
+        Some(_) => Ok(Emit::none()),
         None => {
             tracing::info!(reference, "ignored a stale or foreign address answer");
             Ok(Emit::none())
@@ -51,16 +40,17 @@ async fn answer(
     }
 }
 
-async fn reconciled(service: MoversService, m: Envelope<AddressReconciledData>) -> HandlerResult {
+async fn reconciled(service: MoversService, m: Envelope<AddressReconciledData>, origin: Origin) -> HandlerResult {
     let result = AddressResult::Reconciled { address_id: m.data.address_id, normalized: m.data.normalized };
-    answer(service, m.data.reference, m.causation_id, result).await
+    answer(service, m.data.reference, m.causation_id, result, origin).await
 }
 
-async fn rejected(service: MoversService, m: Envelope<AddressRejectedData>) -> HandlerResult {
-    answer(service, m.data.reference, m.causation_id, AddressResult::Rejected { reasons: m.data.reasons }).await
+async fn rejected(service: MoversService, m: Envelope<AddressRejectedData>, origin: Origin) -> HandlerResult {
+    let result = AddressResult::Rejected { reasons: m.data.reasons };
+    answer(service, m.data.reference, m.causation_id, result, origin).await
 }
 
-async fn create(service: MoversService, m: Envelope<CreateMoverData>) -> HandlerResult {
+async fn create(service: MoversService, m: Envelope<CreateMoverData>, origin: Origin) -> HandlerResult {
     // `owner_sub` gives the mover away: only the system may name it. The actor is
     // verified by the consumer (`None` is system work, carrying no user token).
     if let Some(actor) = m.actor.as_ref().filter(|a| !a.roles.iter().any(|r| r == Role::System.as_str())) {
@@ -81,9 +71,8 @@ async fn create(service: MoversService, m: Envelope<CreateMoverData>) -> Handler
         from_address: d.from_address,
         to_address: d.to_address,
     };
-    let outcome =
-        service.create(id, &d.owner_sub, input, m.occurred_at.unix_timestamp()).await.map_err(handler_error)?;
-    emit(outcome.effects)
+    service.create(id, &d.owner_sub, input, m.occurred_at.unix_timestamp(), &origin).await.map_err(handler_error)?;
+    Ok(Emit::none())
 }
 
 /// The movers consumer with its three routes.
@@ -95,7 +84,7 @@ pub fn consumer(
 ) -> Consumer {
     let (a, b) = (service.clone(), service.clone());
     Consumer::new(SERVICE, ledger, publisher, verifier)
-        .on::<AddressReconciled, _, _>(Accepts::SystemWork, move |m| reconciled(a.clone(), m))
-        .on::<AddressRejected, _, _>(Accepts::SystemWork, move |m| rejected(b.clone(), m))
-        .on::<CreateMover, _, _>(Accepts::SystemWork, move |m| create(service.clone(), m))
+        .on::<AddressReconciled, _, _>(Accepts::SystemWork, move |m, o| reconciled(a.clone(), m, o))
+        .on::<AddressRejected, _, _>(Accepts::SystemWork, move |m, o| rejected(b.clone(), m, o))
+        .on::<CreateMover, _, _>(Accepts::SystemWork, move |m, o| create(service.clone(), m, o))
 }

@@ -1,9 +1,9 @@
-//! The movers gateway against in-memory movers and publisher: REST and CQRS over
+//! The movers gateway against in-memory movers and their outbox: REST and CQRS over
 //! the same domain, conditional updates, bad input, and every (role, route) pair.
 mod common;
 
 use axum::http::StatusCode;
-use common::{app, call, token};
+use common::{app, call, call_with, token};
 use movers::permissions::{MoverPermission, PERMISSIONS};
 use platform_gateway::matrix::{RouteCheck, check};
 use platform_identity::Role;
@@ -29,9 +29,9 @@ async fn create_read_and_conditional_update() {
     assert_eq!(created["owner_sub"], "usr_ada");
     let id = created["id"].as_str().unwrap().to_owned();
 
-    let names: Vec<_> = app.publisher.sent().iter().map(|m| m.envelope.name.to_string()).collect();
+    let names: Vec<_> = app.outbox().iter().map(|m| m.envelope.name.to_string()).collect();
     assert_eq!(names, ["mover.created", "address.received", "address.received"]);
-    let sent = app.publisher.sent();
+    let sent = app.outbox();
     assert_eq!(sent[1].envelope.data["ref"], format!("{id}:from"));
     assert_eq!(sent[2].envelope.data["ref"], format!("{id}:to"));
     assert!(sent.iter().all(|m| m.token.as_deref() == Some(mover.as_str())), "sent on behalf of the caller");
@@ -51,7 +51,7 @@ async fn create_read_and_conditional_update() {
     let (status, updated, etag) = call(&app, "PATCH", &path, &mover, Some(patch.clone()), Some("\"1\"")).await;
     assert_eq!((status, etag.as_deref(), updated["name"].as_str()), (StatusCode::OK, Some("\"2\""), Some("Ada L.")));
     assert_eq!(call(&app, "PATCH", &path, &mover, Some(patch), Some("\"1\"")).await.0, StatusCode::CONFLICT, "stale");
-    assert_eq!(app.publisher.sent().last().unwrap().envelope.data["version"], 2);
+    assert_eq!(app.outbox().last().unwrap().envelope.data["version"], 2);
 }
 
 #[tokio::test]
@@ -129,7 +129,7 @@ async fn bad_input_is_a_4xx_naming_the_problem_and_writes_nothing() {
         assert_eq!(got, status, "{resp}");
         assert!(resp["error"]["message"].as_str().unwrap().contains(fragment), "{fragment}: {resp}");
     }
-    assert!(app.publisher.sent().is_empty(), "nothing published");
+    assert!(app.outbox().is_empty(), "nothing published");
     let (_, list, _) = call(&app, "GET", "/movers", &token(Role::System, "usr_sys"), None, None).await;
     assert_eq!(list["items"], json!([]), "nothing written");
 }
@@ -221,4 +221,34 @@ async fn commands_follow_the_permission_table_for_every_role() {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "the owner may");
+}
+
+#[tokio::test]
+async fn a_retried_create_with_its_idempotency_key_gets_the_same_mover_and_announces_it_once() {
+    let app = app().await;
+    let ada = token(Role::UserMover, "usr_ada");
+    let key = [("idempotency-key", "create-ada-1")];
+    let (status, first, _) = call_with(&app, "POST", "/movers", &ada, Some(new_mover()), &key).await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    let (status, again, _) = call_with(&app, "POST", "/movers", &ada, Some(new_mover()), &key).await;
+    assert_eq!(status, StatusCode::CREATED, "{again}");
+    assert_eq!(again["id"], first["id"], "the same mover back");
+    let created: Vec<_> = app.outbox().into_iter().filter(|m| m.envelope.name.as_str() == "mover.created").collect();
+    assert_eq!(created.len(), 1, "one mover.created, so one welcome email");
+
+    let mut other = new_mover();
+    other["name"] = json!("Grace");
+    let (status, refused, _) = call_with(&app, "POST", "/movers", &ada, Some(other), &key).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert!(refused["error"]["message"].as_str().unwrap().contains("another request"), "{refused}");
+
+    // The key is the caller's: another user with the same key creates their own mover.
+    let bob = token(Role::UserMover, "usr_bob");
+    let (status, bobs, _) = call_with(&app, "POST", "/movers", &bob, Some(new_mover()), &key).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_ne!(bobs["id"], first["id"]);
+    let (status, bad, _) =
+        call_with(&app, "POST", "/movers", &ada, Some(new_mover()), &[("idempotency-key", "")]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+    assert!(bad["error"]["message"].as_str().unwrap().contains("Idempotency-Key"), "{bad}");
 }

@@ -3,7 +3,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{App, app, call, token};
+use common::{App, app, call, call_with, token};
 use movers::permissions::{MoverPermission, PERMISSIONS};
 use platform_identity::Role;
 use serde_json::{Value, json};
@@ -31,7 +31,7 @@ async fn mutations_and_queries_run_the_domain() {
     let created = create(&app, &ada).await;
     let mover = &created["data"]["createMover"];
     assert_eq!((mover["version"].as_u64(), mover["fromAddress"]["status"].as_str()), (Some(1), Some("pending")));
-    let names: Vec<_> = app.publisher.sent().iter().map(|m| m.envelope.name.to_string()).collect();
+    let names: Vec<_> = app.outbox().iter().map(|m| m.envelope.name.to_string()).collect();
     assert_eq!(names, ["mover.created", "address.received"]);
     let id = mover["id"].as_str().unwrap();
 
@@ -135,4 +135,21 @@ fn the_sdl_in_the_repository_is_current() {
         kept == movers::graphql::schema().sdl(),
         "docs/movers.graphql is stale: run `cargo xtask schemas` and commit it"
     );
+}
+
+#[tokio::test]
+async fn create_mover_takes_an_idempotency_key_too() {
+    let app = app().await;
+    let ada = token(Role::UserMover, "usr_ada");
+    let input = json!({"name": "Ada", "email": "ada@example.com"});
+    let body = json!({"query": CREATE, "variables": {"input": input}});
+    let key = [("idempotency-key", "gql-ada-1")];
+    let (_, first, _) = call_with(&app, "POST", "/movers/graphql", &ada, Some(body.clone()), &key).await;
+    let (_, again, _) = call_with(&app, "POST", "/movers/graphql", &ada, Some(body), &key).await;
+    let id = first["data"]["createMover"]["id"].as_str().expect("created");
+    assert_eq!(again["data"]["createMover"]["id"].as_str(), Some(id), "{again}");
+    assert_eq!(app.outbox().iter().filter(|m| m.envelope.name.as_str() == "mover.created").count(), 1);
+    let other = json!({"query": CREATE, "variables": {"input": {"name": "Grace", "email": "g@example.com"}}});
+    let (_, refused, _) = call_with(&app, "POST", "/movers/graphql", &ada, Some(other), &key).await;
+    assert_eq!(refused["errors"][0]["extensions"]["code"], "conflict", "{refused}");
 }

@@ -26,6 +26,6 @@ pub fn consumer(
 ) -> Consumer {
     let on_update = directory.clone();
     Consumer::new(SERVICE, ledger, publisher, verifier)
-        .on::<MoverCreated, _, _>(Accepts::SystemWork, move |m| remember(directory.clone(), m))
-        .on::<MoverUpdated, _, _>(Accepts::SystemWork, move |m| remember(on_update.clone(), m))
+        .on::<MoverCreated, _, _>(Accepts::SystemWork, move |m, _| remember(directory.clone(), m))
+        .on::<MoverUpdated, _, _>(Accepts::SystemWork, move |m, _| remember(on_update.clone(), m))
 }

@@ -97,7 +97,7 @@ pub fn consumer(
 ) -> Consumer {
     let (a, b, c) = (notifier.clone(), notifier.clone(), notifier);
     Consumer::new(SERVICE, ledger, publisher, verifier)
-        .on::<MoverCreated, _, _>(Accepts::SystemWork, move |m| a.clone().mover_created(m))
-        .on::<MoveBooked, _, _>(Accepts::SystemWork, move |m| b.clone().move_booked(m))
-        .on::<MoveCancelled, _, _>(Accepts::SystemWork, move |m| c.clone().move_cancelled(m))
+        .on::<MoverCreated, _, _>(Accepts::SystemWork, move |m, _| a.clone().mover_created(m))
+        .on::<MoveBooked, _, _>(Accepts::SystemWork, move |m, _| b.clone().move_booked(m))
+        .on::<MoveCancelled, _, _>(Accepts::SystemWork, move |m, _| c.clone().move_cancelled(m))
 }

@@ -189,7 +189,7 @@ async fn a_panicking_record_fails_alone_in_a_real_batch() {
         platform_identity::TestIssuer::new().verifier(),
     )
     .with_metrics(MetricsSink::Buffer(Default::default()))
-    .on::<AddressReceived, _, _>(Accepts::SystemWork, |m| async move {
+    .on::<AddressReceived, _, _>(Accepts::SystemWork, |m, _| async move {
         if m.data.reference == "panic" {
             panic!("a bug in one record");
         }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::header;
 use axum::http::request::Parts;
-use platform::bus::Outgoing;
+use platform::bus::{Origin, Outgoing};
 use platform_identity::{Caller, Verifier};
 use platform_messages::{Actor, Contract};
 
@@ -24,13 +24,15 @@ impl Authenticated {
     /// A message of contract `C` sent on behalf of this caller: their token rides in
     /// the `authorization` attribute and they are the envelope's `actor`.
     pub fn on_behalf<C: Contract>(&self, data: &C::Data) -> Result<Outgoing, ApiError> {
-        let mut message = Outgoing::new::<C>(data).map_err(ApiError::internal)?;
-        message.envelope.actor = Some(Actor {
-            sub: self.caller.sub.clone(),
-            roles: self.caller.roles.iter().map(|r| r.to_string()).collect(),
-        });
-        message.token = Some(self.token.clone());
-        Ok(message)
+        self.origin().message::<C>(0, data).map_err(ApiError::internal)
+    }
+
+    /// The origin of the messages a change sends for this caller (a conversation of
+    /// its own, on their behalf, their token riding along).
+    pub fn origin(&self) -> Origin {
+        let actor =
+            Actor { sub: self.caller.sub.clone(), roles: self.caller.roles.iter().map(|r| r.to_string()).collect() };
+        Origin::caller(actor, self.token.clone())
     }
 }
 

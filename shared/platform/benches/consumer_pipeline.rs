@@ -75,7 +75,7 @@ fn bench(c: &mut Criterion) {
     let verifier = platform_identity::TestIssuer::new().verifier();
     let consumer = Consumer::new("bench", Arc::new(AlwaysAcquire), Arc::new(RecordingPublisher::default()), verifier)
         .with_metrics(MetricsSink::Discard)
-        .on::<AddressReceived, _, _>(Accepts::SystemWork, |_| async { Ok(Emit::none()) });
+        .on::<AddressReceived, _, _>(Accepts::SystemWork, |_, _| async { Ok(Emit::none()) });
     let payload = lambda_event();
     let envelope_bytes = envelope(0).len();
     eprintln!("batch of 10 records, envelope {envelope_bytes} bytes, event {} bytes", payload.len());

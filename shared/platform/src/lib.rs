@@ -9,6 +9,7 @@ pub mod config;
 pub mod consumer;
 pub mod identity;
 pub mod metrics;
+pub mod outbox;
 pub mod saga;
 pub mod startup;
 pub mod store;

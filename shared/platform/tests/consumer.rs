@@ -36,7 +36,7 @@ fn fixture_accepting(accepts: Accepts) -> Fixture {
     let ledger = Arc::new(MemoryLedger::new(Duration::from_secs(30)));
     let consumer = Consumer::new("addressing", ledger, publisher.clone(), issuer.verifier())
         .with_metrics(MetricsSink::Buffer(Default::default()))
-        .on::<AddressReceived, _, _>(accepts, move |msg: Envelope<AddressSubmission>| {
+        .on::<AddressReceived, _, _>(accepts, move |msg: Envelope<AddressSubmission>, _| {
             let counter = counter.clone();
             async move {
                 counter.fetch_add(1, Ordering::SeqCst);

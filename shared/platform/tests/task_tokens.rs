@@ -21,7 +21,7 @@ fn consumer(callbacks: Option<Arc<RecordingCallbacks>>) -> (Consumer, Arc<Record
     let mut consumer =
         Consumer::new("addressing", ledger, publisher.clone(), platform_identity::TestIssuer::new().verifier())
             .with_metrics(MetricsSink::Discard)
-            .on::<ReconcileAddress, _, _>(Accepts::SystemWork, |msg: Envelope<AddressSubmission>| async move {
+            .on::<ReconcileAddress, _, _>(Accepts::SystemWork, |msg: Envelope<AddressSubmission>, _| async move {
                 match msg.data.reference.as_str() {
                     "reject" => Ok(Emit::one::<AddressRejected>(&AddressRejectedData {
                         reference: msg.data.reference.clone(),

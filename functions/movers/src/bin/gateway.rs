@@ -7,7 +7,6 @@ use movers::config::Config;
 use movers::rest::{AppState, router};
 use movers::service::MoversService;
 use movers::store::DynamoMoverStore;
-use platform::bus::SnsPublisher;
 use platform::config::Env;
 use platform::store::Table;
 
@@ -19,7 +18,6 @@ async fn init() -> Result<Router, Error> {
     Ok(router(AppState {
         verifier: config.identity.verifier(&aws).await?,
         service: MoversService::new(Arc::new(DynamoMoverStore::new(table))),
-        publisher: Arc::new(SnsPublisher::new(aws_sdk_sns::Client::new(&aws), config.service.topics)),
         graphql: movers::graphql::schema(),
     }))
 }

@@ -1,4 +1,4 @@
-//! The movers gateway with in-memory movers and publisher, and tokens for any role.
+//! The movers gateway with in-memory movers (and their outbox), and tokens for any role.
 #![allow(dead_code)]
 use std::sync::{Arc, OnceLock};
 
@@ -8,7 +8,7 @@ use axum::http::{Request, StatusCode, header};
 use movers::rest::{AppState, router};
 use movers::service::MoversService;
 use movers::store::MemoryMoverStore;
-use platform::bus::RecordingPublisher;
+use platform::bus::Outgoing;
 use platform_identity::{Claims, KeySet, Role, StaticJwks, TokenSettings, Verifier};
 use serde_json::Value;
 use tower::ServiceExt;
@@ -29,19 +29,25 @@ pub fn token(role: Role, sub: &str) -> String {
 
 pub struct App {
     pub router: Router,
-    pub publisher: Arc<RecordingPublisher>,
+    pub store: Arc<MemoryMoverStore>,
+}
+
+impl App {
+    /// The messages written with the changes, in order.
+    pub fn outbox(&self) -> Vec<Outgoing> {
+        self.store.outbox()
+    }
 }
 
 pub async fn app() -> App {
-    let publisher = Arc::new(RecordingPublisher::default());
+    let store = Arc::new(MemoryMoverStore::default());
     let verifier = Verifier::new(&settings(), Arc::new(StaticJwks(keys().jwks().unwrap()))).await.unwrap();
     let state = AppState {
         verifier: Arc::new(verifier),
-        service: MoversService::new(Arc::new(MemoryMoverStore::default())),
-        publisher: publisher.clone(),
+        service: MoversService::new(store.clone()),
         graphql: movers::graphql::schema(),
     };
-    App { router: platform_gateway::finish(router(state)), publisher }
+    App { router: platform_gateway::finish(router(state)), store }
 }
 
 pub async fn call(
@@ -52,9 +58,22 @@ pub async fn call(
     body: Option<Value>,
     if_match: Option<&str>,
 ) -> (StatusCode, Value, Option<String>) {
+    let headers: Vec<(&str, &str)> = if_match.map(|v| ("if-match", v)).into_iter().collect();
+    call_with(app, method, path, token, body, &headers).await
+}
+
+/// A call with any extra headers.
+pub async fn call_with(
+    app: &App,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+    headers: &[(&str, &str)],
+) -> (StatusCode, Value, Option<String>) {
     let mut req = Request::builder().method(method).uri(path).header(header::AUTHORIZATION, format!("Bearer {token}"));
-    if let Some(v) = if_match {
-        req = req.header(header::IF_MATCH, v);
+    for (name, value) in headers {
+        req = req.header(*name, *value);
     }
     let body = match body {
         Some(v) => {

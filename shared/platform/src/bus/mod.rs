@@ -1,9 +1,11 @@
 //! Publishing to the bus: events to the `events` SNS topic, tasks to the `tasks` topic,
 //! each with the envelope as body and the routing attributes.
+mod origin;
 mod outgoing;
 mod recording;
 mod sns;
 
+pub use origin::Origin;
 pub use outgoing::{MAX_MESSAGE_BYTES, Outgoing, Publish, PublishError};
 pub use recording::RecordingPublisher;
 pub use sns::{SnsPublisher, Topics};

@@ -14,17 +14,16 @@ use platform_identity::Verifier;
 use platform_messages::{Contract, Envelope};
 use serde_json::Value;
 use tracing::{Instrument, error, info, info_span, warn};
-use uuid::Uuid;
 
 use super::acting::{Accepts, authenticate};
 use super::handler::{Emit, HandlerError, HandlerResult, Reply};
 use super::idempotency::{Claim, IdempotencyLedger, fingerprint};
 use super::record::{Incoming, decode_record};
-use crate::bus::{Outgoing, Publish};
+use crate::bus::{Origin, Publish};
 use crate::metrics::{BatchMetrics, MetricsSink};
 use crate::saga::{CallbackError, TaskCallbacks};
 
-type Handle = Arc<dyn Fn(Envelope<Value>) -> BoxFuture<'static, HandlerResult> + Send + Sync>;
+type Handle = Arc<dyn Fn(Envelope<Value>, Origin) -> BoxFuture<'static, HandlerResult> + Send + Sync>;
 
 /// A registered handler and who may ask for its work.
 struct Route {
@@ -91,19 +90,20 @@ impl Consumer {
     }
 
     /// Registers the handler of contract `C`, declaring who may ask for its work;
-    /// its data arrives typed.
+    /// its data arrives typed, with the [`Origin`] of the messages its change sends
+    /// (for a handler that writes them with its change, in the outbox).
     pub fn on<C, F, Fut>(mut self, accepts: Accepts, handler: F) -> Self
     where
         C: Contract,
-        F: Fn(Envelope<C::Data>) -> Fut + Send + Sync + 'static,
+        F: Fn(Envelope<C::Data>, Origin) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = HandlerResult> + Send + 'static,
     {
         let handler = Arc::new(handler);
-        let handle: Handle = Arc::new(move |envelope: Envelope<Value>| {
+        let handle: Handle = Arc::new(move |envelope: Envelope<Value>, origin: Origin| {
             let handler = handler.clone();
             async move {
                 let typed = envelope.typed::<C::Data>().map_err(HandlerError::new)?;
-                handler(typed).await
+                handler(typed, origin).await
             }
             .boxed()
         });
@@ -229,7 +229,8 @@ impl Consumer {
 
     async fn run(&self, handle: &Handle, incoming: &Incoming) -> Result<Emit, String> {
         let envelope = incoming.envelope.clone();
-        match AssertUnwindSafe(async move { handle(envelope).await }).catch_unwind().await {
+        let origin = Origin::cause(&envelope, incoming.token.clone());
+        match AssertUnwindSafe(async move { handle(envelope, origin).await }).catch_unwind().await {
             Ok(Ok(emit)) => Ok(emit),
             Ok(Err(e)) => Err(format!("handler error: {e}")),
             Err(panic) => {
@@ -275,17 +276,17 @@ impl Consumer {
         if emitted.is_empty() {
             return Ok(());
         }
-        let cause = &incoming.envelope;
+        // Derived ids: a retried handler re-emits the same ids, so consumers deduplicate.
+        let origin = Origin::cause(&incoming.envelope, incoming.token.clone());
         let messages = emitted
             .into_iter()
             .enumerate()
             .map(|(index, emitted)| {
-                let mut envelope = Envelope::caused_by(cause, emitted.name, emitted.data);
-                // Derived ids: a retried handler re-emits the same ids, so consumers deduplicate.
-                envelope.id = emitted
-                    .id
-                    .unwrap_or_else(|| Uuid::new_v5(&cause.id, format!("{index}:{}", envelope.name).as_bytes()));
-                Outgoing { envelope, token: incoming.token.clone() }
+                let mut message = origin.stamp(index, emitted.name, emitted.data);
+                if let Some(id) = emitted.id {
+                    message.envelope.id = id;
+                }
+                message
             })
             .collect();
         self.publisher.publish(messages).await.map_err(|e| format!("publishing failed: {e}"))

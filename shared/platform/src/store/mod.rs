@@ -1,5 +1,7 @@
 //! The DynamoDB store of a service's own table: startup schema check, versioned
-//! items with optimistic concurrency, the idempotency ledger, and data migrations.
+//! items with optimistic concurrency, changes written with the messages that
+//! announce them (the outbox), the idempotency ledger, and data migrations.
+mod announced;
 mod error;
 mod ledger;
 mod migrations;

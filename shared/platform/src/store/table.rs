@@ -70,7 +70,7 @@ impl Table {
         &self.name
     }
 
-    fn to_item<T: Serialize>(
+    pub(crate) fn to_item<T: Serialize>(
         key: &Key,
         value: &T,
         version: u64,
@@ -129,6 +129,18 @@ impl Table {
                 StoreError::from_sdk(e, &format!("{}/{} is no longer at version {expected_version}", key.pk, key.sk))
             })?;
         Ok(next)
+    }
+
+    /// Deletes an item (nothing happens when it is missing).
+    pub async fn delete(&self, key: &Key) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.name)
+            .set_key(Some(key.item()))
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk(e, &format!("delete {}/{}", key.pk, key.sk)))?;
+        Ok(())
     }
 
     /// Reads the item, lets `change` edit it, and writes it back at the version read,

@@ -1,0 +1,123 @@
+//! Where the messages of one change come from, and so how they are stamped: a
+//! verified caller at a gateway (a new conversation, on the caller's behalf, their
+//! token riding along), the handling of a message (its correlation, its actor and
+//! token, ids derived from its id so a retried handler writes the same ids), or the
+//! system (a new conversation, no actor).
+use platform_messages::{Actor, Contract, Envelope, MessageName};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::outgoing::{Outgoing, PublishError};
+
+/// The origin of the messages a change sends.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Origin {
+    /// The handled message, when messages are caused by one.
+    cause: Option<Envelope<()>>,
+    /// The conversation a new origin starts: its first message's id.
+    conversation: Uuid,
+    actor: Option<Actor>,
+    token: Option<String>,
+}
+
+impl Origin {
+    /// A caller whose token was verified: messages act on their behalf.
+    pub fn caller(actor: Actor, token: impl Into<String>) -> Self {
+        Self { cause: None, conversation: Uuid::new_v4(), actor: Some(actor), token: Some(token.into()) }
+    }
+
+    /// The system, starting a conversation of its own.
+    pub fn system() -> Self {
+        Self { cause: None, conversation: Uuid::new_v4(), actor: None, token: None }
+    }
+
+    /// The handling of `cause` (whose actor the consumer verified), with the token
+    /// that rode on it.
+    pub fn cause<D>(cause: &Envelope<D>, token: Option<String>) -> Self {
+        let meta = Envelope {
+            id: cause.id,
+            name: cause.name.clone(),
+            occurred_at: cause.occurred_at,
+            correlation_id: cause.correlation_id.clone(),
+            causation_id: cause.causation_id.clone(),
+            actor: cause.actor.clone(),
+            authorized_at: cause.authorized_at,
+            task_token: None,
+            data: (),
+        };
+        Self { cause: Some(meta), conversation: cause.id, actor: cause.actor.clone(), token }
+    }
+
+    /// The `index`th message of a change, named `name`: caused by the handled message
+    /// with an id derived from it, or the next message of a new conversation (the
+    /// first one's id is the conversation's).
+    pub fn stamp(&self, index: usize, name: MessageName, data: Value) -> Outgoing {
+        let envelope = match &self.cause {
+            Some(cause) => {
+                let mut e = Envelope::caused_by(cause, name, data);
+                e.id = Uuid::new_v5(&cause.id, format!("{index}:{}", e.name).as_bytes());
+                e
+            }
+            None => {
+                let mut e = Envelope::new(name, data);
+                e.id = if index == 0 { self.conversation } else { Uuid::new_v4() };
+                e.correlation_id = self.conversation.to_string();
+                e.actor = self.actor.clone();
+                e
+            }
+        };
+        Outgoing { envelope, token: self.token.clone() }
+    }
+
+    /// The `index`th message of a change, of contract `C`.
+    pub fn message<C: Contract>(&self, index: usize, data: &C::Data) -> Result<Outgoing, PublishError> {
+        Ok(self.stamp(index, C::NAME, serde_json::to_value(data)?))
+    }
+
+    /// A message of contract `C` with an id the change chose (state that remembers
+    /// which message it sent); otherwise stamped like [`Origin::message`].
+    pub fn message_with_id<C: Contract>(&self, id: Uuid, data: &C::Data) -> Result<Outgoing, PublishError> {
+        let mut message = self.stamp(usize::MAX, C::NAME, serde_json::to_value(data)?);
+        message.envelope.id = id;
+        Ok(message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use platform_messages::contracts::addressing::{AddressRejected, AddressRejectedData};
+    use platform_messages::event;
+    use serde_json::json;
+
+    #[test]
+    fn caused_messages_carry_the_cause_and_ids_a_retry_reproduces() {
+        let mut cause = Envelope::new(event!("address.reconciled"), json!({}));
+        cause.actor = Some(Actor { sub: "usr_1".into(), roles: vec!["user-mover".into()] });
+        let origin = Origin::cause(&cause, Some("t0k".into()));
+        let a = origin.stamp(0, event!("mover.updated").into(), json!({"v": 1}));
+        let again = Origin::cause(&cause, Some("t0k".into())).stamp(0, event!("mover.updated").into(), json!({"v": 1}));
+        assert_eq!(a.envelope.id, again.envelope.id, "a retry stamps the same id");
+        assert_eq!(a.envelope.causation_id, Some(cause.id.to_string()));
+        assert_eq!(a.envelope.correlation_id, cause.correlation_id);
+        assert_eq!(a.envelope.actor, cause.actor);
+        assert_eq!(a.envelope.authorized_at(), cause.occurred_at);
+        assert_eq!(a.token.as_deref(), Some("t0k"));
+        assert_ne!(origin.stamp(1, event!("mover.updated").into(), json!({})).envelope.id, a.envelope.id);
+    }
+
+    #[test]
+    fn a_callers_messages_start_one_conversation_on_their_behalf() {
+        let actor = Actor { sub: "usr_1".into(), roles: vec!["user-mover".into()] };
+        let origin = Origin::caller(actor.clone(), "t0k");
+        let first = origin.stamp(0, event!("mover.created").into(), json!({}));
+        let second = origin.stamp(1, event!("address.received").into(), json!({}));
+        assert_eq!(first.envelope.correlation_id, first.envelope.id.to_string());
+        assert_eq!(second.envelope.correlation_id, first.envelope.correlation_id);
+        assert_eq!((first.envelope.actor.as_ref(), first.token.as_deref()), (Some(&actor), Some("t0k")));
+        let fixed = Uuid::new_v4();
+        let data = AddressRejectedData { reference: "r".into(), reasons: vec![] };
+        let chosen = origin.message_with_id::<AddressRejected>(fixed, &data).unwrap();
+        assert_eq!((chosen.envelope.id, chosen.envelope.correlation_id), (fixed, first.envelope.correlation_id));
+    }
+}
