@@ -15,6 +15,9 @@ use crate::journal::{Begin, Journal, Notification};
 use crate::mailer::Mailer;
 use crate::templates::{self, dollars, render};
 
+/// The invocation time an email needs: the SES call and the journal's update.
+const SEND_MARGIN: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// What the handlers work with.
 #[derive(Clone)]
 pub struct Notifier {
@@ -50,6 +53,11 @@ impl Notifier {
             }
             Begin::Resend => tracing::warn!(event_id, "an earlier attempt may have sent this email; sending again"),
             Begin::Send => {}
+        }
+        // An email cannot be taken back: send it only with the time to journal it as
+        // sent, so a timeout never leaves an email out that the journal does not know of.
+        if !platform::deadline::has(SEND_MARGIN) {
+            return Err(HandlerError::msg("too little time left to send and journal the email; retrying later"));
         }
         let message_id = self.mailer.send(to, &email).await.map_err(HandlerError::new)?;
         self.journal.sent(&event_id, &message_id).await.map_err(HandlerError::new)?;

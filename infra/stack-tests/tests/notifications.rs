@@ -152,3 +152,37 @@ async fn the_journal_holds_even_when_the_idempotency_ledger_forgot_the_event() {
     let journaled = journal.get(&message.envelope.id.to_string()).await.unwrap().unwrap();
     assert_eq!((journaled.status.as_str(), journaled.message_id.as_deref()), ("sent", Some("recorded-1")));
 }
+
+#[tokio::test]
+async fn an_email_is_not_started_without_the_time_to_journal_it() {
+    let stack = stack().await;
+    let journal = Journal::new(Table::new(stack.dynamodb(), create_table(&stack, false).await.unwrap()));
+    let mailer = Arc::new(RecordingMailer::default());
+    let notifier = Notifier { journal: journal.clone(), mailer: mailer.clone() };
+    let worker = consumer(
+        notifier,
+        Arc::new(MemoryLedger::new(Duration::from_secs(30))),
+        Arc::new(RecordingPublisher::default()),
+        platform_identity::TestIssuer::new().verifier(),
+    );
+    let data = MoveBookedData {
+        booking_id: "bkg_deadline".into(),
+        mover_id: "mov_1".into(),
+        owner_sub: "usr_1".into(),
+        contact_email: "deadline@example.com".into(),
+        move_date: "2031-05-02".into(),
+        crew_size: 2,
+        deposit_cents: 100,
+    };
+    let message = Outgoing::new::<MoveBooked>(&data).unwrap();
+    let mut record = SqsMessage::default();
+    record.message_id = Some("sqs-deadline".into());
+    record.body = Some(message.envelope.to_json().unwrap());
+
+    let soon = std::time::SystemTime::now() + Duration::from_millis(1_500);
+    let outcome = platform::deadline::until(soon, worker.handle_record(&record)).await;
+    assert!(matches!(&outcome, RecordOutcome::Failed(r) if r.contains("too little time")), "{outcome:?}");
+    assert!(mailer.sent().is_empty(), "nothing sent that could not be journaled");
+    assert_eq!(worker.handle_record(&record).await, RecordOutcome::Handled);
+    assert_eq!(mailer.sent().len(), 1, "sent once there is time");
+}

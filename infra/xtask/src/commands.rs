@@ -162,16 +162,22 @@ pub fn test(_args: &[String]) -> Result<()> {
         run(cargo().args(["test", "--workspace"]).envs(client_env(port)).env(platform_testkit::OUTPUTS_ENV, &file));
     let t_tests = t4.elapsed();
     drop(guard);
+
+    // A short seeded chaos run on a stack of its own, faults on.
+    let t5 = Instant::now();
+    let chaos = result.and_then(|()| crate::chaos::on_fresh_stack(&bin, crate::chaos::Options::SHORT));
+    let t_chaos = t5.elapsed();
     eprintln!(
-        "\ntimings: venv {:.1}s, build {:.1}s, emulator start {:.1}s, deploy {:.1}s, tests {:.1}s, total {:.1}s",
+        "\ntimings: venv {:.1}s, build {:.1}s, emulator start {:.1}s, deploy {:.1}s, tests {:.1}s, chaos {:.1}s, total {:.1}s",
         t_venv.as_secs_f64(),
         t_build.as_secs_f64(),
         t_emulator.as_secs_f64(),
         t_deploy.as_secs_f64(),
         t_tests.as_secs_f64(),
+        t_chaos.as_secs_f64(),
         t0.elapsed().as_secs_f64()
     );
-    result
+    chaos
 }
 
 /// `dlq <service> [list|redrive]`: inspect or replay a service's dead letters.

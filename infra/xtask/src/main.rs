@@ -11,11 +11,13 @@
 //! - `diagrams`: regenerate the Mermaid diagrams of `statemachines/` in `docs/statemachines`.
 //! - `publish <name> <json>` / `watch`: talk to the local bus.
 //! - `dlq <service> [list|redrive]`: inspect or replay a service's dead letters.
+//! - `chaos --messages N --seed S [--fault-rate R] [--crash C]`: a seeded fault-injection run.
 #![forbid(unsafe_code)]
 
 mod alarms;
 mod bus_tools;
 mod catalog_check;
+mod chaos;
 mod commands;
 mod deploy;
 mod diagrams;
@@ -51,10 +53,11 @@ fn main() -> Result<()> {
         Some("publish") => commands::publish(rest),
         Some("watch") => commands::watch(rest),
         Some("bench") => commands::bench(rest),
+        Some("chaos") => chaos::command(rest),
         Some("release") => commands::release(rest),
         Some("keys") => commands::keys(rest),
         _ => bail!(
-            "usage: cargo xtask <up|down|test|deploy|check|schemas|diagrams|alarms|publish|watch|dlq|saga|keys|release|bench>\n\
+            "usage: cargo xtask <up|down|test|deploy|check|schemas|diagrams|alarms|publish|watch|dlq|saga|keys|release|bench|chaos>\n\
              \n  up [--port N]          run the whole system locally (emulator + deployed stack)\
              \n  down [--port N]        stop what `up` started\
              \n  test [--keep-going]    run every test (starts and stops its own emulator)\
@@ -68,6 +71,8 @@ fn main() -> Result<()> {
              \n  dlq <service> [list|redrive] [--port N]\
              \n  saga <booking_id>      the booking saga's execution history, summarized\
              \n  keys init|rotate [--aws] the auth signing keys (local emulator, or AWS)\
+             \n  chaos --messages N --seed S [--fault-rate R] [--crash C]\
+             \n                         inputs through the local stack with seeded faults; counts lost and duplicated\
              \n  release                arm64 release binaries for AWS (cargo-lambda + zig from PyPI)\
              \n  bench [flow|saga [--runs N]] criterion benchmarks; `flow`: mover address reconciliation latency;\
              \n                         `saga`: booking saga latency (happy path and compensation paths)"

@@ -7,6 +7,8 @@
 pub mod bus;
 pub mod config;
 pub mod consumer;
+pub mod deadline;
+pub mod faults;
 pub mod identity;
 pub mod metrics;
 pub mod outbox;

@@ -5,9 +5,15 @@
 use std::fmt::Display;
 use std::future::Future;
 
-/// Turns telemetry on and awaits `init`; exits the process when it fails.
+/// Turns telemetry on, reads the fault settings (see [`crate::faults`]) and awaits
+/// `init`; exits the process when either fails.
 pub async fn cold_start<T, E: Display>(service: &str, init: impl Future<Output = Result<T, E>>) -> T {
     crate::telemetry::init();
+    if let Err(e) = crate::faults::init() {
+        tracing::error!(service, error = %e, "cold start failed");
+        eprintln!("{service}: cold start failed: {e}");
+        std::process::exit(1);
+    }
     match init.await {
         Ok(ready) => ready,
         Err(e) => {

@@ -1,5 +1,6 @@
 //! Runs a consumer as an SQS-triggered Lambda function (cold start: see
-//! [`crate::startup`]).
+//! [`crate::startup`]), each batch within the invocation's deadline (see
+//! [`crate::deadline`]).
 use std::future::Future;
 use std::sync::Arc;
 
@@ -16,7 +17,11 @@ where
     let consumer = Arc::new(crate::startup::cold_start(service, init).await);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
         let consumer = consumer.clone();
-        async move { Ok::<SqsBatchResponse, Error>(consumer.handle_batch(event.payload).await) }
+        let deadline = std::time::UNIX_EPOCH + std::time::Duration::from_millis(event.context.deadline);
+        async move {
+            let batch = consumer.handle_batch(event.payload);
+            Ok::<SqsBatchResponse, Error>(crate::deadline::until(deadline, batch).await)
+        }
     }))
     .await
 }

@@ -308,3 +308,16 @@ mod verification {
         time::OffsetDateTime::now_utc().unix_timestamp()
     }
 }
+
+#[tokio::test]
+async fn records_are_not_started_when_the_invocation_is_about_to_time_out() {
+    let f = fixture();
+    let soon = std::time::SystemTime::now() + Duration::from_millis(300);
+    let body = submission("a").to_json().unwrap();
+    let resp = platform::deadline::until(soon, f.consumer.handle_batch(batch(vec![record("late", &body)]))).await;
+    assert_eq!(failed_ids(&resp), ["late"], "left for a redelivery");
+    assert_eq!(f.calls.load(Ordering::SeqCst), 0, "the handler never started");
+    let later = std::time::SystemTime::now() + Duration::from_secs(60);
+    let resp = platform::deadline::until(later, f.consumer.handle_batch(batch(vec![record("late", &body)]))).await;
+    assert!(resp.batch_item_failures.is_empty(), "handled once there is time");
+}

@@ -14,7 +14,7 @@ use platform_identity::{KeySet, Verifier};
 
 async fn init() -> Result<Router, Error> {
     let config = Config::from_env(&Env::process())?;
-    let aws = aws_config::load_from_env().await;
+    let aws = platform::faults::aws_config().await;
     let secret = aws_sdk_secretsmanager::Client::new(&aws)
         .get_secret_value()
         .secret_id(&config.signing_keys_secret)

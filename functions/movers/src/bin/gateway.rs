@@ -12,7 +12,7 @@ use platform::store::Table;
 
 async fn init() -> Result<Router, Error> {
     let config = Config::from_env(&Env::process())?;
-    let aws = aws_config::load_from_env().await;
+    let aws = platform::faults::aws_config().await;
     let table = Table::new(aws_sdk_dynamodb::Client::new(&aws), &config.service.table_name);
     movers::table_schema().verify(table.client(), table.name()).await?;
     Ok(router(AppState {

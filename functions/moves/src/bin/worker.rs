@@ -14,7 +14,7 @@ use platform::store::{DynamoLedger, Table};
 async fn init() -> Result<Consumer, Error> {
     let env = Env::process();
     let config = Config::from_env(&env)?;
-    let aws = aws_config::load_from_env().await;
+    let aws = platform::faults::aws_config().await;
     let table = Table::new(aws_sdk_dynamodb::Client::new(&aws), &config.service.table_name);
     moves::table_schema().verify(table.client(), table.name()).await?;
     Ok(moves::worker::consumer(

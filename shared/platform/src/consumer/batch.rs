@@ -31,6 +31,9 @@ struct Route {
     handle: Handle,
 }
 
+/// A record is started only with at least this much of the invocation left.
+const RECORD_MARGIN: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// What happened to one record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RecordOutcome {
@@ -127,7 +130,15 @@ impl Consumer {
         let mut response = SqsBatchResponse::default();
         for record in &event.records {
             let started = Instant::now();
-            match self.handle_record(record).await {
+            let outcome = if crate::deadline::has(RECORD_MARGIN) {
+                self.handle_record(record).await
+            } else {
+                // Started now, it could be cut off half-way: leave it to a redelivery.
+                let reason = "the invocation is about to time out; left for a redelivery".to_owned();
+                warn!(sqs_message_id = record.message_id.as_deref().unwrap_or("-"), "{reason}");
+                RecordOutcome::Failed(reason)
+            };
+            match outcome {
                 RecordOutcome::Handled => {
                     metrics.handled += 1;
                     metrics.latencies_ms.push(started.elapsed().as_secs_f64() * 1000.0);
@@ -142,6 +153,7 @@ impl Consumer {
             }
         }
         self.metrics.emit(&self.service, &metrics);
+        crate::faults::crash_point("before_batch_response");
         response
     }
 
@@ -213,6 +225,10 @@ impl Consumer {
             },
             Err(reason) => Err(reason),
         };
+        if result.is_ok() {
+            // The effects are out; the ledger does not know yet.
+            crate::faults::crash_point("after_effect_before_completion");
+        }
         match result {
             Ok(()) => match self.ledger.complete(&id, &print).await {
                 Ok(()) => RecordOutcome::Handled,

@@ -10,4 +10,4 @@ mod item;
 mod relay;
 
 pub use item::{OUTBOX_PREFIX, OutboxItem, outbox_key};
-pub use relay::{Relay, serve_relay};
+pub use relay::{Relay, RelayError, serve_relay};

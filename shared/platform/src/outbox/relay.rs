@@ -1,14 +1,16 @@
 //! The outbox relay: a Lambda fed by a service table's stream. Each new outbox item
 //! is published with the id it was written with, then deleted; other records of the
-//! table are not its business. A record that cannot be published is reported in
-//! `batchItemFailures` (its sequence number), so the stream hands it, and the records
-//! after it, to the relay again; what was already published goes out again with the
-//! same id, which consumers acknowledge as a duplicate.
+//! table are not its business. When an item cannot be published (SNS fails), the
+//! invocation fails, so the stream hands the whole batch back and nothing is skipped
+//! (AWS and the emulator agree on that, while the emulator ignores partial batch
+//! responses of stream mappings); items already published go out again with the same
+//! ids, which consumers acknowledge as duplicates. An item that is not a message at
+//! all can never be published: it is logged as an alarm and skipped, so it cannot
+//! block the table's stream.
 use std::future::Future;
 use std::sync::Arc;
 
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
-use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_dynamo::AttributeValue;
 use tracing::{error, info, warn};
@@ -40,35 +42,54 @@ impl Relay {
         Self { table, publisher }
     }
 
-    /// Relays one stream batch; returns the records to hand back.
-    pub async fn handle(&self, event: Event) -> DynamoDbEventResponse {
-        let mut response = DynamoDbEventResponse::default();
+    /// Relays one stream batch: `Ok` with how many messages it published, or the
+    /// reason the batch must be handed back.
+    pub async fn handle(&self, event: Event) -> Result<usize, RelayError> {
+        let mut published = 0;
         for record in &event.records {
             let Some(pk) = new_outbox_item(record) else { continue };
-            if let Err(reason) = self.relay(&pk, record).await {
-                error!(outbox = %pk, reason = %reason, "outbox item not published; the stream will retry it");
-                let mut failure = DynamoDbBatchItemFailure::default();
-                failure.item_identifier = record.change.sequence_number.clone();
-                response.batch_item_failures.push(failure);
+            let item: OutboxItem = match serde_dynamo::from_item(record.change.new_image.clone()) {
+                Ok(item) => item,
+                Err(e) => {
+                    error!(outbox = %pk, alarm = "outbox_item_unreadable", error = %e, "ALARM: skipped an outbox item that is no message");
+                    continue;
+                }
+            };
+            let message = match item.message() {
+                Ok(message) => message,
+                Err(reason) => {
+                    error!(outbox = %pk, alarm = "outbox_item_unreadable", reason = %reason, "ALARM: skipped an outbox item that is no message");
+                    continue;
+                }
+            };
+            let (id, name) = (message.envelope.id, message.envelope.name.to_string());
+            self.publisher.publish(vec![message]).await.map_err(|e| RelayError {
+                outbox: pk.clone(),
+                sequence_number: record.change.sequence_number.clone(),
+                reason: e.to_string(),
+            })?;
+            info!(message_id = %id, name = %name, "outbox message published");
+            published += 1;
+            // Published is what counts: an item left behind is published again at most
+            // (same id) and expires with the table's TTL.
+            if let Err(e) = self.table.delete(&Key::new(pk.as_str(), "OUTBOX")).await {
+                warn!(outbox = %pk, error = %e, "published, but the outbox item could not be deleted");
             }
         }
-        response
+        Ok(published)
     }
+}
 
-    async fn relay(&self, pk: &str, record: &EventRecord) -> Result<(), String> {
-        let item: OutboxItem = serde_dynamo::from_item(record.change.new_image.clone())
-            .map_err(|e| format!("the stream image is not an outbox item: {e}"))?;
-        let message = item.message()?;
-        let (id, name) = (message.envelope.id, message.envelope.name.to_string());
-        self.publisher.publish(vec![message]).await.map_err(|e| e.to_string())?;
-        info!(message_id = %id, name = %name, "outbox message published");
-        // Published is what counts: an item left behind is published again at most
-        // (same id) and expires with the table's TTL.
-        if let Err(e) = self.table.delete(&Key::new(pk, "OUTBOX")).await {
-            warn!(outbox = %pk, error = %e, "published, but the outbox item could not be deleted");
-        }
-        Ok(())
-    }
+/// Why a batch goes back to the stream.
+#[derive(Debug, thiserror::Error)]
+#[error("outbox item {outbox} (sequence number {sequence_number:?}) could not be published: {reason}")]
+pub struct RelayError {
+    /// The outbox item's key.
+    pub outbox: String,
+    /// Its stream record.
+    pub sequence_number: Option<String>,
+    /// What failed.
+    pub reason: String,
 }
 
 /// Serves the relay as a Lambda, after `init` built it once at cold start.
@@ -79,7 +100,11 @@ where
     let relay = Arc::new(crate::startup::cold_start(service, init).await);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| {
         let relay = relay.clone();
-        async move { Ok::<DynamoDbEventResponse, Error>(relay.handle(event.payload).await) }
+        async move {
+            let published =
+                relay.handle(event.payload).await.inspect_err(|e| error!(error = %e, "batch handed back"))?;
+            Ok::<usize, Error>(published)
+        }
     }))
     .await
 }

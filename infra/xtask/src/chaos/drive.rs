@@ -1,0 +1,257 @@
+//! The inputs of a chaos run and how each one's final outcome is recognised:
+//! - movers created through the API with two addresses, a share retried by the
+//!   client with the same `Idempotency-Key` (done: both addresses settled and one
+//!   welcome email; duplicated: a retry naming another mover, or two emails);
+//! - `address.received` published straight to the bus, a share delivered twice
+//!   (done: one answer; duplicated: answers with different ids for one message);
+//! - garbage sent to the addressing queue (done: it lies in the DLQ).
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use aws_sdk_sqs::types::MessageAttributeValue;
+use platform::bus::{Outgoing, Publish, SnsPublisher, Topics};
+use platform_messages::contracts::addressing::{AddressReceived, AddressSubmission, PostalAddress};
+use platform_testkit::Probe;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// One input and what is known of it.
+#[derive(Debug, Clone)]
+pub enum Input {
+    /// A mover created through the API.
+    Mover { key: String, email: String, ids: Vec<String>, sent: bool },
+    /// An `address.received` published to the bus.
+    Address { id: Uuid },
+    /// A body that is no message, sent to the addressing queue.
+    Garbage { marker: String },
+}
+
+/// What became of every input.
+#[derive(Debug, Default)]
+pub struct Tally {
+    /// Inputs with their final outcome.
+    pub completed: usize,
+    /// Inputs without it.
+    pub lost: Vec<String>,
+    /// Effects seen twice.
+    pub duplicated: Vec<String>,
+    /// Per kind of input: completed of sent.
+    pub by_kind: BTreeMap<&'static str, (usize, usize)>,
+}
+
+/// The bus, the API and the account a run drives.
+pub struct Driver {
+    pub http: reqwest::Client,
+    pub api: String,
+    pub endpoint: String,
+    pub outputs: BTreeMap<String, String>,
+    pub sqs: aws_sdk_sqs::Client,
+    pub publisher: SnsPublisher,
+    token: String,
+    token_at: Instant,
+}
+
+fn address(line1: String) -> Value {
+    json!({"line1": line1, "city": "Springfield", "state": "IL", "zip": "62701"})
+}
+
+impl Driver {
+    /// A driver of the stack at `endpoint` with these outputs.
+    pub async fn new(
+        endpoint: &str,
+        api: String,
+        outputs: BTreeMap<String, String>,
+        aws: &aws_config::SdkConfig,
+    ) -> Result<Self> {
+        let topics = Topics {
+            events: outputs.get("EventsTopicArn").context("EventsTopicArn")?.clone(),
+            tasks: outputs.get("TasksTopicArn").cloned(),
+        };
+        let mut driver = Self {
+            http: reqwest::Client::new(),
+            api,
+            endpoint: endpoint.to_owned(),
+            outputs,
+            sqs: aws_sdk_sqs::Client::new(aws),
+            publisher: SnsPublisher::new(aws_sdk_sns::Client::new(aws), topics),
+            token: String::new(),
+            token_at: Instant::now(),
+        };
+        driver.login().await?;
+        Ok(driver)
+    }
+
+    async fn login(&mut self) -> Result<()> {
+        for attempt in 0..10 {
+            let answer = self
+                .http
+                .post(format!("{}/auth/token", self.api))
+                .json(&json!({"email": "mover@updater.local", "password": "local-dev-password"}))
+                .send()
+                .await;
+            if let Ok(answer) = answer
+                && answer.status().is_success()
+            {
+                let body: Value = answer.json().await?;
+                self.token = body["access_token"].as_str().context("no access_token")?.to_owned();
+                self.token_at = Instant::now();
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(200 * (attempt + 1))).await;
+        }
+        bail!("could not log in as the local mover")
+    }
+
+    /// Sends input `i` of the run, as its kind says.
+    pub async fn send(&mut self, seed: u64, i: usize) -> Result<Vec<Input>> {
+        if self.token_at.elapsed() > Duration::from_secs(600) {
+            self.login().await?;
+        }
+        Ok(match i % 10 {
+            0..=3 => vec![self.mover(seed, i, i % 4 == 1).await],
+            4..=8 => vec![self.address(seed, i, i % 10 == 8).await?],
+            _ => vec![self.garbage(seed, i).await?],
+        })
+    }
+
+    /// Creates a mover as a client would: retrying a failed request with the same key.
+    async fn mover(&self, seed: u64, i: usize, retried: bool) -> Input {
+        let key = format!("chaos-{seed}-{i}");
+        let email = format!("chaos-{seed}-{i}@example.com");
+        let n = 10_000 + (Uuid::new_v5(&Uuid::NAMESPACE_OID, key.as_bytes()).as_u128() % 80_000) as u32;
+        let body = json!({"name": format!("Chaos {i}"), "email": email,
+            "from_address": address(format!("{n} Old Road")), "to_address": address(format!("{n} New Street"))});
+        let mut ids = Vec::new();
+        for _ in 0..if retried { 2 } else { 1 } {
+            for attempt in 0..8u64 {
+                let answer = self
+                    .http
+                    .post(format!("{}/movers", self.api))
+                    .bearer_auth(&self.token)
+                    .header("Idempotency-Key", &key)
+                    .json(&body)
+                    .send()
+                    .await;
+                if let Ok(answer) = answer
+                    && answer.status().as_u16() == 201
+                    && let Ok(created) = answer.json::<Value>().await
+                    && let Some(id) = created["id"].as_str()
+                {
+                    ids.push(id.to_owned());
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100 << attempt.min(5))).await;
+            }
+        }
+        let sent = !ids.is_empty();
+        Input::Mover { key, email, ids, sent }
+    }
+
+    async fn address(&self, seed: u64, i: usize, twice: bool) -> Result<Input> {
+        let n = 10_000 + (i % 80_000) as u32;
+        let submission = AddressSubmission {
+            reference: format!("chaos-{seed}-{i}"),
+            address: PostalAddress {
+                line1: format!("{n} North Main Street"),
+                line2: None,
+                city: "Springfield".into(),
+                state: "IL".into(),
+                zip: "62701".into(),
+            },
+        };
+        let message = Outgoing::new::<AddressReceived>(&submission)?;
+        let id = message.envelope.id;
+        let copies = if twice { 2 } else { 1 };
+        for _ in 0..copies {
+            self.publisher.publish(vec![message.clone()]).await?;
+        }
+        Ok(Input::Address { id })
+    }
+
+    async fn garbage(&self, seed: u64, i: usize) -> Result<Input> {
+        let marker = format!("chaos-garbage-{seed}-{i}");
+        let queue = self.outputs.get("AddressingQueueUrl").context("AddressingQueueUrl")?;
+        let name = MessageAttributeValue::builder().data_type("String").string_value("address.received").build()?;
+        self.sqs
+            .send_message()
+            .queue_url(queue)
+            .message_body(format!("{{\"not an envelope\": \"{marker}\""))
+            .message_attributes("name", name)
+            .send()
+            .await?;
+        Ok(Input::Garbage { marker })
+    }
+
+    /// How many welcome emails each address got.
+    async fn emails(&self) -> Result<HashMap<String, usize>> {
+        let all: Value =
+            self.http.get(format!("{}/_ministack/ses/messages", self.endpoint)).send().await?.json().await?;
+        let mut counts = HashMap::new();
+        for message in all["messages"]
+            .as_object()
+            .into_iter()
+            .flat_map(|a| a.values())
+            .flat_map(|m| m.as_array().cloned().unwrap_or_default())
+        {
+            for to in message["To"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+                *counts.entry(to.to_owned()).or_default() += 1;
+            }
+        }
+        Ok(counts)
+    }
+
+    async fn mover_settled(&self, id: &str) -> bool {
+        let Ok(answer) = self.http.get(format!("{}/movers/{id}", self.api)).bearer_auth(&self.token).send().await
+        else {
+            return false;
+        };
+        let Ok(mover) = answer.json::<Value>().await else { return false };
+        ["from_address", "to_address"].iter().all(|k| mover[k]["status"].as_str().is_some_and(|s| s != "pending"))
+    }
+
+    /// Judges every input from what the system shows now.
+    pub async fn tally(&mut self, inputs: &[Input], probe: &mut Probe, dead: &HashSet<String>) -> Result<Tally> {
+        if self.token_at.elapsed() > Duration::from_secs(600) {
+            self.login().await?;
+        }
+        while probe.poll().await? > 0 {}
+        let mut answers: HashMap<String, HashSet<Uuid>> = HashMap::new();
+        for r in probe.seen() {
+            if let Some(cause) = &r.envelope.causation_id
+                && r.envelope.name.as_str().starts_with("address.re")
+            {
+                answers.entry(cause.clone()).or_default().insert(r.envelope.id);
+            }
+        }
+        let emails = self.emails().await?;
+        let mut tally = Tally::default();
+        for input in inputs {
+            let (kind, done, duplicate, label) = match input {
+                Input::Mover { key, email, ids, sent } => {
+                    let count = emails.get(email).copied().unwrap_or(0);
+                    let distinct: HashSet<_> = ids.iter().collect();
+                    let settled = *sent && self.mover_settled(&ids[0]).await;
+                    ("mover", settled && count >= 1, count > 1 || distinct.len() > 1, format!("mover {key}"))
+                }
+                Input::Address { id } => {
+                    let n = answers.get(&id.to_string()).map_or(0, HashSet::len);
+                    ("address.received", n >= 1, n > 1, format!("address.received {id}"))
+                }
+                Input::Garbage { marker } => ("garbage", dead.contains(marker), false, format!("garbage {marker}")),
+            };
+            let entry = tally.by_kind.entry(kind).or_default();
+            entry.1 += 1;
+            if done {
+                entry.0 += 1;
+                tally.completed += 1;
+            } else {
+                tally.lost.push(label.clone());
+            }
+            if duplicate {
+                tally.duplicated.push(label);
+            }
+        }
+        Ok(tally)
+    }
+}

@@ -1,0 +1,205 @@
+//! `cargo xtask chaos --messages N --seed S [--fault-rate R] [--crash C]`: deploys
+//! the local stack with seeded faults on (see `platform::faults`: failed, throttled,
+//! delayed and timed-out AWS calls, and processes ended at the consumer's crash
+//! points), drives N inputs through it (see [`drive`]), waits until it is quiet,
+//! redrives every DLQ once, waits again, and judges each input by its final outcome.
+//! It ends with `chaos: sent N, completed N, lost 0, duplicated 0, dead-lettered K (...)`
+//! and fails when anything was lost or duplicated.
+mod drive;
+
+use std::collections::{BTreeMap, HashSet};
+use std::time::{Duration, Instant};
+
+use anyhow::{Result, bail};
+use platform_messages::Envelope;
+use platform_testkit::{DeadLetters, Probe};
+
+use crate::emulator::{self, Emulator, Guard};
+use crate::process::flag;
+use crate::{deploy, samconfig, venv};
+use drive::{Driver, Input, Tally};
+
+/// The services whose DLQs a run reads and redrives.
+const SERVICES: [&str; 4] = ["Addressing", "Movers", "Moves", "Notifications"];
+
+/// A run's settings.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Inputs to send.
+    pub messages: usize,
+    /// Seed of the inputs and of the faults.
+    pub seed: u64,
+    /// Share of AWS calls faulted.
+    pub fault_rate: f64,
+    /// Probability of a crash at each crash point.
+    pub crash: f64,
+}
+
+impl Options {
+    /// The short run `cargo xtask test` makes: 200 inputs, seed 7, 10 % of calls faulted.
+    pub const SHORT: Options = Options { messages: 200, seed: 7, fault_rate: 0.1, crash: 0.02 };
+
+    /// Reads `--messages`, `--seed`, `--fault-rate`, `--crash`.
+    pub fn from_args(args: &[String]) -> Result<Self> {
+        let number = |name: &str, default: f64| -> Result<f64> {
+            Ok(flag(args, name)
+                .map(str::parse)
+                .transpose()
+                .map_err(|_| anyhow::anyhow!("{name} takes a number"))?
+                .unwrap_or(default))
+        };
+        Ok(Self {
+            messages: number("--messages", 200.0)? as usize,
+            seed: number("--seed", 11.0)? as u64,
+            fault_rate: number("--fault-rate", 0.1)?,
+            crash: number("--crash", 0.02)?,
+        })
+    }
+
+    fn faults(&self) -> String {
+        format!("Faults=seed={},rate={},crash={}", self.seed, self.fault_rate, self.crash)
+    }
+}
+
+/// `cargo xtask chaos`: builds, runs on an emulator of its own, stops it.
+pub fn command(args: &[String]) -> Result<()> {
+    let options = Options::from_args(args)?;
+    let bin = venv::ensure()?;
+    deploy::build_all()?;
+    on_fresh_stack(&bin, options)
+}
+
+/// Starts an emulator on a free port, deploys with faults, runs, stops the emulator.
+pub fn on_fresh_stack(bin: &std::path::Path, options: Options) -> Result<()> {
+    let port = emulator::free_port()?;
+    let guard = Guard(Emulator::start(bin, port)?);
+    eprintln!("chaos: emulator on 127.0.0.1:{port} (log {})", guard.0.log.display());
+    let mut env = samconfig::load("local")?;
+    env.parameter_overrides.push(options.faults());
+    let outputs = deploy::deploy(bin, port, &env)?;
+    let result = run(port, outputs, options);
+    drop(guard);
+    result
+}
+
+async fn dead_letters(driver: &Driver) -> Result<(HashSet<String>, BTreeMap<String, usize>)> {
+    let (mut markers, mut reasons) = (HashSet::new(), BTreeMap::new());
+    for service in SERVICES {
+        let (Some(dlq), Some(queue)) =
+            (driver.outputs.get(&format!("{service}DlqUrl")), driver.outputs.get(&format!("{service}QueueUrl")))
+        else {
+            continue;
+        };
+        for body in DeadLetters::new(driver.sqs.clone(), dlq, queue).list().await? {
+            let reason = match Envelope::decode(&body) {
+                Ok(envelope) => format!("{}: {}", service.to_lowercase(), envelope.name),
+                Err(_) => format!("{}: not an envelope", service.to_lowercase()),
+            };
+            *reasons.entry(reason).or_default() += 1;
+            if let Some(start) = body.find("chaos-garbage-") {
+                markers.insert(body[start..].trim_end_matches(['"', '}']).to_owned());
+            }
+        }
+    }
+    Ok((markers, reasons))
+}
+
+/// Waits until every input has its outcome, or nothing changed for `quiet`.
+async fn settle(driver: &mut Driver, inputs: &[Input], probe: &mut Probe, quiet: Duration) -> Result<Tally> {
+    let (mut best, mut since) = (0, Instant::now());
+    loop {
+        let (dead, _) = dead_letters(driver).await?;
+        let tally = driver.tally(inputs, probe, &dead).await?;
+        if tally.completed == inputs.len() || since.elapsed() > quiet {
+            return Ok(tally);
+        }
+        if tally.completed > best {
+            (best, since) = (tally.completed, Instant::now());
+        }
+        tokio::time::sleep(Duration::from_secs(3)).await;
+    }
+}
+
+/// Drives a run against the stack on `port` and reports it.
+pub fn run(port: u16, outputs: BTreeMap<String, String>, options: Options) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let aws = crate::bus_tools::local_config(port).await;
+        let api = crate::commands::api_base(port, &outputs).ok_or_else(|| anyhow::anyhow!("no API outputs"))?;
+        let mut driver = Driver::new(&endpoint, api, outputs, &aws).await?;
+        let events = driver.outputs.get("EventsTopicArn").cloned().unwrap_or_default();
+        let mut probe =
+            Probe::subscribe_with(aws_sdk_sqs::Client::new(&aws), aws_sdk_sns::Client::new(&aws), &[&events]).await?;
+        let started = Instant::now();
+        let mut inputs = Vec::with_capacity(options.messages);
+        for i in 0..options.messages {
+            inputs.extend(driver.send(options.seed, i).await?);
+            if i % 50 == 49 {
+                while probe.poll().await? > 0 {}
+            }
+        }
+        eprintln!(
+            "chaos: seed {}, fault rate {}, crash {}: sent {} inputs in {:.1} s",
+            options.seed,
+            options.fault_rate,
+            options.crash,
+            inputs.len(),
+            started.elapsed().as_secs_f64()
+        );
+        // Longer than a message takes to be dead-lettered (two receives of 30 s locally).
+        let quiet = Duration::from_secs(75);
+        let first = settle(&mut driver, &inputs, &mut probe, quiet).await?;
+        eprintln!(
+            "chaos: quiet after {:.1} s, {} of {} done; redriving the DLQs",
+            started.elapsed().as_secs_f64(),
+            first.completed,
+            inputs.len()
+        );
+        let mut redriven = 0;
+        for service in SERVICES {
+            if let (Some(dlq), Some(queue)) =
+                (driver.outputs.get(&format!("{service}DlqUrl")), driver.outputs.get(&format!("{service}QueueUrl")))
+            {
+                redriven += DeadLetters::new(driver.sqs.clone(), dlq, queue).redrive().await?;
+            }
+        }
+        let tally = settle(&mut driver, &inputs, &mut probe, quiet).await?;
+        let (_, reasons) = dead_letters(&driver).await?;
+        probe.close().await?;
+        report(&inputs, &tally, redriven, &reasons, started.elapsed())
+    })
+}
+
+fn report(
+    inputs: &[Input],
+    tally: &Tally,
+    redriven: usize,
+    reasons: &BTreeMap<String, usize>,
+    took: Duration,
+) -> Result<()> {
+    for (kind, (done, sent)) in &tally.by_kind {
+        println!("  {kind}: {done} of {sent} with their final outcome");
+    }
+    for label in tally.lost.iter().take(10) {
+        println!("  lost: {label}");
+    }
+    for label in tally.duplicated.iter().take(10) {
+        println!("  duplicated: {label}");
+    }
+    let dead: usize = reasons.values().sum();
+    let why: Vec<_> = reasons.iter().map(|(r, n)| format!("{r} {n}")).collect();
+    println!("  redrove {redriven} dead letter(s) once; took {:.1} s", took.as_secs_f64());
+    println!(
+        "chaos: sent {}, completed {}, lost {}, duplicated {}, dead-lettered {dead} ({})",
+        inputs.len(),
+        tally.completed,
+        tally.lost.len(),
+        tally.duplicated.len(),
+        if why.is_empty() { "none".to_owned() } else { why.join(", ") }
+    );
+    if !tally.lost.is_empty() || !tally.duplicated.is_empty() {
+        bail!("chaos: {} lost, {} duplicated", tally.lost.len(), tally.duplicated.len());
+    }
+    Ok(())
+}
