@@ -103,15 +103,20 @@ impl Driver {
         bail!("could not log in as the local mover")
     }
 
-    /// Sends input `i` of the run, as its kind says.
-    pub async fn send(&mut self, seed: u64, i: usize) -> Result<Vec<Input>> {
+    /// Logs in again when the token is getting old (it lives 15 minutes).
+    pub async fn refresh(&mut self) -> Result<()> {
         if self.token_at.elapsed() > Duration::from_secs(600) {
             self.login().await?;
         }
+        Ok(())
+    }
+
+    /// Sends input `i` of the run, as its kind says.
+    pub async fn send(&self, seed: u64, i: usize) -> Result<Input> {
         Ok(match i % 10 {
-            0..=3 => vec![self.mover(seed, i, i % 4 == 1).await],
-            4..=8 => vec![self.address(seed, i, i % 10 == 8).await?],
-            _ => vec![self.garbage(seed, i).await?],
+            0..=3 => self.mover(seed, i, i % 4 == 1).await,
+            4..=8 => self.address(seed, i, i % 10 == 8).await?,
+            _ => self.garbage(seed, i).await?,
         })
     }
 

@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
+use futures::stream::{self, StreamExt};
 use platform_messages::Envelope;
 use platform_testkit::{DeadLetters, Probe};
 
@@ -18,6 +19,9 @@ use crate::emulator::{self, Emulator, Guard};
 use crate::process::flag;
 use crate::{deploy, samconfig, venv};
 use drive::{Driver, Input, Tally};
+
+/// Inputs in flight at once, as that many clients would send them.
+const SENDERS: usize = 4;
 
 /// The services whose DLQs a run reads and redrives.
 const SERVICES: [&str; 4] = ["Addressing", "Movers", "Moves", "Notifications"];
@@ -133,11 +137,13 @@ pub fn run(port: u16, outputs: BTreeMap<String, String>, options: Options) -> Re
             Probe::subscribe_with(aws_sdk_sqs::Client::new(&aws), aws_sdk_sns::Client::new(&aws), &[&events]).await?;
         let started = Instant::now();
         let mut inputs = Vec::with_capacity(options.messages);
-        for i in 0..options.messages {
-            inputs.extend(driver.send(options.seed, i).await?);
-            if i % 50 == 49 {
-                while probe.poll().await? > 0 {}
-            }
+        let indexes: Vec<usize> = (0..options.messages).collect();
+        for chunk in indexes.chunks(100) {
+            driver.refresh().await?;
+            let sent: Vec<Result<Input>> =
+                stream::iter(chunk.iter().map(|&i| driver.send(options.seed, i))).buffered(SENDERS).collect().await;
+            inputs.extend(sent.into_iter().collect::<Result<Vec<_>>>()?);
+            while probe.poll().await? > 0 {}
         }
         eprintln!(
             "chaos: seed {}, fault rate {}, crash {}: sent {} inputs in {:.1} s",
