@@ -297,13 +297,7 @@ impl Consumer {
         let messages = emitted
             .into_iter()
             .enumerate()
-            .map(|(index, emitted)| {
-                let mut message = origin.stamp(index, emitted.name, emitted.data);
-                if let Some(id) = emitted.id {
-                    message.envelope.id = id;
-                }
-                message
-            })
+            .map(|(index, emitted)| origin.stamp(index, emitted.name, emitted.data))
             .collect();
         self.publisher.publish(messages).await.map_err(|e| format!("publishing failed: {e}"))
     }

@@ -3,15 +3,13 @@
 use platform_messages::{Contract, MessageName};
 use serde_json::Value;
 use thiserror::Error;
-use uuid::Uuid;
 
-/// One message to emit; without an `id`, the consumer derives one from the handled
-/// message's id, so a retried handler emits the same ids.
+/// One message to emit; the consumer derives its id from the handled message's id,
+/// so a retried handler emits the same ids.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Emitted {
     pub(crate) name: MessageName,
     pub(crate) data: Value,
-    pub(crate) id: Option<Uuid>,
 }
 
 /// The answer to a saga step waiting for the handled task (its envelope carries a
@@ -49,16 +47,7 @@ impl Emit {
     /// Adds a message of contract `C`.
     pub fn and<C: Contract>(mut self, data: &C::Data) -> Result<Self, HandlerError> {
         let data = serde_json::to_value(data).map_err(HandlerError::new)?;
-        self.0.push(Emitted { name: C::NAME, data, id: None });
-        Ok(self)
-    }
-
-    /// Adds a message of contract `C` with an id the handler chose (it must be
-    /// deterministic too, e.g. a v5 UUID of the handled message's id), for state that
-    /// must remember which message it sent.
-    pub fn and_with_id<C: Contract>(mut self, id: Uuid, data: &C::Data) -> Result<Self, HandlerError> {
-        let data = serde_json::to_value(data).map_err(HandlerError::new)?;
-        self.0.push(Emitted { name: C::NAME, data, id: Some(id) });
+        self.0.push(Emitted { name: C::NAME, data });
         Ok(self)
     }
 
