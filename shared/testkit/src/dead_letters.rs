@@ -20,12 +20,13 @@ impl DeadLetters {
     }
 
     /// Receives what the DLQ holds, batch by batch, handing each message to `each`
-    /// until the DLQ answers empty; received messages stay hidden for `hide_seconds`.
+    /// once, until the DLQ answers empty or with messages already seen; received
+    /// messages stay hidden for `hide_seconds`.
     async fn drain<F>(&self, hide_seconds: i32, mut each: F) -> Result<usize>
     where
         F: AsyncFnMut(&aws_sdk_sqs::types::Message) -> Result<()>,
     {
-        let mut seen = 0;
+        let mut seen = std::collections::HashSet::new();
         loop {
             let out = self
                 .sqs
@@ -37,12 +38,14 @@ impl DeadLetters {
                 .wait_time_seconds(1)
                 .send()
                 .await?;
-            if out.messages().is_empty() {
-                return Ok(seen);
+            // A long listing outlasts the hiding: messages seen already end it.
+            let fresh: Vec<_> =
+                out.messages().iter().filter(|m| seen.insert(m.message_id().unwrap_or_default().to_owned())).collect();
+            if fresh.is_empty() {
+                return Ok(seen.len());
             }
-            for message in out.messages() {
+            for message in fresh {
                 each(message).await?;
-                seen += 1;
             }
         }
     }

@@ -206,13 +206,22 @@ impl Driver {
         Ok(counts)
     }
 
+    /// Whether both addresses of mover `id` are settled. The read goes through the
+    /// faulted gateway too: a failed read is asked again, not taken for a lost mover.
     async fn mover_settled(&self, id: &str) -> bool {
-        let Ok(answer) = self.http.get(format!("{}/movers/{id}", self.api)).bearer_auth(&self.token).send().await
-        else {
-            return false;
-        };
-        let Ok(mover) = answer.json::<Value>().await else { return false };
-        ["from_address", "to_address"].iter().all(|k| mover[k]["status"].as_str().is_some_and(|s| s != "pending"))
+        for attempt in 0..6u64 {
+            let answer = self.http.get(format!("{}/movers/{id}", self.api)).bearer_auth(&self.token).send().await;
+            if let Ok(answer) = answer
+                && answer.status().is_success()
+                && let Ok(mover) = answer.json::<Value>().await
+            {
+                return ["from_address", "to_address"]
+                    .iter()
+                    .all(|k| mover[k]["status"].as_str().is_some_and(|s| s != "pending"));
+            }
+            tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
+        }
+        false
     }
 
     /// Judges every input from what the system shows now.

@@ -154,7 +154,7 @@ pub fn run(port: u16, outputs: BTreeMap<String, String>, options: Options) -> Re
             started.elapsed().as_secs_f64()
         );
         // Longer than a message takes to be dead-lettered (two receives of 30 s locally).
-        let quiet = Duration::from_secs(75);
+        let quiet = Duration::from_secs(100);
         let first = settle(&mut driver, &inputs, &mut probe, quiet).await?;
         eprintln!(
             "chaos: quiet after {:.1} s, {} of {} done; redriving the DLQs",
@@ -170,8 +170,10 @@ pub fn run(port: u16, outputs: BTreeMap<String, String>, options: Options) -> Re
                 redriven += DeadLetters::new(driver.sqs.clone(), dlq, queue).redrive().await?;
             }
         }
-        let tally = settle(&mut driver, &inputs, &mut probe, quiet).await?;
-        let (_, reasons) = dead_letters(&driver).await?;
+        settle(&mut driver, &inputs, &mut probe, quiet).await?;
+        // The verdict, from what the DLQs hold now.
+        let (dead, reasons) = dead_letters(&driver).await?;
+        let tally = driver.tally(&inputs, &mut probe, &dead).await?;
         probe.close().await?;
         report(&inputs, &tally, redriven, &reasons, started.elapsed())
     })
@@ -187,8 +189,10 @@ fn report(
     for (kind, (done, sent)) in &tally.by_kind {
         println!("  {kind}: {done} of {sent} with their final outcome");
     }
-    for label in tally.lost.iter().take(10) {
-        println!("  lost: {label}");
+    for kind in tally.by_kind.keys() {
+        for label in tally.lost.iter().filter(|l| l.starts_with(kind)).take(5) {
+            println!("  lost: {label}");
+        }
     }
     for label in tally.duplicated.iter().take(10) {
         println!("  duplicated: {label}");
