@@ -10,8 +10,8 @@ use platform_messages::{Envelope, event};
 use platform_testkit::Probe;
 use stack_tests::{ANSWER_TIMEOUT, send, stack, unique_submission};
 
-/// Visibility 30 s x 2 receives, plus slack for the emulator's polling.
-const DEAD_LETTER_TIMEOUT: Duration = Duration::from_secs(120);
+/// Visibility 30 s x 3 receives, plus slack for the emulator's polling.
+const DEAD_LETTER_TIMEOUT: Duration = Duration::from_secs(180);
 
 async fn wait_in_dlq(stack: &platform_testkit::Stack, marker: &str) -> String {
     let sqs = stack.sqs();

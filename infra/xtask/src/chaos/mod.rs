@@ -153,8 +153,8 @@ pub fn run(port: u16, outputs: BTreeMap<String, String>, options: Options) -> Re
             inputs.len(),
             started.elapsed().as_secs_f64()
         );
-        // Longer than a message takes to be dead-lettered (two receives of 30 s locally).
-        let quiet = Duration::from_secs(100);
+        // Longer than a message takes to be dead-lettered (three receives of 30 s locally).
+        let quiet = Duration::from_secs(130);
         let first = settle(&mut driver, &inputs, &mut probe, quiet).await?;
         eprintln!(
             "chaos: quiet after {:.1} s, {} of {} done; redriving the DLQs",
