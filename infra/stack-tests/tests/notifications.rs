@@ -115,37 +115,44 @@ async fn a_new_mover_gets_a_welcome_email_and_one_without_email_gets_none() {
     assert_eq!(item(format!("NOTIFICATION#{silent_id}"), "EMAIL").await, None, "nothing journaled, nothing sent");
 }
 
-#[tokio::test]
-async fn the_journal_holds_even_when_the_idempotency_ledger_forgot_the_event() {
-    let stack = stack().await;
-    let journal = Journal::new(Table::new(stack.dynamodb(), create_table(&stack, false).await.unwrap()));
-    let mailer = Arc::new(RecordingMailer::default());
-    // Two consumers with their own (empty) ledgers: as if the ledger entry had expired.
-    let worker = || {
-        let notifier = Notifier { journal: journal.clone(), mailer: mailer.clone() };
-        consumer(
-            notifier,
-            Arc::new(MemoryLedger::new(Duration::from_secs(30))),
-            Arc::new(RecordingPublisher::default()),
-            platform_identity::TestIssuer::new().verifier(),
-        )
-    };
+/// A notifications consumer over `journal` and a recording mailer, with a ledger of its own.
+fn recording_worker(journal: &Journal, mailer: &Arc<RecordingMailer>) -> platform::consumer::Consumer {
+    let notifier = Notifier { journal: journal.clone(), mailer: mailer.clone() };
+    consumer(
+        notifier,
+        Arc::new(MemoryLedger::new(Duration::from_secs(30))),
+        Arc::new(RecordingPublisher::default()),
+        platform_identity::TestIssuer::new().verifier(),
+    )
+}
+
+/// A `move.booked` for `email` and the SQS record that carries it.
+fn booked(booking_id: &str, email: &str) -> (Outgoing, SqsMessage) {
     let data = MoveBookedData {
-        booking_id: "bkg_journal".into(),
+        booking_id: booking_id.into(),
         mover_id: "mov_1".into(),
         owner_sub: "usr_1".into(),
-        contact_email: "journal@example.com".into(),
+        contact_email: email.into(),
         move_date: "2031-05-02".into(),
         crew_size: 2,
         deposit_cents: 100,
     };
     let message = Outgoing::new::<MoveBooked>(&data).unwrap();
     let mut record = SqsMessage::default();
-    record.message_id = Some("sqs-1".into());
+    record.message_id = Some(format!("sqs-{booking_id}"));
     record.body = Some(message.envelope.to_json().unwrap());
+    (message, record)
+}
 
-    assert_eq!(worker().handle_record(&record).await, RecordOutcome::Handled);
-    assert_eq!(worker().handle_record(&record).await, RecordOutcome::Handled);
+#[tokio::test]
+async fn the_journal_holds_even_when_the_idempotency_ledger_forgot_the_event() {
+    let stack = stack().await;
+    let journal = Journal::new(Table::new(stack.dynamodb(), create_table(&stack, false).await.unwrap()));
+    let mailer = Arc::new(RecordingMailer::default());
+    // Two consumers with their own (empty) ledgers: as if the ledger entry had expired.
+    let (message, record) = booked("bkg_journal", "journal@example.com");
+    assert_eq!(recording_worker(&journal, &mailer).handle_record(&record).await, RecordOutcome::Handled);
+    assert_eq!(recording_worker(&journal, &mailer).handle_record(&record).await, RecordOutcome::Handled);
     let sent = mailer.sent();
     assert_eq!(sent.len(), 1, "one email: {sent:?}");
     assert_eq!(sent[0].0, "journal@example.com");
@@ -158,26 +165,8 @@ async fn an_email_is_not_started_without_the_time_to_journal_it() {
     let stack = stack().await;
     let journal = Journal::new(Table::new(stack.dynamodb(), create_table(&stack, false).await.unwrap()));
     let mailer = Arc::new(RecordingMailer::default());
-    let notifier = Notifier { journal: journal.clone(), mailer: mailer.clone() };
-    let worker = consumer(
-        notifier,
-        Arc::new(MemoryLedger::new(Duration::from_secs(30))),
-        Arc::new(RecordingPublisher::default()),
-        platform_identity::TestIssuer::new().verifier(),
-    );
-    let data = MoveBookedData {
-        booking_id: "bkg_deadline".into(),
-        mover_id: "mov_1".into(),
-        owner_sub: "usr_1".into(),
-        contact_email: "deadline@example.com".into(),
-        move_date: "2031-05-02".into(),
-        crew_size: 2,
-        deposit_cents: 100,
-    };
-    let message = Outgoing::new::<MoveBooked>(&data).unwrap();
-    let mut record = SqsMessage::default();
-    record.message_id = Some("sqs-deadline".into());
-    record.body = Some(message.envelope.to_json().unwrap());
+    let worker = recording_worker(&journal, &mailer);
+    let (_, record) = booked("bkg_deadline", "deadline@example.com");
 
     let soon = std::time::SystemTime::now() + Duration::from_millis(1_500);
     let outcome = platform::deadline::until(soon, worker.handle_record(&record)).await;
