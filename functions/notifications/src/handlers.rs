@@ -2,6 +2,7 @@
 //! to the person it concerns, journaled by the event's id.
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use platform::bus::Publish;
 use platform::consumer::{Accepts, Consumer, Emit, HandlerError, HandlerResult, IdempotencyLedger};
@@ -15,8 +16,14 @@ use crate::journal::{Begin, Journal, Notification};
 use crate::mailer::Mailer;
 use crate::templates::{self, dollars, render};
 
-/// The invocation time an email needs: the SES call and the journal's update.
-const SEND_MARGIN: std::time::Duration = std::time::Duration::from_secs(2);
+/// The invocation time an email needs before it is started: the SES call and the
+/// journal's update.
+const SEND_MARGIN: Duration = Duration::from_millis(2_500);
+/// The time kept for journaling an email as sent: a slow SES call is cut when only
+/// this is left, so it never eats the time of the journal's update.
+const JOURNAL_RESERVE: Duration = Duration::from_millis(1_500);
+/// The time under which the journal's update is not tried again.
+const JOURNAL_FLOOR: Duration = Duration::from_millis(250);
 
 /// What the handlers work with.
 #[derive(Clone)]
@@ -46,6 +53,11 @@ impl Notifier {
             status: "sending".into(),
             message_id: None,
         };
+        // An email cannot be taken back: start it only with the time to journal it as
+        // sent, so a timeout never leaves an email out that the journal does not know of.
+        if !platform::deadline::has(SEND_MARGIN) {
+            return Err(HandlerError::msg("too little time left to send and journal the email; retrying later"));
+        }
         match self.journal.begin(&notification).await.map_err(HandlerError::new)? {
             Begin::AlreadySent => {
                 tracing::info!(event_id, "email sent before; not sending again");
@@ -54,15 +66,33 @@ impl Notifier {
             Begin::Resend => tracing::warn!(event_id, "an earlier attempt may have sent this email; sending again"),
             Begin::Send => {}
         }
-        // An email cannot be taken back: send it only with the time to journal it as
-        // sent, so a timeout never leaves an email out that the journal does not know of.
-        if !platform::deadline::has(SEND_MARGIN) {
-            return Err(HandlerError::msg("too little time left to send and journal the email; retrying later"));
-        }
-        let message_id = self.mailer.send(to, &email).await.map_err(HandlerError::new)?;
-        self.journal.sent(&event_id, &message_id).await.map_err(HandlerError::new)?;
+        let message_id = platform::deadline::leaving(JOURNAL_RESERVE, self.mailer.send(to, &email))
+            .await
+            .ok_or_else(|| HandlerError::msg("SES did not answer in the time left; retrying later"))?
+            .map_err(HandlerError::new)?;
+        self.journal_sent(&event_id, &message_id).await?;
         tracing::info!(event_id, message_id, subject = %email.subject, "email sent");
         Ok(Emit::none())
+    }
+
+    /// Journals an email as sent, trying again while the invocation has time: an
+    /// email out but not journaled would go out again on the next delivery.
+    async fn journal_sent(&self, event_id: &str, message_id: &str) -> Result<(), HandlerError> {
+        let mut pause = Duration::from_millis(50);
+        loop {
+            match self.journal.sent(event_id, message_id).await {
+                Ok(()) => return Ok(()),
+                Err(e) if platform::deadline::has(JOURNAL_FLOOR + pause) && pause < Duration::from_secs(2) => {
+                    tracing::warn!(event_id, error = %e, "journaling a sent email failed; trying again");
+                    tokio::time::sleep(pause).await;
+                    pause *= 2;
+                }
+                Err(e) => {
+                    tracing::error!(event_id, message_id, error = %e, "an email went out that the journal could not record");
+                    return Err(HandlerError::new(e));
+                }
+            }
+        }
     }
 
     async fn mover_created(self, m: Envelope<MoverView>) -> HandlerResult {

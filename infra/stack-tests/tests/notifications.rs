@@ -175,3 +175,52 @@ async fn an_email_is_not_started_without_the_time_to_journal_it() {
     assert_eq!(worker.handle_record(&record).await, RecordOutcome::Handled);
     assert_eq!(mailer.sent().len(), 1, "sent once there is time");
 }
+
+/// A mailer whose provider waits `delay` before taking the email, as a slow or
+/// throttled SES would.
+struct SlowMailer {
+    delay: Duration,
+    inner: Arc<RecordingMailer>,
+}
+
+#[async_trait::async_trait]
+impl notifications::mailer::Mailer for SlowMailer {
+    async fn send(
+        &self,
+        to: &str,
+        email: &notifications::templates::Email,
+    ) -> Result<String, notifications::mailer::MailError> {
+        tokio::time::sleep(self.delay).await;
+        self.inner.send(to, email).await
+    }
+}
+
+#[tokio::test]
+async fn a_slow_send_is_cut_before_it_eats_the_time_to_journal_it() {
+    let stack = stack().await;
+    let journal = Journal::new(Table::new(stack.dynamodb(), create_table(&stack, false).await.unwrap()));
+    let recorded = Arc::new(RecordingMailer::default());
+    let slow = Notifier {
+        journal: journal.clone(),
+        mailer: Arc::new(SlowMailer { delay: Duration::from_millis(2_500), inner: recorded.clone() }),
+    };
+    let worker = consumer(
+        slow,
+        Arc::new(MemoryLedger::new(Duration::from_secs(30))),
+        Arc::new(RecordingPublisher::default()),
+        platform_identity::TestIssuer::new().verifier(),
+    );
+    let (message, record) = booked("bkg_slow_send", "slow@example.com");
+
+    let soon = std::time::SystemTime::now() + Duration::from_millis(3_200);
+    let outcome = platform::deadline::until(soon, worker.handle_record(&record)).await;
+    assert!(matches!(&outcome, RecordOutcome::Failed(r) if r.contains("SES did not answer")), "{outcome:?}");
+    assert!(recorded.sent().is_empty(), "the send was cut before the provider took it");
+    let journaled = journal.get(&message.envelope.id.to_string()).await.unwrap().unwrap();
+    assert_eq!(journaled.status, "sending", "the journal knows an attempt began");
+
+    assert_eq!(recording_worker(&journal, &recorded).handle_record(&record).await, RecordOutcome::Handled);
+    assert_eq!(recorded.sent().len(), 1, "sent once there is time");
+    let journaled = journal.get(&message.envelope.id.to_string()).await.unwrap().unwrap();
+    assert_eq!(journaled.status, "sent");
+}

@@ -126,10 +126,15 @@ impl Emulator {
             .is_ok_and(|s| s.success())
     }
 
-    /// Stops the whole process group: TERM, then KILL after 5 s.
+    /// Stops the whole process group (TERM, then KILL after 5 s) and removes what
+    /// it kept on disk for this port (its state and the packaged build), keeping
+    /// the log.
     pub fn stop(&self) {
         stop_group(self.pgid);
         let _ = std::fs::remove_file(pid_file(self.port));
+        for dir in [format!("emulator-{}", self.port), format!("build-{}", self.port)] {
+            let _ = std::fs::remove_dir_all(paths::local().join(dir));
+        }
     }
 }
 

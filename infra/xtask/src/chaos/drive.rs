@@ -246,7 +246,8 @@ impl Driver {
                     let count = emails.get(email).copied().unwrap_or(0);
                     let distinct: HashSet<_> = ids.iter().collect();
                     let settled = *sent && self.mover_settled(&ids[0]).await;
-                    ("mover", settled && count >= 1, count > 1 || distinct.len() > 1, format!("mover {key}"))
+                    let label = format!("mover {key} ({count} welcome emails, {} mover ids)", distinct.len());
+                    ("mover", settled && count >= 1, count > 1 || distinct.len() > 1, label)
                 }
                 Input::Address { id } => {
                     let n = answers.get(&id.to_string()).map_or(0, HashSet::len);
