@@ -9,11 +9,18 @@ pub struct Config {
     pub service: ServiceSettings,
     /// Token verification (`JWKS_PARAMETER`, `JWT_ISSUER`, `JWT_AUDIENCE`).
     pub identity: VerifierConfig,
+    /// Whether GraphQL answers introspection: only where `PLATFORM_ENVIRONMENT`
+    /// is `local`.
+    pub introspection: bool,
 }
 
 impl Config {
     /// Reads the configuration; the error names the variable at fault.
     pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
-        Ok(Self { service: ServiceSettings::from_env(env)?, identity: VerifierConfig::from_env(env)? })
+        Ok(Self {
+            service: ServiceSettings::from_env(env)?,
+            identity: VerifierConfig::from_env(env)?,
+            introspection: env.parse_or("PLATFORM_ENVIRONMENT", String::new())? == "local",
+        })
     }
 }

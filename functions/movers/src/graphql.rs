@@ -7,6 +7,7 @@ use async_graphql::{
 };
 use axum::Json;
 use axum::extract::State;
+use platform_gateway::graphql_limits::{self, Limits};
 use platform_gateway::{ApiError, Authenticated, JsonBody};
 use platform_messages::contracts::addressing::{NormalizedAddress, PostalAddress};
 use platform_messages::contracts::movers::{AddressState, MoverView};
@@ -19,9 +20,33 @@ use crate::service::new_mover_id;
 /// The movers GraphQL schema.
 pub type MoversSchema = Schema<Query, Mutation, EmptySubscription>;
 
-/// Builds the schema (once, at cold start).
+/// The schema's list fields, paged with `first`.
+const PAGED: &[&str] = &["movers"];
+
+/// Builds the schema (for its SDL, and under [`endpoint`]).
 pub fn schema() -> MoversSchema {
     Schema::build(Query, Mutation, EmptySubscription).finish()
+}
+
+/// The endpoint: the schema and what a request may cost.
+#[derive(Clone)]
+pub struct Endpoint {
+    schema: MoversSchema,
+    limits: Limits,
+}
+
+/// The endpoint (once, at cold start); introspection only where `introspection`
+/// (`Environment=local`). The schema's own depth and complexity limits stand
+/// behind the checks of [`Limits`].
+pub fn endpoint(introspection: bool) -> Endpoint {
+    let limits = Limits::standard(PAGED, introspection);
+    let mut builder = Schema::build(Query, Mutation, EmptySubscription)
+        .limit_depth(limits.max_depth + 4)
+        .limit_recursive_depth(limits.max_depth + 4);
+    if !introspection {
+        builder = builder.disable_introspection();
+    }
+    Endpoint { schema: builder.finish(), limits }
 }
 
 fn gql(e: ApiError) -> async_graphql::Error {
@@ -242,6 +267,11 @@ pub async fn execute(
     JsonBody(request): JsonBody<async_graphql::Request>,
 ) -> Result<Json<async_graphql::Response>, ApiError> {
     let key = IdempotencyKey(crate::rest::idempotency_key(&headers)?.map(str::to_owned));
-    let schema = s.graphql.clone();
-    Ok(Json(schema.execute(request.data(s).data(who).data(key)).await))
+    let endpoint = s.graphql.clone();
+    let variable = |name: &str| match request.variables.get(name) {
+        Some(async_graphql::Value::Number(n)) => n.as_u64(),
+        _ => None,
+    };
+    graphql_limits::check(&endpoint.limits, &request.query, &variable)?;
+    Ok(Json(endpoint.schema.execute(request.data(s).data(who).data(key)).await))
 }

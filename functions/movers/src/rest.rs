@@ -27,8 +27,8 @@ pub struct AppState {
     pub verifier: Arc<Verifier>,
     /// The domain.
     pub service: MoversService,
-    /// The GraphQL schema.
-    pub graphql: crate::graphql::MoversSchema,
+    /// The GraphQL endpoint.
+    pub graphql: crate::graphql::Endpoint,
 }
 
 impl FromRef<AppState> for Arc<Verifier> {

@@ -153,3 +153,34 @@ async fn create_mover_takes_an_idempotency_key_too() {
     let (_, refused, _) = call_with(&app, "POST", "/movers/graphql", &ada, Some(other), &key).await;
     assert_eq!(refused["errors"][0]["extensions"]["code"], "conflict", "{refused}");
 }
+
+#[tokio::test]
+async fn costly_queries_are_refused_naming_the_limit_and_introspection_is_off() {
+    let app = app().await;
+    let ada = token(Role::UserMover, "usr_ada");
+    let refused = |query: String| {
+        let (app, ada) = (&app, &ada);
+        async move {
+            let body = json!({"query": query, "variables": {}});
+            let (status, body, _) = call(app, "POST", "/movers/graphql", ada, Some(body), None).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+            assert_eq!(body["error"]["code"], "query_refused", "{body}");
+            body["error"]["message"].as_str().unwrap().to_owned()
+        }
+    };
+    let aliased: String = (0..300).map(|i| format!("m{i}: movers(first: 100) {{ edges {{ cursor }} }} ")).collect();
+    assert!(refused(format!("{{ {aliased} }}")).await.contains("300 root fields"));
+    let input = r#"input: {name: "A", email: "a@example.com"}"#;
+    let twice = format!("mutation {{ a: createMover({input}) {{ id }} b: createMover({input}) {{ id }} }}");
+    assert!(refused(twice).await.contains("2 mutations"));
+    assert!(app.outbox().is_empty(), "a refused request changes nothing");
+    assert!(refused("{ __schema { types { name } } }".into()).await.contains("introspection"));
+    let deep = "{ movers { edges { node { fromAddress { normalized { street { a { b { c } } } } } } } } }";
+    assert!(refused(deep.into()).await.contains("deep"));
+
+    // An ordinary page still runs.
+    let page =
+        gql(&app, &ada, "{ movers(first: 100) { edges { node { id name fromAddress { status } } } } }", json!({}))
+            .await;
+    assert!(page["errors"].is_null(), "{page}");
+}

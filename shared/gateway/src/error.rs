@@ -32,6 +32,11 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, "invalid_field", format!("`{field}`: {problem}"))
     }
 
+    /// 400: a GraphQL request over one of the endpoint's limits (which one, said).
+    pub fn query_refused(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "query_refused", message)
+    }
+
     /// 401: no valid bearer token (answered with `WWW-Authenticate: Bearer`).
     pub fn unauthorized(reason: &TokenError) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, "unauthorized", reason.to_string())

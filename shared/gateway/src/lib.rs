@@ -8,6 +8,7 @@
 mod body;
 mod caller;
 mod error;
+pub mod graphql_limits;
 pub mod matrix;
 mod permissions;
 mod serve;

@@ -18,7 +18,7 @@ async fn init() -> Result<Router, Error> {
     Ok(router(AppState {
         verifier: config.identity.verifier(&aws).await?,
         service: MoversService::new(Arc::new(DynamoMoverStore::new(table))),
-        graphql: movers::graphql::schema(),
+        graphql: movers::graphql::endpoint(config.introspection),
     }))
 }
 

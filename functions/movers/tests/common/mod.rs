@@ -45,7 +45,7 @@ pub async fn app() -> App {
     let state = AppState {
         verifier: Arc::new(verifier),
         service: MoversService::new(store.clone()),
-        graphql: movers::graphql::schema(),
+        graphql: movers::graphql::endpoint(false),
     };
     App { router: platform_gateway::finish(router(state)), store }
 }
