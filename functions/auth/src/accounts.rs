@@ -36,15 +36,17 @@ pub fn check_email(email: &str) -> Result<(), ApiError> {
 
 /// Checks a password against the policy.
 pub fn check_password(password: &str) -> Result<(), ApiError> {
-    if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(ApiError::invalid_field("password", &format!("must be at least {MIN_PASSWORD_CHARS} characters")));
+    let length = password.chars().count();
+    if !(MIN_PASSWORD_CHARS..=validate::MAX_PASSWORD_CHARS).contains(&length) {
+        let bounds = format!("must be {MIN_PASSWORD_CHARS} to {} characters", validate::MAX_PASSWORD_CHARS);
+        return Err(ApiError::invalid_field("password", &bounds));
     }
     Ok(())
 }
 
 /// Checks a display name.
 pub fn check_name(name: &str) -> Result<(), ApiError> {
-    validate::text("name", name, 200)
+    validate::text("name", name, validate::MAX_NAME_CHARS)
 }
 
 /// A new user id.
@@ -72,6 +74,10 @@ mod tests {
         assert!(check_password("123456789").is_err());
         assert!(check_password("1234567890").is_ok());
         assert!(check_password("ééééééééé").is_err(), "counts characters, not bytes");
+        assert!(check_password(&"p".repeat(256)).is_ok());
+        let too_long = check_password(&"p".repeat(257)).unwrap_err();
+        assert!(too_long.message.contains("10 to 256"), "{too_long}");
+        assert!(check_name(&"n".repeat(201)).is_err());
         assert!(check_name(" ").is_err());
         assert!(check_name("Ada").is_ok());
     }

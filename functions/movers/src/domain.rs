@@ -147,6 +147,10 @@ pub fn today() -> time::Date {
 }
 
 fn check_phone(phone: &str) -> Result<(), ApiError> {
+    if phone.chars().count() > validate::MAX_PHONE_CHARS {
+        let limit = format!("must be at most {} characters", validate::MAX_PHONE_CHARS);
+        return Err(ApiError::invalid_field("phone", &limit));
+    }
     let digits = phone.chars().filter(char::is_ascii_digit).count();
     let allowed = phone.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
     if !allowed || !(7..=15).contains(&digits) {
@@ -161,9 +165,10 @@ fn check_fields(
     email: Option<&str>,
     phone: Option<&str>,
     move_date: Option<&str>,
+    addresses: [Option<&PostalAddress>; 2],
 ) -> Result<(), ApiError> {
     if let Some(name) = name {
-        validate::text("name", name, 200)?;
+        validate::text("name", name, validate::MAX_NAME_CHARS)?;
     }
     if let Some(email) = email {
         validate::email("email", email)?;
@@ -174,13 +179,24 @@ fn check_fields(
     if let Some(date) = move_date {
         validate::future_date("move_date", date, today())?;
     }
+    for (field, address) in ["from_address", "to_address"].into_iter().zip(addresses) {
+        if let Some(address) = address {
+            validate::postal_address(field, address)?;
+        }
+    }
     Ok(())
 }
 
 impl MoverInput {
     /// Checks every field, naming the first that is wrong.
     pub fn validate(&self) -> Result<(), ApiError> {
-        check_fields(Some(&self.name), Some(&self.email), self.phone.as_deref(), self.move_date.as_deref())
+        check_fields(
+            Some(&self.name),
+            Some(&self.email),
+            self.phone.as_deref(),
+            self.move_date.as_deref(),
+            [self.from_address.as_ref(), self.to_address.as_ref()],
+        )
     }
 
     /// A digest of the request: the same fields give the same digest.
@@ -203,7 +219,13 @@ impl MoverPatch {
         if *self == MoverPatch::default() {
             return Err(ApiError::bad_request("the patch changes nothing"));
         }
-        check_fields(self.name.as_deref(), self.email.as_deref(), self.phone.as_deref(), self.move_date.as_deref())
+        check_fields(
+            self.name.as_deref(),
+            self.email.as_deref(),
+            self.phone.as_deref(),
+            self.move_date.as_deref(),
+            [self.from_address.as_ref(), self.to_address.as_ref()],
+        )
     }
 }
 

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use platform::store::Versioned;
-use platform_gateway::{ApiError, Authenticated, JsonBody};
+use platform_gateway::{ApiError, Authenticated, JsonBody, validate};
 use platform_identity::Verifier;
 use platform_messages::contracts::movers::MoverView;
 use serde::Deserialize;
@@ -93,10 +93,10 @@ fn with_etag(status: StatusCode, view: MoverView) -> Response {
 
 /// The `Idempotency-Key` header, if sent.
 pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
-    headers
-        .get("idempotency-key")
-        .map(|v| v.to_str().map_err(|_| ApiError::invalid_field("Idempotency-Key", "must be visible ASCII")))
-        .transpose()
+    let Some(value) = headers.get("idempotency-key") else { return Ok(None) };
+    let key = value.to_str().unwrap_or("\u{0}");
+    validate::token("Idempotency-Key", key, validate::MAX_IDEMPOTENCY_KEY_CHARS)?;
+    Ok(Some(key))
 }
 
 async fn create(

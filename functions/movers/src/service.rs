@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use platform::bus::{Origin, Outgoing};
 use platform::store::{StoreError, Versioned};
-use platform_gateway::ApiError;
+use platform_gateway::{ApiError, validate};
 use platform_messages::contracts::addressing::{AddressReceived, AddressSubmission, PostalAddress};
 use platform_messages::contracts::movers::{MoverCreated, MoverUpdated, MoverView};
 use platform_messages::{Contract, MessageName};
@@ -176,9 +176,9 @@ impl MoversService {
             return Err(ApiError::invalid_field("limit", "must be between 1 and 100"));
         }
         let after = match cursor {
-            Some(c) => Some(
-                Cursor::decode(c).ok_or_else(|| ApiError::invalid_field("cursor", "is not a cursor this API gave"))?,
-            ),
+            Some(c) => Some(validate::token("cursor", c, validate::MAX_CURSOR_CHARS).and_then(|()| {
+                Cursor::decode(c).ok_or_else(|| ApiError::invalid_field("cursor", "is not a cursor this API gave"))
+            })?),
             None => None,
         };
         self.store.list(limit, after, owner).await.map_err(store_error)

@@ -123,6 +123,15 @@ async fn bad_input_is_a_4xx_naming_the_problem_and_writes_nothing() {
         (with("favourite_color", json!("blue")), StatusCode::BAD_REQUEST, "unknown field `favourite_color`"),
         (with("from_address", json!("1 Main St")), StatusCode::BAD_REQUEST, "`from_address`"),
         (with("name", json!("x".repeat(70_000))), StatusCode::PAYLOAD_TOO_LARGE, "over"),
+        (with("name", json!("x".repeat(201))), StatusCode::BAD_REQUEST, "`name`: must be 1 to 200"),
+        (with("name", json!("Ada\nClaim your prize")), StatusCode::BAD_REQUEST, "`name`: must be one line"),
+        (with("from_address", address(&"x".repeat(5_000))), StatusCode::BAD_REQUEST, "`from_address.line1`"),
+        (
+            with("to_address", address(&"x".repeat(101))),
+            StatusCode::BAD_REQUEST,
+            "`to_address.line1`: must be 1 to 100",
+        ),
+        (with("phone", json!(format!("+1 {}", " ".repeat(40)))), StatusCode::BAD_REQUEST, "`phone`"),
     ];
     for (body, status, fragment) in cases {
         let (got, resp, _) = call(&app, "POST", "/movers", &mover, Some(body.clone()), None).await;
@@ -247,8 +256,11 @@ async fn a_retried_create_with_its_idempotency_key_gets_the_same_mover_and_annou
     let (status, bobs, _) = call_with(&app, "POST", "/movers", &bob, Some(new_mover()), &key).await;
     assert_eq!(status, StatusCode::CREATED);
     assert_ne!(bobs["id"], first["id"]);
-    let (status, bad, _) =
-        call_with(&app, "POST", "/movers", &ada, Some(new_mover()), &[("idempotency-key", "")]).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
-    assert!(bad["error"]["message"].as_str().unwrap().contains("Idempotency-Key"), "{bad}");
+    let long = "k".repeat(129);
+    for bad_key in ["", "two words", long.as_str()] {
+        let (status, bad, _) =
+            call_with(&app, "POST", "/movers", &ada, Some(new_mover()), &[("idempotency-key", bad_key)]).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+        assert!(bad["error"]["message"].as_str().unwrap().contains("`Idempotency-Key`: must be 1 to 128"), "{bad}");
+    }
 }

@@ -1,5 +1,29 @@
-//! Field checks shared by the gateways, each naming what is wrong.
+//! Field checks shared by the gateways, each naming what is wrong, and the
+//! maximum length of every field a client writes (documented in the README).
+use platform_messages::contracts::addressing::PostalAddress;
+
 use crate::error::ApiError;
+
+/// A person's or an account's name.
+pub const MAX_NAME_CHARS: usize = 200;
+/// An email address (RFC 5321's path limit).
+pub const MAX_EMAIL_CHARS: usize = 254;
+/// A phone number as written.
+pub const MAX_PHONE_CHARS: usize = 32;
+/// An address's first and second lines.
+pub const MAX_ADDRESS_LINE_CHARS: usize = 100;
+/// An address's city.
+pub const MAX_CITY_CHARS: usize = 60;
+/// An address's state (a code or its name).
+pub const MAX_STATE_CHARS: usize = 40;
+/// An address's ZIP code.
+pub const MAX_ZIP_CHARS: usize = 10;
+/// An `Idempotency-Key` header.
+pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 128;
+/// A listing's cursor.
+pub const MAX_CURSOR_CHARS: usize = 512;
+/// A password (long enough for any passphrase, short enough to hash cheaply).
+pub const MAX_PASSWORD_CHARS: usize = 256;
 
 /// An email's shape: `local@domain.tld`, no spaces, at most 254 characters.
 pub fn email(field: &str, value: &str) -> Result<(), ApiError> {
@@ -8,7 +32,10 @@ pub fn email(field: &str, value: &str) -> Result<(), ApiError> {
     if value.is_empty() {
         return bad("is required");
     }
-    if value.len() > 254 || value.chars().any(char::is_whitespace) {
+    if value.len() > MAX_EMAIL_CHARS {
+        return Err(ApiError::invalid_field(field, &format!("must be at most {MAX_EMAIL_CHARS} characters")));
+    }
+    if value.chars().any(char::is_whitespace) {
         return bad("is not a valid email address");
     }
     match value.split_once('@') {
@@ -26,10 +53,33 @@ pub fn email(field: &str, value: &str) -> Result<(), ApiError> {
     }
 }
 
-/// A non-blank text of at most `max` characters.
+/// A non-blank text of one line, at most `max` characters, without control characters.
 pub fn text(field: &str, value: &str, max: usize) -> Result<(), ApiError> {
     if value.trim().is_empty() || value.chars().count() > max {
         return Err(ApiError::invalid_field(field, &format!("must be 1 to {max} characters")));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(ApiError::invalid_field(field, "must be one line without control characters"));
+    }
+    Ok(())
+}
+
+/// A postal address under `field`: each line within its maximum.
+pub fn postal_address(field: &str, address: &PostalAddress) -> Result<(), ApiError> {
+    text(&format!("{field}.line1"), &address.line1, MAX_ADDRESS_LINE_CHARS)?;
+    if let Some(line2) = address.line2.as_deref().filter(|l| !l.trim().is_empty()) {
+        text(&format!("{field}.line2"), line2, MAX_ADDRESS_LINE_CHARS)?;
+    }
+    text(&format!("{field}.city"), &address.city, MAX_CITY_CHARS)?;
+    text(&format!("{field}.state"), &address.state, MAX_STATE_CHARS)?;
+    text(&format!("{field}.zip"), &address.zip, MAX_ZIP_CHARS)
+}
+
+/// An opaque token a client sends back (`Idempotency-Key`, a cursor): visible
+/// ASCII, 1 to `max` characters.
+pub fn token(field: &str, value: &str, max: usize) -> Result<(), ApiError> {
+    if value.is_empty() || value.len() > max || !value.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ApiError::invalid_field(field, &format!("must be 1 to {max} visible ASCII characters")));
     }
     Ok(())
 }
@@ -48,6 +98,28 @@ pub fn future_date(field: &str, value: &str, today: time::Date) -> Result<time::
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_bound_names_its_field() {
+        let address = |line1: &str, zip: &str| PostalAddress {
+            line1: line1.into(),
+            line2: Some(String::new()),
+            city: "Springfield".into(),
+            state: "IL".into(),
+            zip: zip.into(),
+        };
+        assert!(postal_address("from_address", &address("1 Main St", "62701")).is_ok());
+        let long = "x".repeat(5_000);
+        let e = postal_address("from_address", &address(&long, "62701")).unwrap_err();
+        assert!(e.message.starts_with("`from_address.line1`") && e.message.contains("100"), "{e}");
+        let e = postal_address("to_address", &address("1 Main St", "62701-00000000")).unwrap_err();
+        assert!(e.message.starts_with("`to_address.zip`"), "{e}");
+        assert!(text("name", "Ada\r\nBcc: x@y.z", 200).unwrap_err().message.contains("one line"));
+        assert!(token("Idempotency-Key", &"k".repeat(129), MAX_IDEMPOTENCY_KEY_CHARS).is_err());
+        assert!(token("Idempotency-Key", "a key", MAX_IDEMPOTENCY_KEY_CHARS).is_err());
+        assert!(token("Idempotency-Key", "order-42", MAX_IDEMPOTENCY_KEY_CHARS).is_ok());
+        assert!(email("email", &format!("{}@example.com", "a".repeat(250))).unwrap_err().message.contains("254"));
+    }
 
     #[test]
     fn emails() {
