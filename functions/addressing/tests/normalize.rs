@@ -178,9 +178,14 @@ fn invalid_addresses_give_every_reason() {
 }
 
 #[test]
-fn the_case_count_covers_the_issue() {
-    let total = STREETS.len() + STATES.len() + ZIPS.len() + INVALID.len() + 2;
-    assert!(total >= 60, "only {total} normalization cases");
+fn a_part_over_its_maximum_is_rejected_before_any_work() {
+    let street = format!("{} Main Street", "9".repeat(5_000));
+    let reasons = normalize(&addr(&street, Some(&"u".repeat(101)), "Springfield", "IL", "62701")).unwrap_err();
+    assert_eq!(reasons, ["line1 is over 100 characters", "line2 is over 100 characters"]);
+    let city = "C".repeat(61);
+    assert_eq!(normalize(&addr("1 Main St", None, &city, "IL", "62701")).unwrap_err(), ["city is over 60 characters"]);
+    let at_the_limit = format!("1 {} St", "M".repeat(94));
+    assert!(normalize(&addr(&at_the_limit, None, "Springfield", "IL", "62701")).is_ok());
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! Field checks shared by the gateways, each naming what is wrong, and the
 //! maximum length of every field a client writes (documented in the README).
-use platform_messages::contracts::addressing::PostalAddress;
+pub use platform_messages::contracts::addressing::{
+    MAX_ADDRESS_LINE_CHARS, MAX_CITY_CHARS, MAX_STATE_CHARS, MAX_ZIP_CHARS, PostalAddress,
+};
 
 use crate::error::ApiError;
 
@@ -10,14 +12,6 @@ pub const MAX_NAME_CHARS: usize = 200;
 pub const MAX_EMAIL_CHARS: usize = 254;
 /// A phone number as written.
 pub const MAX_PHONE_CHARS: usize = 32;
-/// An address's first and second lines.
-pub const MAX_ADDRESS_LINE_CHARS: usize = 100;
-/// An address's city.
-pub const MAX_CITY_CHARS: usize = 60;
-/// An address's state (a code or its name).
-pub const MAX_STATE_CHARS: usize = 40;
-/// An address's ZIP code.
-pub const MAX_ZIP_CHARS: usize = 10;
 /// An `Idempotency-Key` header.
 pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 128;
 /// A listing's cursor.
@@ -112,7 +106,7 @@ mod tests {
         let long = "x".repeat(5_000);
         let e = postal_address("from_address", &address(&long, "62701")).unwrap_err();
         assert!(e.message.starts_with("`from_address.line1`") && e.message.contains("100"), "{e}");
-        let e = postal_address("to_address", &address("1 Main St", "62701-00000000")).unwrap_err();
+        let e = postal_address("to_address", &address("1 Main St", "62701-000000000000")).unwrap_err();
         assert!(e.message.starts_with("`to_address.zip`"), "{e}");
         assert!(text("name", "Ada\r\nBcc: x@y.z", 200).unwrap_err().message.contains("one line"));
         assert!(token("Idempotency-Key", &"k".repeat(129), MAX_IDEMPOTENCY_KEY_CHARS).is_err());

@@ -175,6 +175,10 @@ fn zip_code(raw: &str) -> Result<String, String> {
 
 /// Normalizes an address, or returns every reason it cannot be valid.
 pub fn normalize(address: &PostalAddress) -> Result<NormalizedAddress, Vec<String>> {
+    let oversized = address.oversized();
+    if !oversized.is_empty() {
+        return Err(oversized.into_iter().map(|(part, max)| format!("{part} is over {max} characters")).collect());
+    }
     let mut reasons = Vec::new();
     let mut words = clean(&address.line1);
     let line2 = address.line2.as_deref().map(clean).filter(|w| !w.is_empty());

@@ -6,25 +6,58 @@ use crate::catalog::Contract;
 use crate::names::MessageName;
 use crate::{event, task};
 
+/// The most characters of an address's first and second lines.
+pub const MAX_ADDRESS_LINE_CHARS: usize = 100;
+/// The most characters of an address's city.
+pub const MAX_CITY_CHARS: usize = 60;
+/// The most characters of an address's state (a code or its name).
+pub const MAX_STATE_CHARS: usize = 40;
+/// The most characters of an address's ZIP code.
+pub const MAX_ZIP_CHARS: usize = 16;
+
 /// A postal address as a caller submitted it. Missing parts are empty strings, so
-/// that the service can reject them as a business outcome rather than as bad input.
+/// that the service can reject them as a business outcome rather than as bad input;
+/// so is a part over its maximum length.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct PostalAddress {
     /// Street line: number, street name, suffix, maybe a unit.
     #[serde(default)]
+    #[schemars(length(max = 100))]
     pub line1: String,
     /// Secondary line (apartment, suite, …), if any.
     #[serde(default)]
+    #[schemars(length(max = 100))]
     pub line2: Option<String>,
     /// City.
     #[serde(default)]
+    #[schemars(length(max = 60))]
     pub city: String,
     /// State: two-letter code or full name.
     #[serde(default)]
+    #[schemars(length(max = 40))]
     pub state: String,
     /// ZIP or ZIP+4.
     #[serde(default)]
+    #[schemars(length(max = 16))]
     pub zip: String,
+}
+
+impl PostalAddress {
+    /// Each part over its maximum, as `(part, maximum)`.
+    pub fn oversized(&self) -> Vec<(&'static str, usize)> {
+        let parts = [
+            ("line1", Some(&self.line1), MAX_ADDRESS_LINE_CHARS),
+            ("line2", self.line2.as_ref(), MAX_ADDRESS_LINE_CHARS),
+            ("city", Some(&self.city), MAX_CITY_CHARS),
+            ("state", Some(&self.state), MAX_STATE_CHARS),
+            ("zip", Some(&self.zip), MAX_ZIP_CHARS),
+        ];
+        parts
+            .into_iter()
+            .filter(|(_, value, max)| value.is_some_and(|v| v.chars().count() > *max))
+            .map(|(part, _, max)| (part, max))
+            .collect()
+    }
 }
 
 /// Data of `address.received` and `addressing.address.reconcile`.
