@@ -9,7 +9,7 @@ use platform_testkit::Stack;
 pub async fn genuine_token_issued_at(stack: &Stack, sub: &str, roles: Vec<Role>, iat: i64) -> Result<String> {
     let secret = aws_sdk_secretsmanager::Client::new(&stack.aws)
         .get_secret_value()
-        .secret_id(Stack::template_default("SigningKeysSecretName")?)
+        .secret_id(stack.output("SigningKeysSecretArn")?)
         .send()
         .await
         .context("reading the local signing keys")?;

@@ -7,7 +7,9 @@ use anyhow::{Context, Result, bail};
 
 use crate::emulator::{self, Emulator, Guard, client_env};
 use crate::process::{cargo, flag, run};
-use crate::{alarms, bus_tools, catalog_check, deploy, diagrams, paths, saga_check, samconfig, schemas, venv};
+use crate::{
+    alarms, bus_tools, catalog_check, deploy, diagrams, paths, policy_check, saga_check, samconfig, schemas, venv,
+};
 
 const DEFAULT_PORT: u16 = 4566;
 
@@ -121,6 +123,7 @@ pub fn check() -> Result<()> {
     diagrams::check()?;
     alarms::check()?;
     saga_check::check(&deploy::template()?)?;
+    policy_check::check(&deploy::template()?)?;
     rust_lint()
 }
 
@@ -135,6 +138,7 @@ pub fn test(_args: &[String]) -> Result<()> {
     diagrams::check()?;
     alarms::check()?;
     saga_check::check(&deploy::template()?)?;
+    policy_check::check(&deploy::template()?)?;
     rust_lint()?;
 
     let t1 = Instant::now();
@@ -242,8 +246,10 @@ pub fn keys(args: &[String]) -> Result<()> {
     let (bin, template) = (venv::ensure()?, deploy::template()?);
     match args.first().map(String::as_str) {
         Some("init") => {
-            crate::keys::ensure(&bin, target, &template)?;
+            let arn = crate::keys::ensure(&bin, target, &template)?;
             println!("The signing key set and its JWKS are in place ({target:?}).");
+            println!("Deploy with the parameter SigningKeysSecretArn={arn}");
+            println!("(add it to `parameter_overrides` in samconfig.toml for `sam deploy`).");
             Ok(())
         }
         Some("rotate") => crate::keys::rotate(&bin, target, &template),

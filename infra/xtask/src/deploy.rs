@@ -97,7 +97,7 @@ pub fn deploy(bin: &Path, port: u16, env: &DeployEnv) -> Result<BTreeMap<String,
     let staged = dir.join("template.yaml");
     std::fs::write(&staged, serde_yaml::to_string(&template)?)?;
 
-    crate::keys::ensure_local(bin, port, &original)?;
+    let secret = crate::keys::ensure_local(bin, port, &original)?;
     if output(aws_cli(bin, port).args(["s3api", "head-bucket", "--bucket", &env.s3_bucket])).is_err() {
         run(aws_cli(bin, port).args(["s3api", "create-bucket", "--bucket", &env.s3_bucket]))?;
     }
@@ -111,10 +111,12 @@ pub fn deploy(bin: &Path, port: u16, env: &DeployEnv) -> Result<BTreeMap<String,
     )?;
     run(aws_cli(bin, port)
         .args(["cloudformation", "deploy", "--no-fail-on-empty-changeset", "--stack-name", &env.stack_name])
+        .args(["--s3-bucket", &env.s3_bucket])
         .args(["--capabilities", "CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND", "--template-file"])
         .arg(&packaged)
         .arg("--parameter-overrides")
-        .args(&env.parameter_overrides))?;
+        .args(&env.parameter_overrides)
+        .arg(format!("SigningKeysSecretArn={secret}")))?;
     crate::emulator_gaps::apply(bin, port, &env.stack_name, &original)?;
     outputs(bin, port, &env.stack_name)
 }

@@ -31,13 +31,9 @@ fn publish_jwks(bin: &Path, port: Target, template: &Value, keys: &KeySet) -> Re
     Ok(())
 }
 
-/// The secret name the template's functions read (its `SigningKeysSecretName` default).
-pub fn secret_name(template: &Value) -> Result<String> {
-    template["Parameters"]["SigningKeysSecretName"]["Default"]
-        .as_str()
-        .map(str::to_owned)
-        .context("template.yaml: Parameters.SigningKeysSecretName.Default")
-}
+/// The name of the secret that holds the key set; the template is given its full
+/// ARN (`SigningKeysSecretArn`), so the auth gateway may read that secret only.
+pub const SECRET_NAME: &str = "updater/auth/signing-keys";
 
 /// Which account the key commands act on.
 #[derive(Debug, Clone, Copy)]
@@ -74,16 +70,33 @@ fn read(bin: &Path, port: Target, name: &str) -> Option<KeySet> {
     KeySet::from_json(json.trim()).ok()
 }
 
-/// Creates a development key set in the emulator unless one is there.
-pub fn ensure_local(bin: &Path, port: u16, template: &Value) -> Result<()> {
+/// Creates a development key set in the emulator unless one is there; its ARN.
+pub fn ensure_local(bin: &Path, port: u16, template: &Value) -> Result<String> {
     ensure(bin, Target::Local(port), template)
 }
 
-/// Creates a key set unless one is there, and (re)publishes its JWKS.
-pub fn ensure(bin: &Path, port: Target, template: &Value) -> Result<()> {
-    let name = secret_name(template)?;
-    if let Some(keys) = read(bin, port, &name) {
-        return publish_jwks(bin, port, template, &keys);
+/// The full ARN of the key set's secret.
+fn secret_arn(bin: &Path, port: Target) -> Result<String> {
+    let arn = output(aws(bin, port).args([
+        "secretsmanager",
+        "describe-secret",
+        "--secret-id",
+        SECRET_NAME,
+        "--query",
+        "ARN",
+        "--output",
+        "text",
+    ]))?;
+    Ok(arn.trim().to_owned())
+}
+
+/// Creates a key set unless one is there, (re)publishes its JWKS, and answers the
+/// secret's full ARN (the template's `SigningKeysSecretArn`).
+pub fn ensure(bin: &Path, port: Target, template: &Value) -> Result<String> {
+    let name = SECRET_NAME;
+    if let Some(keys) = read(bin, port, name) {
+        publish_jwks(bin, port, template, &keys)?;
+        return secret_arn(bin, port);
     }
     let keys = KeySet::generate()?;
     output(aws(bin, port).args([
@@ -97,20 +110,21 @@ pub fn ensure(bin: &Path, port: Target, template: &Value) -> Result<()> {
         &keys.to_json(),
     ]))?;
     eprintln!("created a development signing key `{}` in secret {name}", keys.active_kid);
-    publish_jwks(bin, port, template, &keys)
+    publish_jwks(bin, port, template, &keys)?;
+    secret_arn(bin, port)
 }
 
 /// Rotates the key set: a new active key, the previous kept.
 pub fn rotate(bin: &Path, port: Target, template: &Value) -> Result<()> {
-    let name = secret_name(template)?;
+    let name = SECRET_NAME;
     let mut keys =
-        read(bin, port, &name).with_context(|| format!("no key set in {name}: run `cargo xtask keys init` first"))?;
+        read(bin, port, name).with_context(|| format!("no key set in {name}: run `cargo xtask keys init` first"))?;
     let kid = keys.rotate()?.kid.clone();
     output(aws(bin, port).args([
         "secretsmanager",
         "put-secret-value",
         "--secret-id",
-        &name,
+        name,
         "--secret-string",
         &keys.to_json(),
     ]))?;

@@ -26,6 +26,7 @@ mod emulator_gaps;
 mod flow_bench;
 mod keys;
 mod paths;
+mod policy_check;
 mod process;
 mod saga_bench;
 mod saga_check;
