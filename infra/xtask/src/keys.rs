@@ -103,7 +103,7 @@ pub fn ensure(bin: &Path, port: Target, template: &Value) -> Result<String> {
         "secretsmanager",
         "create-secret",
         "--name",
-        &name,
+        name,
         "--description",
         "auth signing keys (RS256); rotate with `cargo xtask keys rotate`",
         "--secret-string",

@@ -75,10 +75,11 @@ fn resource_policy_problems(template: &Value) -> Vec<String> {
     let mut subscribers: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (_, resource) in resources(template) {
         let p = &resource["Properties"];
-        if resource["Type"] == "AWS::SNS::Subscription" && p["Protocol"] == "sqs" {
-            if let (Some(topic), Some(queue)) = (target(&p["TopicArn"]), target(&p["Endpoint"])) {
-                subscribers.entry(topic.to_owned()).or_default().insert(queue.to_owned());
-            }
+        if resource["Type"] == "AWS::SNS::Subscription"
+            && p["Protocol"] == "sqs"
+            && let (Some(topic), Some(queue)) = (target(&p["TopicArn"]), target(&p["Endpoint"]))
+        {
+            subscribers.entry(topic.to_owned()).or_default().insert(queue.to_owned());
         }
     }
     let mut guarded: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
