@@ -16,6 +16,8 @@ pub struct Config {
     pub tokens: TokenSettings,
     /// `SEED_LOCAL_ACCOUNTS=true` creates one account per role (local stack only).
     pub seed_local_accounts: bool,
+    /// `SIGNUPS_PER_SOURCE_PER_HOUR` (default 10).
+    pub signups_per_source_per_hour: u32,
 }
 
 impl Config {
@@ -39,6 +41,7 @@ impl Config {
                 ttl_seconds,
             },
             seed_local_accounts: env.parse_or("SEED_LOCAL_ACCOUNTS", false)?,
+            signups_per_source_per_hour: env.parse_or("SIGNUPS_PER_SOURCE_PER_HOUR", 10)?,
         })
     }
 }

@@ -8,14 +8,15 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use platform::bus::Publish;
-use platform::store::StoreError;
-use platform_gateway::{ApiError, Authenticated, JsonBody};
+use platform::store::{Counters, Limit, StoreError};
+use platform_gateway::{ApiError, Authenticated, JsonBody, SourceAddress};
 use platform_identity::{Claims, KeySet, Role, TokenSettings, Verifier};
 use platform_messages::contracts::auth::{UserAuthed, UserAuthedData};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::accounts::{Account, check_email, check_name, check_password, new_user_id};
+use crate::accounts::{Account, check_email, check_name, check_password, email_key, new_user_id};
+use crate::limits::{self, LOGIN_FAILURES_PER_ACCOUNT, LOGIN_FAILURES_PER_SOURCE};
 use crate::passwords;
 use crate::permissions::{AuthPermission, PERMISSIONS};
 use crate::store::AccountStore;
@@ -33,6 +34,10 @@ pub struct AppState {
     pub accounts: Arc<dyn AccountStore>,
     /// The bus.
     pub publisher: Arc<dyn Publish>,
+    /// Attempt counters for the limits (in the service's table).
+    pub counters: Arc<dyn Counters>,
+    /// Signups one source may make in an hour.
+    pub signups_per_source: Limit,
 }
 
 impl FromRef<AppState> for Arc<Verifier> {
@@ -113,8 +118,11 @@ pub async fn register(
 
 async fn signup(
     State(s): State<AppState>,
+    source: SourceAddress,
     JsonBody(b): JsonBody<SignupBody>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let what = "too many signups from your address";
+    limits::count(s.counters.as_ref(), &s.signups_per_source, &source.0, now(), what).await?;
     let user_id = register(s.accounts.as_ref(), &b.email, &b.password, &b.name, vec![Role::UserMover]).await?;
     Ok((StatusCode::CREATED, Json(json!({"user_id": user_id}))))
 }
@@ -132,8 +140,22 @@ async fn create_user(
     Ok((StatusCode::CREATED, Json(json!({"user_id": user_id}))))
 }
 
-async fn token(State(s): State<AppState>, JsonBody(b): JsonBody<TokenBody>) -> Result<Json<Value>, ApiError> {
-    const REFUSED: &str = "the email or the password is wrong";
+async fn token(
+    State(s): State<AppState>,
+    source: SourceAddress,
+    JsonBody(b): JsonBody<TokenBody>,
+) -> Result<Json<Value>, ApiError> {
+    let counters = s.counters.as_ref();
+    let (account_key, at) = (email_key(&b.email), now());
+    let for_account = "too many failed logins for this account";
+    let for_source = "too many failed logins from your address";
+    limits::refuse_when_used_up(counters, &LOGIN_FAILURES_PER_ACCOUNT, &account_key, at, for_account).await?;
+    limits::refuse_when_used_up(counters, &LOGIN_FAILURES_PER_SOURCE, &source.0, at, for_source).await?;
+    let refused = || async {
+        limits::count(counters, &LOGIN_FAILURES_PER_ACCOUNT, &account_key, at, for_account).await?;
+        limits::count(counters, &LOGIN_FAILURES_PER_SOURCE, &source.0, at, for_source).await?;
+        Err::<Json<Value>, _>(ApiError::unauthorized_with("the email or the password is wrong"))
+    };
     let account = s.accounts.find_by_email(&b.email).await.map_err(ApiError::internal)?;
     let password = b.password.clone();
     let account = match account {
@@ -143,15 +165,16 @@ async fn token(State(s): State<AppState>, JsonBody(b): JsonBody<TokenBody>) -> R
                 .await
                 .map_err(ApiError::internal)?;
             if !ok {
-                return Err(ApiError::unauthorized_with(REFUSED));
+                return refused().await;
             }
             a
         }
         None => {
             tokio::task::spawn_blocking(move || passwords::burn_time(&password)).await.map_err(ApiError::internal)?;
-            return Err(ApiError::unauthorized_with(REFUSED));
+            return refused().await;
         }
     };
+    counters.clear(&LOGIN_FAILURES_PER_ACCOUNT, &account_key, at).await.map_err(ApiError::internal)?;
     let claims = Claims::issue(&s.tokens, &account.user_id, &account.email, account.roles.clone(), now());
     let access_token = s.keys.sign(&claims).map_err(ApiError::internal)?;
 

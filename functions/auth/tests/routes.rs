@@ -40,6 +40,8 @@ async fn app() -> App {
         tokens: settings(),
         accounts,
         publisher: publisher.clone(),
+        counters: Arc::new(platform::store::MemoryCounters::default()),
+        signups_per_source: auth::limits::signups_per_source(10),
     };
     App { router: platform_gateway::finish(router(state)), publisher }
 }
@@ -51,6 +53,27 @@ async fn call(
     token: Option<&str>,
     body: Option<Value>,
 ) -> (StatusCode, Value) {
+    let (status, body, _) = exchange(router, method, path, token, body).await;
+    (status, body)
+}
+
+/// A request without a token; the status, the body and `Retry-After`.
+async fn call_with_headers(
+    router: &Router,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value, Option<String>) {
+    exchange(router, method, path, None, body).await
+}
+
+async fn exchange(
+    router: &Router,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, Value, Option<String>) {
     let mut req = Request::builder().method(method).uri(path);
     if let Some(t) = token {
         req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
@@ -64,8 +87,9 @@ async fn call(
     };
     let resp = router.clone().oneshot(req.body(body).unwrap()).await.unwrap();
     let status = resp.status();
+    let retry_after = resp.headers().get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20).await.unwrap();
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null), retry_after)
 }
 
 fn token_for(role: Role) -> String {
@@ -124,7 +148,7 @@ async fn bad_signups_get_the_documented_statuses() {
         (
             json!({"email": "a@b.co", "password": "short", "name": "A"}),
             StatusCode::BAD_REQUEST,
-            "`password`: must be at least 10",
+            "`password`: must be 10 to 256",
         ),
         (json!({"email": "a@b.co", "password": "a-long-password"}), StatusCode::BAD_REQUEST, "missing field `name`"),
         (
@@ -257,4 +281,46 @@ fn the_permission_table_pair_by_pair() {
     for (role, permission, allowed) in expected {
         assert_eq!(PERMISSIONS.allows(&[role], permission), allowed, "{role} {permission:?}");
     }
+}
+
+#[tokio::test]
+async fn failed_logins_lock_the_account_until_the_window_passes_even_for_the_right_password() {
+    let app = app().await;
+    let login = |password: &'static str| {
+        let router = app.router.clone();
+        async move {
+            let body = json!({"email": "mover@updater.local", "password": password});
+            call_with_headers(&router, "POST", "/auth/token", Some(body)).await
+        }
+    };
+    for attempt in 1..=5 {
+        let (status, body, _) = login("not-the-password").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "attempt {attempt}: {body}");
+    }
+    for password in ["not-the-password", "local-dev-password"] {
+        let (status, body, retry_after) = login(password).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+        assert_eq!(body["error"]["code"], "too_many_requests");
+        assert!(body["error"]["message"].as_str().unwrap().contains("failed logins for this account"), "{body}");
+        let seconds: u64 = retry_after.expect("Retry-After").parse().unwrap();
+        assert!((1..=900).contains(&seconds), "{seconds}");
+    }
+    // Another account is not locked by them.
+    let body = json!({"email": "client@updater.local", "password": "local-dev-password"});
+    let (status, body, _) = call_with_headers(&app.router, "POST", "/auth/token", Some(body)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+#[tokio::test]
+async fn signups_from_one_source_are_throttled_and_keep_their_answers_below_the_limit() {
+    let app = app().await;
+    for i in 0..10 {
+        let body = json!({"email": format!("new-{i}@example.com"), "password": "a-long-password", "name": "N"});
+        let (status, body, _) = call_with_headers(&app.router, "POST", "/auth/signup", Some(body)).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let body = json!({"email": "one-more@example.com", "password": "a-long-password", "name": "N"});
+    let (status, body, retry_after) = call_with_headers(&app.router, "POST", "/auth/signup", Some(body)).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert!(retry_after.is_some());
 }

@@ -22,5 +22,6 @@ use platform::store::{IndexSchema, TableSchema};
 pub fn table_schema() -> TableSchema {
     let mut schema = TableSchema::single_table();
     schema.indexes.push(IndexSchema { name: "by_created", partition_key: "kind", sort_key: Some("created_key") });
+    schema.indexes.push(IndexSchema { name: "by_owner", partition_key: "owner_sub", sort_key: Some("created_key") });
     schema
 }

@@ -170,15 +170,27 @@ impl MoversService {
         self.store.get(id).await.map_err(store_error)?.ok_or_else(|| ApiError::not_found(format!("no mover {id}")))
     }
 
+    /// A client's cursor, accepted only when it names a mover this listing could
+    /// have shown (one of `owner`'s, when the listing is theirs): a tampered cursor
+    /// is a 400, and never a way to another owner's movers.
+    async fn cursor(&self, text: &str, owner: Option<&str>) -> Result<Cursor, ApiError> {
+        let refused = || ApiError::invalid_field("cursor", "is not a cursor this API gave you");
+        validate::token("cursor", text, validate::MAX_CURSOR_CHARS)?;
+        let cursor = Cursor::decode(text).ok_or_else(refused)?;
+        let mover = self.store.get(cursor.mover_id()).await.map_err(store_error)?.ok_or_else(refused)?;
+        if !cursor.names(&mover.value) || owner.is_some_and(|o| o != mover.value.owner_sub) {
+            return Err(refused());
+        }
+        Ok(cursor)
+    }
+
     /// A page of movers, newest first; `owner` limits it to one user's.
     pub async fn list(&self, limit: u32, cursor: Option<&str>, owner: Option<&str>) -> Result<Page, ApiError> {
         if !(1..=100).contains(&limit) {
             return Err(ApiError::invalid_field("limit", "must be between 1 and 100"));
         }
         let after = match cursor {
-            Some(c) => Some(validate::token("cursor", c, validate::MAX_CURSOR_CHARS).and_then(|()| {
-                Cursor::decode(c).ok_or_else(|| ApiError::invalid_field("cursor", "is not a cursor this API gave"))
-            })?),
+            Some(c) => Some(self.cursor(c, owner).await?),
             None => None,
         };
         self.store.list(limit, after, owner).await.map_err(store_error)

@@ -15,7 +15,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::Mover;
 
-/// Where a page ends; opaque to clients (base64url of JSON).
+/// Where a page ends; opaque to clients (base64url of JSON). The service accepts
+/// one only when it names a mover the listing could have shown (see
+/// `MoversService::list`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cursor {
     created_key: String,
@@ -23,6 +25,16 @@ pub struct Cursor {
 }
 
 impl Cursor {
+    /// The id of the mover the page ended with.
+    pub fn mover_id(&self) -> &str {
+        &self.id
+    }
+
+    /// Whether this cursor could have been given after `mover`.
+    pub fn names(&self, mover: &Mover) -> bool {
+        self.id == mover.id && self.created_key == created_key(mover)
+    }
+
     /// The cursor that continues after `mover`.
     pub fn of(mover: &Mover) -> Self {
         Self { created_key: created_key(mover), id: mover.id.clone() }
@@ -112,27 +124,29 @@ impl MoverStore for DynamoMoverStore {
     }
 
     async fn list(&self, limit: u32, after: Option<Cursor>, owner: Option<&str>) -> Result<Page, StoreError> {
+        // Everyone's movers come from `by_created`; one owner's from `by_owner`, so
+        // that a page of N holds N of theirs.
+        let (index, partition, value) = match owner {
+            Some(owner) => ("by_owner", "owner_sub", owner),
+            None => ("by_created", "kind", "mover"),
+        };
         let mut query = self
             .table
             .client()
             .query()
             .table_name(self.table.name())
-            .index_name("by_created")
-            .key_condition_expression("kind = :kind")
-            .expression_attribute_values(":kind", AttributeValue::S("mover".into()))
+            .index_name(index)
+            .key_condition_expression("#partition = :partition")
+            .expression_attribute_names("#partition", partition)
+            .expression_attribute_values(":partition", AttributeValue::S(value.into()))
             .scan_index_forward(false)
             .limit(limit as i32);
-        if let Some(owner) = owner {
-            query = query
-                .filter_expression("owner_sub = :owner")
-                .expression_attribute_values(":owner", AttributeValue::S(owner.into()));
-        }
         if let Some(c) = after {
             let k = key(&c.id);
             query = query
                 .exclusive_start_key("pk", AttributeValue::S(k.pk))
                 .exclusive_start_key("sk", AttributeValue::S(k.sk))
-                .exclusive_start_key("kind", AttributeValue::S("mover".into()))
+                .exclusive_start_key(partition, AttributeValue::S(value.into()))
                 .exclusive_start_key("created_key", AttributeValue::S(c.created_key));
         }
         let out = query.send().await.map_err(|e| StoreError::from_sdk(e, "list movers"))?;

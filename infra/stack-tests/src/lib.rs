@@ -75,12 +75,24 @@ impl Api {
 
     /// POSTs JSON; the status and the JSON answer.
     pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+        let (status, _, body) = self.post_with_headers(path, token, body).await;
+        (status, body)
+    }
+
+    /// POSTs JSON; the status, the answer's headers and its JSON.
+    pub async fn post_with_headers(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: Value,
+    ) -> (StatusCode, reqwest::header::HeaderMap, Value) {
         let mut req = self.http.post(format!("{}{path}", self.base)).json(&body);
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
         let resp = req.send().await.unwrap();
-        (resp.status(), resp.json().await.unwrap_or(Value::Null))
+        let (status, headers) = (resp.status(), resp.headers().clone());
+        (status, headers, resp.json().await.unwrap_or(Value::Null))
     }
 
     /// Sends any request with a JSON body and extra headers; the status, headers and JSON answer.

@@ -129,3 +129,47 @@ async fn only_system_may_create_accounts() {
     let me: Value = api.get("/auth/me", Some(&token)).await.json().await.unwrap();
     assert_eq!(me["roles"], json!(["user-business"]));
 }
+
+#[tokio::test]
+async fn failed_logins_lock_the_account_with_retry_after_even_for_the_right_password() {
+    let stack = stack().await;
+    let api = Api::new(&stack);
+    let email = unique_email();
+    let (status, body) =
+        api.post("/auth/signup", None, json!({"email": email, "password": "a-long-password", "name": "Lock"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let attempt = |password: &'static str| {
+        let (api, email) = (&api, &email);
+        async move {
+            let body = json!({"email": email, "password": password});
+            let (status, headers, body) = api.post_with_headers("/auth/token", None, body).await;
+            (status, headers.get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned), body)
+        }
+    };
+    for n in 1..=5 {
+        let (status, _, body) = attempt("a-wrong-password").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "failure {n}: {body}");
+    }
+    let (status, retry_after, body) = attempt("a-long-password").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "the right password waits too: {body}");
+    let seconds: u64 = retry_after.expect("Retry-After").parse().unwrap();
+    assert!((1..=900).contains(&seconds), "{seconds}");
+    // The counter lives in the auth table, with its TTL.
+    let counted = stack
+        .dynamodb()
+        .scan()
+        .table_name(stack.output("AuthTableName").unwrap())
+        .filter_expression("pk = :pk")
+        .expression_attribute_values(
+            ":pk",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("limit#login-account#{}", email.to_lowercase())),
+        )
+        .send()
+        .await
+        .unwrap();
+    let item = &counted.items()[0];
+    assert_eq!(item["attempts"].as_n().unwrap(), "5");
+    assert!(
+        item["expires_at"].as_n().unwrap().parse::<i64>().unwrap() > time::OffsetDateTime::now_utc().unix_timestamp()
+    );
+}

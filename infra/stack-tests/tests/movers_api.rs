@@ -160,6 +160,11 @@ async fn bad_input_gets_a_clear_4xx_and_writes_nothing() {
         (json!({"name": "A", "email": "a@b.co", "extra": 1}), StatusCode::BAD_REQUEST, "unknown field `extra`"),
         (json!({"name": ["A"], "email": "a@b.co"}), StatusCode::BAD_REQUEST, "`name`: invalid type"),
         (json!({"name": "A".repeat(70_000), "email": "a@b.co"}), StatusCode::PAYLOAD_TOO_LARGE, "over"),
+        (
+            json!({"name": "A", "email": "a@b.co", "from_address": address(&"9".repeat(5_000), "IL", "62701")}),
+            StatusCode::BAD_REQUEST,
+            "`from_address.line1`: must be 1 to 100 characters",
+        ),
     ];
     for (body, status, fragment) in cases {
         let (got, _, resp) = api.send(Method::POST, "/movers", &token, Some(body), &[]).await;
@@ -247,4 +252,68 @@ async fn other_systems_create_movers_with_the_task() {
         .unwrap();
     assert_eq!(creations.len(), 1, "the task delivered twice creates one mover");
     probe.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_owners_pages_hold_only_their_movers_and_a_cursor_never_leads_elsewhere() {
+    let stack = stack().await;
+    let api = Api::new(&stack);
+    let email = format!("lister.{}@example.com", uuid::Uuid::new_v4().simple());
+    api.post("/auth/signup", None, json!({"email": email, "password": "a-long-password", "name": "Lister"})).await;
+    let mine = api.login(&email, "a-long-password").await;
+    let others = api.login("mover@updater.local", PASSWORD).await;
+    let create = |token: &str, name: &str| {
+        let (api, token, body) = (&api, token.to_owned(), json!({"name": name, "email": "a@b.co"}));
+        async move {
+            let (status, _, created) = api.send(Method::POST, "/movers", &token, Some(body), &[]).await;
+            assert_eq!(status, StatusCode::CREATED, "{created}");
+            created["id"].as_str().unwrap().to_owned()
+        }
+    };
+    // Three of mine among many of another owner's, created in between.
+    let mut created = Vec::new();
+    for n in 0..3 {
+        created.push(create(&mine, &format!("Mine {n}")).await);
+        for m in 0..4 {
+            create(&others, &format!("Theirs {n}.{m}")).await;
+        }
+    }
+    created.reverse();
+
+    let mut seen = Vec::new();
+    let mut path = "/movers?limit=1".to_owned();
+    loop {
+        let (status, _, page) = api.send(Method::GET, &path, &mine, None, &[]).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let items = page["items"].as_array().unwrap();
+        let next = page["next_cursor"].as_str();
+        assert!(items.len() == 1 || next.is_none(), "a page before the end holds one of mine: {page}");
+        seen.extend(items.iter().map(|m| m["id"].as_str().unwrap().to_owned()));
+        match next {
+            Some(cursor) => path = format!("/movers?limit=1&cursor={cursor}"),
+            None => break,
+        }
+        assert!(seen.len() <= 3, "pages past my movers: {seen:?}");
+    }
+    assert_eq!(seen, created, "my movers, newest first, one per page");
+
+    // A cursor of another owner's listing is refused, as is one made up.
+    let (_, _, theirs) = api.send(Method::GET, "/movers?limit=1", &others, None, &[]).await;
+    let their_cursor = theirs["next_cursor"].as_str().unwrap();
+    for cursor in [their_cursor, "eyJub3QiOiJhIGN1cnNvciJ9", "not base64 at all!"] {
+        let path = format!("/movers?limit=1&cursor={}", urlencoding(cursor));
+        let (status, _, refused) = api.send(Method::GET, &path, &mine, None, &[]).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{cursor}: {refused}");
+        assert!(refused["error"]["message"].as_str().unwrap().contains("`cursor`"), "{refused}");
+    }
+}
+
+/// `text` with the characters a query string cannot carry as they are escaped.
+fn urlencoding(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

@@ -12,6 +12,7 @@ pub mod graphql_limits;
 pub mod matrix;
 mod permissions;
 mod serve;
+mod source;
 pub mod validate;
 
 pub use body::{JsonBody, MAX_BODY_BYTES, parse as parse_json};
@@ -19,3 +20,4 @@ pub use caller::Authenticated;
 pub use error::ApiError;
 pub use permissions::Permissions;
 pub use serve::{finish, serve};
+pub use source::SourceAddress;

@@ -9,7 +9,7 @@ use axum::Router;
 use lambda_http::Error;
 use platform::bus::SnsPublisher;
 use platform::config::Env;
-use platform::store::Table;
+use platform::store::{Table, TableCounters};
 use platform_identity::{KeySet, Verifier};
 
 async fn init() -> Result<Router, Error> {
@@ -32,7 +32,8 @@ async fn init() -> Result<Router, Error> {
 
     let table = Table::new(aws_sdk_dynamodb::Client::new(&aws), &config.table_name);
     table_schema().verify(table.client(), table.name()).await?;
-    let accounts = Arc::new(DynamoAccountStore::new(table));
+    let accounts = Arc::new(DynamoAccountStore::new(table.clone()));
+    let counters = Arc::new(TableCounters::new(table));
     if config.seed_local_accounts {
         let created = seed::seed(accounts.as_ref()).await?;
         tracing::info!(created, "seeded the local accounts");
@@ -43,6 +44,8 @@ async fn init() -> Result<Router, Error> {
         tokens: config.tokens,
         accounts,
         publisher: Arc::new(SnsPublisher::new(aws_sdk_sns::Client::new(&aws), config.topics)),
+        counters,
+        signups_per_source: auth::limits::signups_per_source(config.signups_per_source_per_hour),
     }))
 }
 

@@ -1,13 +1,16 @@
 //! The DynamoDB store of a service's own table: startup schema check, versioned
 //! items with optimistic concurrency, changes written with the messages that
-//! announce them (the outbox), the idempotency ledger, and data migrations.
+//! announce them (the outbox), the idempotency ledger, attempt counters for the
+//! limits at the edges, and data migrations.
 mod announced;
+mod counters;
 mod error;
 mod ledger;
 mod migrations;
 mod schema;
 mod table;
 
+pub use counters::{Counters, Limit, MemoryCounters, Standing, TableCounters};
 pub use error::StoreError;
 pub use ledger::DynamoLedger;
 pub use migrations::{Migration, MigrationFuture, migrate};
