@@ -34,12 +34,24 @@ impl BookingStatus {
     }
 }
 
-/// The deposit to charge.
+/// The deposit to charge, as the service priced it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Deposit {
-    /// Amount in cents (1 to 1,000,000).
+    /// Amount in cents, from [`crate::pricing`].
     pub amount_cents: u64,
+    /// The payment provider's card token (`tok_visa`, ...).
+    pub card_token: String,
+}
+
+/// The deposit as a client sends it: the card, and optionally the amount it was
+/// quoted (which must then equal the service's price).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DepositRequest {
+    /// The quoted amount in cents, if the client states it.
+    #[serde(default)]
+    pub amount_cents: Option<u64>,
     /// The payment provider's card token (`tok_visa`, ...).
     pub card_token: String,
 }
@@ -55,34 +67,44 @@ pub struct BookingRequest {
     /// People in the crew (1 to 8).
     pub crew_size: u32,
     /// The deposit.
-    pub deposit: Deposit,
+    pub deposit: DepositRequest,
 }
 
 /// Largest crew a booking may ask for.
 pub const MAX_CREW_SIZE: u32 = 8;
-/// Largest deposit, in cents.
-pub const MAX_DEPOSIT_CENTS: u64 = 1_000_000;
+
+/// Checks a quote's crew size.
+pub fn check_crew_size(crew_size: u32) -> Result<(), ApiError> {
+    if !(1..=MAX_CREW_SIZE).contains(&crew_size) {
+        return Err(ApiError::invalid_field("crew_size", &format!("must be 1 to {MAX_CREW_SIZE}")));
+    }
+    Ok(())
+}
 
 impl BookingRequest {
-    /// Checks every field; the error names the first one at fault.
-    pub fn validate(&self, today: time::Date) -> Result<(), ApiError> {
+    /// Checks every field, naming the first one at fault, and prices the deposit
+    /// ([`crate::pricing`]): a stated `deposit.amount_cents` must equal that price.
+    pub fn validate(&self, today: time::Date) -> Result<Deposit, ApiError> {
         if !self.mover_id.starts_with("mov_") || self.mover_id.len() > 64 {
             return Err(ApiError::invalid_field("mover_id", "must be a mover id (`mov_...`)"));
         }
-        validate::future_date("move_date", &self.move_date, today)?;
-        if !(1..=MAX_CREW_SIZE).contains(&self.crew_size) {
-            return Err(ApiError::invalid_field("crew_size", &format!("must be 1 to {MAX_CREW_SIZE}")));
+        let date = validate::future_date("move_date", &self.move_date, today)?;
+        check_crew_size(self.crew_size)?;
+        let price = crate::pricing::deposit_cents(date, self.crew_size, today);
+        if let Some(stated) = self.deposit.amount_cents
+            && stated != price
+        {
+            let problem = format!("must equal the quote, {price} cents (GET /moves/quote), or be left out");
+            return Err(ApiError::invalid_field("deposit.amount_cents", &problem));
         }
-        if !(1..=MAX_DEPOSIT_CENTS).contains(&self.deposit.amount_cents) {
-            return Err(ApiError::invalid_field("deposit.amount_cents", &format!("must be 1 to {MAX_DEPOSIT_CENTS}")));
-        }
-        validate::text("deposit.card_token", &self.deposit.card_token, 128)
+        validate::text("deposit.card_token", &self.deposit.card_token, 128)?;
+        Ok(Deposit { amount_cents: price, card_token: self.deposit.card_token.clone() })
     }
 
     /// A stable digest of the request, to tell a replay from a reused key.
     pub fn fingerprint(&self) -> String {
         format!(
-            "{}|{}|{}|{}|{}",
+            "{}|{}|{}|{:?}|{}",
             self.mover_id, self.move_date, self.crew_size, self.deposit.amount_cents, self.deposit.card_token
         )
     }
@@ -142,8 +164,14 @@ pub fn now() -> String {
 }
 
 impl Booking {
-    /// A new booking of `request`, pending, for the mover's owner.
-    pub fn pending(booking_id: String, request: &BookingRequest, owner_sub: &str, contact_email: &str) -> Self {
+    /// A new booking of `request` with its priced `deposit`, pending, for the mover's owner.
+    pub fn pending(
+        booking_id: String,
+        request: &BookingRequest,
+        deposit: &Deposit,
+        owner_sub: &str,
+        contact_email: &str,
+    ) -> Self {
         Self {
             booking_id,
             mover_id: request.mover_id.clone(),
@@ -151,7 +179,7 @@ impl Booking {
             contact_email: contact_email.to_owned(),
             move_date: request.move_date.clone(),
             crew_size: request.crew_size,
-            deposit_cents: request.deposit.amount_cents,
+            deposit_cents: deposit.amount_cents,
             request_fingerprint: request.fingerprint(),
             status: BookingStatus::Pending,
             steps: vec![],
@@ -228,23 +256,28 @@ mod tests {
     fn request() -> BookingRequest {
         BookingRequest {
             mover_id: "mov_1".into(),
-            move_date: "2026-12-01".into(),
+            move_date: "2026-12-07".into(),
             crew_size: 3,
-            deposit: Deposit { amount_cents: 5000, card_token: "tok_visa".into() },
+            deposit: DepositRequest { amount_cents: Some(12_000), card_token: "tok_visa".into() },
         }
     }
 
     #[test]
     fn requests_are_checked_field_by_field() {
         let today = time::macros::date!(2026 - 11 - 26);
-        assert!(request().validate(today).is_ok());
+        let priced = request().validate(today).unwrap();
+        assert_eq!(priced, Deposit { amount_cents: 12_000, card_token: "tok_visa".into() }, "3 crew, a Monday");
+        let unstated =
+            BookingRequest { deposit: DepositRequest { amount_cents: None, ..request().deposit }, ..request() };
+        assert_eq!(unstated.validate(today).unwrap(), priced, "the amount may be left out");
         type Change = fn(&mut BookingRequest);
-        let cases: [(Change, &str); 6] = [
+        let cases: [(Change, &str); 7] = [
             (|r| r.mover_id = "usr_1".into(), "`mover_id`"),
             (|r| r.move_date = "2026-11-01".into(), "`move_date`"),
             (|r| r.crew_size = 0, "`crew_size`"),
             (|r| r.crew_size = 9, "`crew_size`"),
-            (|r| r.deposit.amount_cents = 0, "`deposit.amount_cents`"),
+            (|r| r.deposit.amount_cents = Some(1), "`deposit.amount_cents`: must equal the quote, 12000 cents"),
+            (|r| r.deposit.amount_cents = Some(12_001), "`deposit.amount_cents`"),
             (|r| r.deposit.card_token = " ".into(), "`deposit.card_token`"),
         ];
         for (change, field) in cases {
@@ -257,7 +290,8 @@ mod tests {
 
     #[test]
     fn a_step_is_recorded_once_per_status() {
-        let mut b = Booking::pending("bkg_1".into(), &request(), "usr_1", "a@b.co");
+        let deposit = request().validate(time::macros::date!(2026 - 11 - 26)).unwrap();
+        let mut b = Booking::pending("bkg_1".into(), &request(), &deposit, "usr_1", "a@b.co");
         assert!(b.record_step("reserve_crew", "done"));
         assert!(!b.record_step("reserve_crew", "done"));
         assert!(b.record_step("release_crew", "done"));

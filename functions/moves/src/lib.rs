@@ -13,14 +13,17 @@ pub mod config;
 pub mod mover_directory;
 pub mod payments;
 pub mod permissions;
+pub mod pricing;
 pub mod rest;
 pub mod saga;
 pub mod steps;
 pub mod worker;
 
-use platform::store::TableSchema;
+use platform::store::{IndexSchema, TableSchema};
 
 /// The declared shape of the moves table, checked at cold start.
 pub fn table_schema() -> TableSchema {
-    TableSchema::single_table()
+    let mut schema = TableSchema::single_table();
+    schema.indexes.push(IndexSchema { name: "by_open_owner", partition_key: "open_owner", sort_key: None });
+    schema
 }

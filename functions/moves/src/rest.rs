@@ -2,7 +2,7 @@
 //! confirm or cancel it (resumes the waiting saga), and the crew capacity of a date.
 use std::sync::Arc;
 
-use axum::extract::{FromRef, Path, State};
+use axum::extract::{FromRef, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::booking::{Booking, BookingRequest, BookingStatus};
-use crate::booking_store::{BookingStore, Created};
+use crate::booking_store::{BookingStore, Created, MAX_OPEN_BOOKINGS};
 use crate::capacity::CrewCapacity;
 use crate::mover_directory::MoverDirectory;
 use crate::permissions::{MovePermission::*, PERMISSIONS};
@@ -49,6 +49,7 @@ impl FromRef<AppState> for Arc<Verifier> {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/moves", post(book))
+        .route("/moves/quote", get(quote))
         .route("/moves/capacity/{date}", get(read_capacity).put(set_capacity))
         .route("/moves/{id}", get(read))
         .route("/moves/{id}/confirm", post(confirm))
@@ -94,7 +95,7 @@ async fn book(
 ) -> Result<Response, ApiError> {
     PERMISSIONS.require(&who.caller, ManageOwn)?;
     let key = idempotency_key(&headers)?;
-    request.validate(time::OffsetDateTime::now_utc().date())?;
+    let deposit = request.validate(time::OffsetDateTime::now_utc().date())?;
     let mover = s.movers.get(&request.mover_id).await.map_err(store_error)?.ok_or_else(|| {
         ApiError::not_found(format!(
             "mover `{}` is not known to the moves service (a new mover is known within seconds)",
@@ -105,7 +106,15 @@ async fn book(
         return Err(ApiError::forbidden("you may only book moves for your own movers"));
     }
     let contact = mover.email.clone().unwrap_or_else(|| who.caller.email.clone());
-    let booking = Booking::pending(booking_id(&who.caller.sub, &key), &request, &mover.owner_sub, &contact);
+    let booking = Booking::pending(booking_id(&who.caller.sub, &key), &request, &deposit, &mover.owner_sub, &contact);
+    // A replay of a booking answers it; a new one waits until its owner holds fewer
+    // than MAX_OPEN_BOOKINGS open ones.
+    let replayed = s.bookings.get(&booking.booking_id).await.map_err(store_error)?;
+    if replayed.is_none() && s.bookings.open_of(&booking.owner_sub).await.map_err(store_error)? >= MAX_OPEN_BOOKINGS {
+        return Err(ApiError::conflict(format!(
+            "{MAX_OPEN_BOOKINGS} bookings are already open for this mover's owner; confirm or cancel one first"
+        )));
+    }
     let booking = match s.bookings.create(&booking).await.map_err(store_error)? {
         Created::New(b) => b,
         Created::Existing(b) if b.request_fingerprint == booking.request_fingerprint => b,
@@ -123,12 +132,33 @@ async fn book(
             owner_sub: booking.owner_sub.clone(),
             move_date: booking.move_date.clone(),
             crew_size: booking.crew_size,
-            deposit: request.deposit,
+            deposit,
         },
     };
     let started = s.saga.start(&input).await.map_err(ApiError::internal)?;
     tracing::info!(booking_id = %booking.booking_id, started, "booking accepted");
     Ok(accepted(&booking))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QuoteQuery {
+    move_date: String,
+    crew_size: u32,
+}
+
+/// `GET /moves/quote?move_date=&crew_size=`: the deposit `POST /moves` will charge.
+async fn quote(
+    who: Authenticated,
+    query: Result<Query<QuoteQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    PERMISSIONS.require(&who.caller, ManageOwn)?;
+    let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let today = time::OffsetDateTime::now_utc().date();
+    let date = validate::future_date("move_date", &q.move_date, today)?;
+    crate::booking::check_crew_size(q.crew_size)?;
+    let cents = crate::pricing::deposit_cents(date, q.crew_size, today);
+    Ok(Json(json!({"deposit_cents": cents, "currency": crate::pricing::CURRENCY})).into_response())
 }
 
 /// The booking as `who` may see it; 404 for a booking they may not see at all.

@@ -125,6 +125,16 @@ impl Api {
         req.send().await.unwrap()
     }
 
+    /// Signs up a new `user-mover` and returns its access token: a test whose
+    /// limits (open bookings, failed logins) must not meet another test's.
+    pub async fn fresh_user(&self, name: &str) -> String {
+        let email = format!("{name}.{}@example.com", uuid::Uuid::new_v4().simple()).to_lowercase();
+        let body = json!({"email": email, "password": "a-long-password", "name": name});
+        let (status, answer) = self.post("/auth/signup", None, body).await;
+        assert_eq!(status, StatusCode::CREATED, "signup of {email}: {answer}");
+        self.login(&email, "a-long-password").await
+    }
+
     /// Logs in and returns the access token.
     pub async fn login(&self, email: &str, password: &str) -> String {
         let (status, body) = self.post("/auth/token", None, json!({"email": email, "password": password})).await;

@@ -47,10 +47,19 @@ pub async fn book(api: &Api, token: &str, key: &str, body: &Value) -> (StatusCod
     }
 }
 
-/// A booking request body.
+/// A booking request body (the deposit's amount left to the service's price).
 pub fn request(mover_id: &str, date: &str, crew_size: u32, card_token: &str) -> Value {
     json!({"mover_id": mover_id, "move_date": date, "crew_size": crew_size,
-           "deposit": {"amount_cents": 15_000, "card_token": card_token}})
+           "deposit": {"card_token": card_token}})
+}
+
+/// The deposit `GET /moves/quote` prices for a move, in cents.
+pub async fn quote(api: &Api, token: &str, date: &str, crew_size: u32) -> u64 {
+    let path = format!("/moves/quote?move_date={date}&crew_size={crew_size}");
+    let (status, _, quote) = api.send(Method::GET, &path, token, None, &[]).await;
+    assert_eq!(status, StatusCode::OK, "{quote}");
+    assert_eq!(quote["currency"], "USD", "{quote}");
+    quote["deposit_cents"].as_u64().expect("deposit_cents")
 }
 
 /// Reads the booking until its status is one of `statuses`.
@@ -116,7 +125,16 @@ pub async fn reserved(api: &Api, system: &str, date: &str) -> u64 {
 /// The sandbox payment provider's record of a booking's charge: its status
 /// (`captured`, `refunded`), or `None` when nothing was charged.
 pub async fn charge_status(stack: &Stack, booking_id: &str) -> Option<String> {
-    let item = stack
+    charge(stack, booking_id).await?.get("status").and_then(|s| s.as_s().ok()).cloned()
+}
+
+/// The amount, in cents, the sandbox provider charged for a booking.
+pub async fn charge_amount(stack: &Stack, booking_id: &str) -> Option<u64> {
+    charge(stack, booking_id).await?.get("amount_cents").and_then(|s| s.as_n().ok()).and_then(|n| n.parse().ok())
+}
+
+async fn charge(stack: &Stack, booking_id: &str) -> Option<std::collections::HashMap<String, AttributeValue>> {
+    stack
         .dynamodb()
         .get_item()
         .table_name(stack.output("MovesTableName").unwrap())
@@ -126,8 +144,7 @@ pub async fn charge_status(stack: &Stack, booking_id: &str) -> Option<String> {
         .send()
         .await
         .unwrap()
-        .item?;
-    item.get("status").and_then(|s| s.as_s().ok()).cloned()
+        .item
 }
 
 /// The emails the emulator's SES accepted for `to` (ministack's inspection

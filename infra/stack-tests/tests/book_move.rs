@@ -30,7 +30,7 @@ struct Booking {
 
 /// Logs in as the local mover, creates a mover and books it with `card` on a fresh date.
 async fn start(api: &Api, rejected_to: bool, crew: u32, card: &str) -> (String, Booking) {
-    let token = api.login("mover@updater.local", PASSWORD).await;
+    let token = api.fresh_user("Booker").await;
     let mover = create_mover(api, &token, rejected_to).await;
     let date = unique_date();
     let started = Instant::now();
@@ -122,7 +122,10 @@ async fn happy_path_books_the_move_publishes_move_booked_and_keeps_the_crew_and_
     assert_eq!(charge_status(&stack, &b.id).await.as_deref(), Some("captured"));
     let emails = wait_email(&stack, booked["contact_email"].as_str().unwrap(), "is booked").await;
     assert_eq!(emails.len(), 1, "{emails:?}");
-    assert!(emails[0].1.contains(&b.id) && emails[0].1.contains("$150.00"), "{emails:?}");
+    let cents = quote(&api, &token, &b.date, 2).await;
+    let dollars = format!("${}.{:02}", cents / 100, cents % 100);
+    assert!(emails[0].1.contains(&b.id) && emails[0].1.contains(&dollars), "{dollars}: {emails:?}");
+    assert_eq!(charge_amount(&stack, &b.id).await, Some(cents), "the service's price was charged");
     // Confirming twice is refused: the saga no longer waits.
     let (status, _, body) = api.send(Method::POST, &format!("/moves/{}/confirm", b.id), &token, None, &[]).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
@@ -137,7 +140,7 @@ async fn no_crew_left_cancels_without_compensations() {
     let stack = stack().await;
     let api = Api::new(&stack);
     let system = api.login("system@updater.local", PASSWORD).await;
-    let token = api.login("mover@updater.local", PASSWORD).await;
+    let token = api.fresh_user("Booker").await;
     let mover = create_mover(&api, &token, false).await;
     let date = unique_date();
     let (status, _, c) = api
@@ -280,7 +283,7 @@ async fn two_bookings_racing_for_the_last_crew_one_wins() {
     let stack = stack().await;
     let api = Api::new(&stack);
     let system = api.login("system@updater.local", PASSWORD).await;
-    let token = api.login("mover@updater.local", PASSWORD).await;
+    let token = api.fresh_user("Booker").await;
     let (first, second) = (create_mover(&api, &token, false).await, create_mover(&api, &token, false).await);
     let date = unique_date();
     let (status, _, c) = api
@@ -307,7 +310,7 @@ async fn two_bookings_racing_for_the_last_crew_one_wins() {
 async fn the_same_idempotency_key_returns_the_same_booking_and_runs_one_saga() {
     let stack = stack().await;
     let api = Api::new(&stack);
-    let token = api.login("mover@updater.local", PASSWORD).await;
+    let token = api.fresh_user("Booker").await;
     let mover = create_mover(&api, &token, false).await;
     let key = uuid::Uuid::new_v4().to_string();
     let body = request(&mover, &unique_date(), 1, "tok_visa");
@@ -339,7 +342,7 @@ async fn the_same_idempotency_key_returns_the_same_booking_and_runs_one_saga() {
 async fn bad_requests_and_strangers_get_clear_4xx() {
     let stack = stack().await;
     let api = Api::new(&stack);
-    let token = api.login("mover@updater.local", PASSWORD).await;
+    let token = api.fresh_user("Booker").await;
     let mover = create_mover(&api, &token, false).await;
     let date = unique_date();
     let good = request(&mover, &date, 1, "tok_visa");
@@ -399,4 +402,43 @@ async fn bad_requests_and_strangers_get_clear_4xx() {
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, _, _) = api.send(Method::GET, "/moves/bkg_missing", &token, None, &[]).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn an_owner_holds_at_most_three_open_bookings_and_a_replay_still_answers() {
+    let stack = stack().await;
+    let api = Api::new(&stack);
+    let token = api.fresh_user("Busy").await;
+    let mover = create_mover(&api, &token, false).await;
+    let mut open = Vec::new();
+    for _ in 0..3 {
+        let (key, body) = (uuid::Uuid::new_v4().to_string(), request(&mover, &unique_date(), 1, "tok_visa"));
+        let (status, answer) = book(&api, &token, &key, &body).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+        open.push((key, body, answer["booking_id"].as_str().unwrap().to_owned()));
+    }
+    let (status, refused) =
+        book(&api, &token, &uuid::Uuid::new_v4().to_string(), &request(&mover, &unique_date(), 1, "tok_visa")).await;
+    assert_eq!(status, StatusCode::CONFLICT, "a fourth open booking: {refused}");
+    assert!(refused["error"]["message"].as_str().unwrap().contains("3 bookings are already open"), "{refused}");
+
+    // A replay of an open booking is answered, not refused.
+    let (key, body, id) = &open[0];
+    let (status, replayed) = book(&api, &token, key, body).await;
+    assert_eq!((status, replayed["booking_id"].as_str()), (StatusCode::ACCEPTED, Some(id.as_str())), "{replayed}");
+    let id = id.as_str();
+
+    // Once one is cancelled, there is room again.
+    let (status, _, body) = api.send(Method::POST, &format!("/moves/{id}/cancel"), &token, None, &[]).await;
+    if status == StatusCode::CONFLICT {
+        // Not yet waiting for confirmation: wait, then cancel.
+        wait_status(&api, &token, id, &["awaiting_confirmation", "cancelled"], SETTLE).await;
+        api.send(Method::POST, &format!("/moves/{id}/cancel"), &token, None, &[]).await;
+    } else {
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    }
+    wait_status(&api, &token, id, &["cancelled"], SETTLE).await;
+    let (status, body) =
+        book(&api, &token, &uuid::Uuid::new_v4().to_string(), &request(&mover, &unique_date(), 1, "tok_visa")).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "room after a cancellation: {body}");
 }

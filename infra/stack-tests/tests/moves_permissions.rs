@@ -40,9 +40,15 @@ async fn every_role_and_route_pair_follows_the_permission_table() {
         keys.sign(&Claims::issue(&settings, &sub, &format!("{sub}@test"), vec![role], now)).unwrap()
     };
     let booking = json!({"mover_id": "mov_unknown", "move_date": "2999-01-01", "crew_size": 1,
-                         "deposit": {"amount_cents": 100, "card_token": "tok_visa"}});
+                         "deposit": {"card_token": "tok_visa"}});
     let routes = [
         RouteCheck { method: "POST", path: "/moves", body: Some(booking), permission: Some(ManageOwn) },
+        RouteCheck {
+            method: "GET",
+            path: "/moves/quote?move_date=2999-01-01&crew_size=2",
+            body: None,
+            permission: Some(ManageOwn),
+        },
         RouteCheck { method: "GET", path: "/moves/capacity/2999-01-01", body: None, permission: Some(SetCapacity) },
         RouteCheck {
             method: "PUT",

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use moves::booking::{Booking, BookingRequest, BookingStatus, Deposit};
+use moves::booking::{Booking, BookingRequest, BookingStatus, Deposit, DepositRequest};
 use moves::booking_store::BookingStore;
 use moves::capacity::CrewCapacity;
 use moves::mover_directory::MoverDirectory;
@@ -63,9 +63,9 @@ async fn stored(f: &Fixture, b: &SagaBooking) {
         mover_id: b.mover_id.clone(),
         move_date: b.move_date.clone(),
         crew_size: b.crew_size,
-        deposit: b.deposit.clone(),
+        deposit: DepositRequest { amount_cents: None, card_token: b.deposit.card_token.clone() },
     };
-    let booking = Booking::pending(b.booking_id.clone(), &request, &b.owner_sub, "ada@example.com");
+    let booking = Booking::pending(b.booking_id.clone(), &request, &b.deposit, &b.owner_sub, "ada@example.com");
     f.steps.bookings.create(&booking).await.unwrap();
 }
 

@@ -36,7 +36,7 @@ impl Client {
         let n = uuid::Uuid::new_v4().as_u128();
         let date = format!("{}-{:02}-{:02}", 2100 + n % 800, 1 + (n / 800) % 12, 1 + (n / 9600) % 28);
         let body = json!({"mover_id": mover, "move_date": date, "crew_size": 2,
-                          "deposit": {"amount_cents": 15000, "card_token": card}});
+                          "deposit": {"card_token": card}});
         let key = uuid::Uuid::new_v4().to_string();
         for _ in 0..100 {
             match self.post("/moves", Some(&key), &body).await? {
