@@ -1,6 +1,8 @@
 //! What the movers service consumes and publishes.
 use platform_messages::contracts::addressing::{AddressReceived, AddressReconciled, AddressRejected};
-use platform_messages::contracts::movers::{CreateMover, MoverCreated, MoverUpdated};
+use platform_messages::contracts::movers::{
+    CreateMover, EmailVerificationRequested, EmailVerified, MoverCreated, MoverUpdated,
+};
 use platform_messages::{Catalog, CatalogEntry};
 
 /// The service name.
@@ -19,6 +21,8 @@ pub fn catalog() -> Catalog {
             CatalogEntry::of::<MoverCreated>(),
             CatalogEntry::of::<MoverUpdated>(),
             CatalogEntry::of::<AddressReceived>(),
+            CatalogEntry::of::<EmailVerificationRequested>(),
+            CatalogEntry::of::<EmailVerified>(),
         ],
     }
 }

@@ -12,6 +12,9 @@ pub struct Config {
     /// Whether GraphQL answers introspection: only where `PLATFORM_ENVIRONMENT`
     /// is `local`.
     pub introspection: bool,
+    /// `MOVERS_PER_ACCOUNT_PER_HOUR` (default 20): movers created and codes
+    /// requested by one user in an hour.
+    pub movers_per_account_per_hour: u32,
 }
 
 impl Config {
@@ -21,6 +24,7 @@ impl Config {
             service: ServiceSettings::from_env(env)?,
             identity: VerifierConfig::from_env(env)?,
             introspection: env.parse_or("PLATFORM_ENVIRONMENT", String::new())? == "local",
+            movers_per_account_per_hour: env.parse_or("MOVERS_PER_ACCOUNT_PER_HOUR", 20)?,
         })
     }
 }

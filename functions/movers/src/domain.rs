@@ -7,6 +7,8 @@ use platform_messages::contracts::movers::{AddressState, MoverView};
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
 
+use crate::verification::{self, PendingVerification, Refusal};
+
 /// Which of a mover's addresses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -79,6 +81,12 @@ pub struct Mover {
     pub name: String,
     /// Email.
     pub email: String,
+    /// Whether the email's owner confirmed the code sent to it.
+    #[serde(default)]
+    pub email_verified: bool,
+    /// The code awaiting confirmation, if any.
+    #[serde(default)]
+    pub verification: Option<PendingVerification>,
     /// Phone.
     pub phone: Option<String>,
     /// Move date, `YYYY-MM-DD`.
@@ -237,6 +245,8 @@ impl Mover {
             owner_sub: owner_sub.to_owned(),
             name: input.name.trim().to_owned(),
             email: input.email.trim().to_owned(),
+            email_verified: false,
+            verification: None,
             phone: input.phone.clone(),
             move_date: input.move_date.clone(),
             from_address: None,
@@ -286,13 +296,40 @@ impl Mover {
         true
     }
 
-    /// Applies the scalar fields of a patch.
+    /// A new code for the current email, at `now`: the email is unproven until it
+    /// is confirmed. Returns the code (to mail) and when it expires.
+    pub fn request_verification(&mut self, now: i64) -> (String, i64) {
+        let (code, pending) = verification::issue(&self.id, now);
+        let expires_at = pending.expires_at;
+        self.email_verified = false;
+        self.verification = Some(pending);
+        (code, expires_at)
+    }
+
+    /// Confirms `code` at `now`: the email is proven. A wrong code counts an
+    /// attempt on the record (which must then be written).
+    pub fn confirm_email(&mut self, code: &str, now: i64) -> Result<(), Refusal> {
+        let Some(pending) = self.verification.as_mut().filter(|_| !self.email_verified) else {
+            return Err(Refusal::NothingPending);
+        };
+        pending.check(&self.id, code, now)?;
+        self.email_verified = true;
+        self.verification = None;
+        Ok(())
+    }
+
+    /// Applies the scalar fields of a patch; a new email is unproven.
     pub fn patch_fields(&mut self, patch: &MoverPatch) {
         if let Some(name) = &patch.name {
             self.name = name.trim().to_owned();
         }
         if let Some(email) = &patch.email {
-            self.email = email.trim().to_owned();
+            let email = email.trim().to_owned();
+            if email != self.email {
+                self.email = email;
+                self.email_verified = false;
+                self.verification = None;
+            }
         }
         if let Some(phone) = &patch.phone {
             self.phone = Some(phone.clone());
@@ -310,6 +347,7 @@ impl Mover {
             owner_sub: self.owner_sub.clone(),
             name: self.name.clone(),
             email: (!redact).then(|| self.email.clone()),
+            email_verified: self.email_verified,
             phone: if redact { None } else { self.phone.clone() },
             move_date: self.move_date.clone(),
             from_address: self.from_address.as_ref().map(|s| s.state.clone()),

@@ -119,6 +119,7 @@ pub struct GqlMover {
     owner_sub: String,
     name: String,
     email: Option<String>,
+    email_verified: bool,
     phone: Option<String>,
     move_date: Option<String>,
     from_address: Option<Address>,
@@ -148,6 +149,7 @@ impl From<MoverView> for GqlMover {
             owner_sub: v.owner_sub,
             name: v.name,
             email: v.email,
+            email_verified: v.email_verified,
             phone: v.phone,
             move_date: v.move_date,
             from_address: v.from_address.map(address),
@@ -219,8 +221,17 @@ impl Mutation {
         };
         let key = ctx.data_opt::<IdempotencyKey>().and_then(|k| k.0.as_deref());
         let id = new_mover_id(&who.caller.sub, key).map_err(gql)?;
+        crate::rest::count_mail(s, who).await.map_err(gql)?;
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let outcome = s.service.create(id, &who.caller.sub, input, now, &who.origin()).await.map_err(gql)?;
+        Ok(outcome.mover.view(outcome.version, false).into())
+    }
+
+    /// Confirms the code mailed to a mover's email.
+    async fn verify_email(&self, ctx: &Context<'_>, id: ID, code: String) -> Result<GqlMover> {
+        let (s, who) = parts(ctx);
+        let guard = |m: &Mover| may_change(who, m);
+        let outcome = s.service.confirm_email(&id, &code, &guard, &who.origin()).await.map_err(gql)?;
         Ok(outcome.mover.view(outcome.version, false).into())
     }
 

@@ -14,6 +14,7 @@ pub mod permissions;
 pub mod rest;
 pub mod service;
 pub mod store;
+pub mod verification;
 pub mod worker;
 
 use platform::store::{IndexSchema, TableSchema};

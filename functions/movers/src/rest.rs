@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use platform::store::Versioned;
+use platform::store::{Counters, Limit, Versioned};
 use platform_gateway::{ApiError, Authenticated, JsonBody, validate};
 use platform_identity::Verifier;
 use platform_messages::contracts::movers::MoverView;
@@ -29,6 +29,34 @@ pub struct AppState {
     pub service: MoversService,
     /// The GraphQL endpoint.
     pub graphql: crate::graphql::Endpoint,
+    /// Attempt counters for the limits (in the service's table).
+    pub counters: Arc<dyn Counters>,
+    /// Movers (and verification codes) one user may ask for in an hour.
+    pub mails_per_account: Limit,
+}
+
+/// Movers created, and verification codes requested, by one user in an hour
+/// (`MoversPerAccountPerHour`, 20 in AWS): each mails a code to an address.
+pub const fn mails_per_account(max: u32) -> Limit {
+    Limit { name: "mails-account", max, window: std::time::Duration::from_secs(3600) }
+}
+
+/// Counts a request that mails a verification code for `who`; 429 past the limit.
+/// The system's own requests are not limited.
+pub async fn count_mail(s: &AppState, who: &Authenticated) -> Result<(), ApiError> {
+    if who.caller.roles.contains(&platform_identity::Role::System) {
+        return Ok(());
+    }
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let standing = s.counters.add(&s.mails_per_account, &who.caller.sub, now).await.map_err(ApiError::internal)?;
+    if standing.over(&s.mails_per_account) {
+        let message = format!(
+            "you created {} movers or requested codes this hour; try again in {} s",
+            s.mails_per_account.max, standing.retry_after
+        );
+        return Err(ApiError::too_many_requests(message, standing.retry_after));
+    }
+    Ok(())
 }
 
 impl FromRef<AppState> for Arc<Verifier> {
@@ -44,6 +72,8 @@ pub fn router(state: AppState) -> Router {
         .route("/movers/commands", post(crate::commands::execute))
         .route("/movers/graphql", post(crate::graphql::execute))
         .route("/movers/{id}", get(read).patch(patch))
+        .route("/movers/{id}/email/verify", post(verify_email))
+        .route("/movers/{id}/email/verification", post(resend_verification))
         .with_state(state)
 }
 
@@ -107,6 +137,7 @@ async fn create(
 ) -> Result<Response, ApiError> {
     PERMISSIONS.require(&who.caller, CreateOwn)?;
     let id = new_mover_id(&who.caller.sub, idempotency_key(&headers)?)?;
+    count_mail(&s, &who).await?;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let Outcome { mover, version, .. } = s.service.create(id, &who.caller.sub, input, now, &who.origin()).await?;
     Ok(with_etag(StatusCode::CREATED, mover.view(version, false)))
@@ -158,4 +189,35 @@ async fn patch(
     let guard = |m: &Mover| may_change(&who, m);
     let Outcome { mover, version, .. } = s.service.update(&id, Some(expected), patch, &guard, &who.origin()).await?;
     Ok(with_etag(StatusCode::OK, mover.view(version, false)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CodeBody {
+    code: String,
+}
+
+/// `POST /movers/{id}/email/verify` `{code}`: the email's owner proves control.
+async fn verify_email(
+    State(s): State<AppState>,
+    who: Authenticated,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<CodeBody>,
+) -> Result<Response, ApiError> {
+    let guard = |m: &Mover| may_change(&who, m);
+    let Outcome { mover, version, .. } = s.service.confirm_email(&id, &body.code, &guard, &who.origin()).await?;
+    Ok(with_etag(StatusCode::OK, mover.view(version, false)))
+}
+
+/// `POST /movers/{id}/email/verification`: mails a new code (counted like a creation).
+async fn resend_verification(
+    State(s): State<AppState>,
+    who: Authenticated,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let guard = |m: &Mover| may_change(&who, m);
+    s.service.get(&id).await.and_then(|m| guard(&m.value))?;
+    count_mail(&s, &who).await?;
+    let Outcome { mover, version, .. } = s.service.resend_verification(&id, &guard, &who.origin()).await?;
+    Ok(with_etag(StatusCode::ACCEPTED, mover.view(version, false)))
 }

@@ -8,12 +8,16 @@ use platform::bus::{Origin, Outgoing};
 use platform::store::{StoreError, Versioned};
 use platform_gateway::{ApiError, validate};
 use platform_messages::contracts::addressing::{AddressReceived, AddressSubmission, PostalAddress};
-use platform_messages::contracts::movers::{MoverCreated, MoverUpdated, MoverView};
+use platform_messages::contracts::movers::{
+    EmailVerificationRequested, EmailVerificationRequestedData, EmailVerified, EmailVerifiedData, MoverCreated,
+    MoverUpdated, MoverView,
+};
 use platform_messages::{Contract, MessageName};
 use uuid::Uuid;
 
 use crate::domain::{AddressKind, AddressResult, Mover, MoverInput, MoverPatch};
 use crate::store::{Cursor, MoverStore, Page};
+use crate::verification::Refusal;
 
 /// A message an operation calls for.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,6 +26,10 @@ pub enum Effect {
     Created(MoverView),
     /// `mover.updated`.
     Updated(MoverView),
+    /// `email_verification.requested`: a code for the mover's email.
+    VerificationRequested(EmailVerificationRequestedData),
+    /// `email.verified`.
+    EmailVerified(EmailVerifiedData),
     /// `address.received`, with the id the mover awaits an answer to.
     AddressReceived {
         /// The message id.
@@ -37,6 +45,8 @@ impl Effect {
         match self {
             Effect::Created(_) => MoverCreated::NAME,
             Effect::Updated(_) => MoverUpdated::NAME,
+            Effect::VerificationRequested(_) => EmailVerificationRequested::NAME,
+            Effect::EmailVerified(_) => EmailVerified::NAME,
             Effect::AddressReceived { .. } => AddressReceived::NAME,
         }
     }
@@ -62,6 +72,8 @@ fn announce(origin: &Origin, effects: &[Effect]) -> Result<Vec<Outgoing>, ApiErr
         .map(|(index, effect)| match effect {
             Effect::Created(view) => origin.message::<MoverCreated>(index, view),
             Effect::Updated(view) => origin.message::<MoverUpdated>(index, view),
+            Effect::VerificationRequested(data) => origin.message::<EmailVerificationRequested>(index, data),
+            Effect::EmailVerified(data) => origin.message::<EmailVerified>(index, data),
             Effect::AddressReceived { id, data } => origin.message_with_id::<AddressReceived>(*id, data),
         })
         .collect::<Result<_, _>>()
@@ -98,6 +110,10 @@ pub fn submission_id(mover_id: &str, version: u64, kind: AddressKind) -> Uuid {
     Uuid::new_v5(&Uuid::NAMESPACE_OID, kind.reference(&format!("{mover_id}@{version}")).as_bytes())
 }
 
+fn epoch_now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
 /// Checks a caller may change a mover (called with the current record).
 pub type Guard<'a> = &'a (dyn Fn(&Mover) -> Result<(), ApiError> + Send + Sync);
 
@@ -127,6 +143,21 @@ impl MoversService {
             .collect()
     }
 
+    /// A new code for the mover's email, and the message that mails it.
+    fn verification(mover: &mut Mover, now: i64) -> Effect {
+        let (code, expires_at) = mover.request_verification(now);
+        let expires_at = time::OffsetDateTime::from_unix_timestamp(expires_at)
+            .ok()
+            .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+            .unwrap_or_else(|| expires_at.to_string());
+        Effect::VerificationRequested(EmailVerificationRequestedData {
+            mover_id: mover.id.clone(),
+            email: mover.email.clone(),
+            code,
+            expires_at,
+        })
+    }
+
     /// Creates a mover owned by `owner_sub` with id `id`, announced by `origin`.
     /// Creating an id that exists from the same request (same owner and fields: a
     /// retried request or task) returns the mover as it is now and announces nothing
@@ -145,8 +176,10 @@ impl MoversService {
             .into_iter()
             .filter_map(|(kind, a)| a.map(|a| (kind, a)))
             .collect();
+        let verification = Self::verification(&mut mover, now);
         let mut effects = Self::submit_all(&mut mover, 1, addresses);
         effects.insert(0, Effect::Created(mover.view(1, false)));
+        effects.push(verification);
         match self.store.insert(&mover, &announce(origin, &effects)?).await {
             Ok(_) => Ok(Outcome { mover, version: 1, effects }),
             Err(StoreError::Conflict(_)) => {
@@ -214,8 +247,10 @@ impl MoversService {
             return Err(ApiError::conflict(format!("mover {id} is at version {}, not {expected}", current.version)));
         }
         let mut mover = current.value;
+        let previous_email = mover.email.clone();
         mover.patch_fields(&patch);
         let version = current.version + 1;
+        let verification = (mover.email != previous_email).then(|| Self::verification(&mut mover, epoch_now()));
         let addresses: Vec<_> = [(AddressKind::From, patch.from_address), (AddressKind::To, patch.to_address)]
             .into_iter()
             .filter_map(|(kind, a)| a.map(|a| (kind, a)))
@@ -223,8 +258,71 @@ impl MoversService {
         let submissions = Self::submit_all(&mut mover, version, addresses);
         let mut effects = vec![Effect::Updated(mover.view(version, false))];
         effects.extend(submissions);
+        effects.extend(verification);
         let messages = announce(origin, &effects)?;
         let version = self.store.replace(&mover, current.version, &messages).await.map_err(store_error)?;
+        Ok(Outcome { mover, version, effects })
+    }
+
+    /// Confirms the code mailed to mover `id`'s email: proven, it may be mailed
+    /// (`email.verified` and `mover.updated` announce it). A wrong code is a 400
+    /// that counts an attempt; an expired or void one, or none, a 409.
+    pub async fn confirm_email(
+        &self,
+        id: &str,
+        code: &str,
+        guard: Guard<'_>,
+        origin: &Origin,
+    ) -> Result<Outcome, ApiError> {
+        validate::token("code", code.trim(), 16)?;
+        let current = self.get(id).await?;
+        guard(&current.value)?;
+        let mut mover = current.value;
+        let version = current.version + 1;
+        match mover.confirm_email(code, epoch_now()) {
+            Ok(()) => {
+                let verified = EmailVerifiedData {
+                    mover_id: mover.id.clone(),
+                    email: mover.email.clone(),
+                    name: mover.name.clone(),
+                };
+                let effects = vec![Effect::Updated(mover.view(version, false)), Effect::EmailVerified(verified)];
+                let version = self
+                    .store
+                    .replace(&mover, current.version, &announce(origin, &effects)?)
+                    .await
+                    .map_err(store_error)?;
+                Ok(Outcome { mover, version, effects })
+            }
+            Err(Refusal::Wrong(left)) => {
+                self.store.replace(&mover, current.version, &[]).await.map_err(store_error)?;
+                Err(ApiError::invalid_field("code", &format!("is not the code sent to the email ({left} tries left)")))
+            }
+            Err(Refusal::Void) => {
+                self.store.replace(&mover, current.version, &[]).await.map_err(store_error)?;
+                Err(ApiError::conflict("too many wrong codes: request a new one"))
+            }
+            Err(Refusal::Expired) => Err(ApiError::conflict("the code expired: request a new one")),
+            Err(Refusal::NothingPending) if mover.email_verified => {
+                Err(ApiError::conflict("the email is proven already"))
+            }
+            Err(Refusal::NothingPending) => Err(ApiError::conflict("no code was requested: request one")),
+        }
+    }
+
+    /// Mails a new code to mover `id`'s unproven email (the earlier one stops working).
+    pub async fn resend_verification(&self, id: &str, guard: Guard<'_>, origin: &Origin) -> Result<Outcome, ApiError> {
+        let current = self.get(id).await?;
+        guard(&current.value)?;
+        let mut mover = current.value;
+        if mover.email_verified {
+            return Err(ApiError::conflict("the email is proven already"));
+        }
+        let version = current.version + 1;
+        let verification = Self::verification(&mut mover, epoch_now());
+        let effects = vec![Effect::Updated(mover.view(version, false)), verification];
+        let version =
+            self.store.replace(&mover, current.version, &announce(origin, &effects)?).await.map_err(store_error)?;
         Ok(Outcome { mover, version, effects })
     }
 

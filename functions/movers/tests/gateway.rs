@@ -3,7 +3,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{app, call, call_with, token};
+use common::{App, app, call, call_with, token};
 use movers::permissions::{MoverPermission, PERMISSIONS};
 use platform_gateway::matrix::{RouteCheck, check};
 use platform_identity::Role;
@@ -30,7 +30,7 @@ async fn create_read_and_conditional_update() {
     let id = created["id"].as_str().unwrap().to_owned();
 
     let names: Vec<_> = app.outbox().iter().map(|m| m.envelope.name.to_string()).collect();
-    assert_eq!(names, ["mover.created", "address.received", "address.received"]);
+    assert_eq!(names, ["mover.created", "address.received", "address.received", "email_verification.requested"]);
     let sent = app.outbox();
     assert_eq!(sent[1].envelope.data["ref"], format!("{id}:from"));
     assert_eq!(sent[2].envelope.data["ref"], format!("{id}:to"));
@@ -243,7 +243,7 @@ async fn a_retried_create_with_its_idempotency_key_gets_the_same_mover_and_annou
     assert_eq!(status, StatusCode::CREATED, "{again}");
     assert_eq!(again["id"], first["id"], "the same mover back");
     let created: Vec<_> = app.outbox().into_iter().filter(|m| m.envelope.name.as_str() == "mover.created").collect();
-    assert_eq!(created.len(), 1, "one mover.created, so one welcome email");
+    assert_eq!(created.len(), 1, "one mover.created, so one verification email");
 
     let mut other = new_mover();
     other["name"] = json!("Grace");
@@ -262,5 +262,91 @@ async fn a_retried_create_with_its_idempotency_key_gets_the_same_mover_and_annou
             call_with(&app, "POST", "/movers", &ada, Some(new_mover()), &[("idempotency-key", bad_key)]).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
         assert!(bad["error"]["message"].as_str().unwrap().contains("`Idempotency-Key`: must be 1 to 128"), "{bad}");
+    }
+}
+
+/// The verification code the outbox mails for mover `id`.
+fn code_for(app: &App, id: &str) -> String {
+    let requested = app
+        .outbox()
+        .into_iter()
+        .rev()
+        .find(|m| m.envelope.name.as_str() == "email_verification.requested" && m.envelope.data["mover_id"] == id)
+        .expect("a verification request");
+    requested.envelope.data["code"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn an_email_is_proven_with_the_mailed_code_and_wrong_codes_run_out() {
+    let app = app().await;
+    let ada = token(Role::UserMover, "usr_ada");
+    let (_, created, _) = call(&app, "POST", "/movers", &ada, Some(new_mover()), None).await;
+    assert_eq!(created["email_verified"], false);
+    let id = created["id"].as_str().unwrap();
+    let code = code_for(&app, id);
+    let wrong = if code == "000000" { "000001" } else { "000000" };
+    let verify = |code: &str| {
+        let (app, ada, path, body) = (&app, &ada, format!("/movers/{id}/email/verify"), json!({"code": code}));
+        async move { call(app, "POST", &path, ada, Some(body), None).await }
+    };
+    let (status, refused, _) = verify(wrong).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+    assert!(refused["error"]["message"].as_str().unwrap().contains("4 tries left"), "{refused}");
+
+    // Another user may not prove it.
+    let bob = token(Role::UserMover, "usr_bob");
+    let path = format!("/movers/{id}/email/verify");
+    let (status, _, _) = call(&app, "POST", &path, &bob, Some(json!({"code": code})), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let (status, proven, _) = verify(&code).await;
+    assert_eq!((status, proven["email_verified"].as_bool()), (StatusCode::OK, Some(true)), "{proven}");
+    let verified: Vec<_> = app.outbox().into_iter().filter(|m| m.envelope.name.as_str() == "email.verified").collect();
+    assert_eq!(verified.len(), 1);
+    assert_eq!(verified[0].envelope.data["email"], "ada@example.com");
+    let (status, again, _) = verify(&code).await;
+    assert_eq!(status, StatusCode::CONFLICT, "a code works once: {again}");
+
+    // A new email is unproven again, with a new code; wrong codes void it.
+    let (_, current, etag) = call(&app, "GET", &format!("/movers/{id}"), &ada, None, None).await;
+    let patch = json!({"email": "ada.new@example.com"});
+    let (status, changed, _) = call(&app, "PATCH", &format!("/movers/{id}"), &ada, Some(patch), etag.as_deref()).await;
+    assert_eq!((status, changed["email_verified"].as_bool()), (StatusCode::OK, Some(false)), "{current} {changed}");
+    let new_code = code_for(&app, id);
+    let wrong = if new_code == "000000" { "000001" } else { "000000" };
+    for _ in 0..4 {
+        assert_eq!(verify(wrong).await.0, StatusCode::BAD_REQUEST);
+    }
+    let (status, void, _) = verify(wrong).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{void}");
+    let (status, still, _) = verify(&new_code).await;
+    assert_eq!(status, StatusCode::CONFLICT, "void even for the right code: {still}");
+    let (status, _, _) = call(&app, "POST", &format!("/movers/{id}/email/verification"), &ada, None, None).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "a new code can be asked for");
+    let (status, proven, _) = verify(&code_for(&app, id)).await;
+    assert_eq!((status, proven["email_verified"].as_bool()), (StatusCode::OK, Some(true)), "{proven}");
+}
+
+#[tokio::test]
+async fn a_user_creates_at_most_twenty_movers_an_hour_and_the_system_is_not_limited() {
+    let app = app().await;
+    let ada = token(Role::UserMover, "usr_ada");
+    for n in 0..20 {
+        let (status, body, _) = call(&app, "POST", "/movers", &ada, Some(new_mover()), None).await;
+        assert_eq!(status, StatusCode::CREATED, "mover {n}: {body}");
+    }
+    let (status, refused, retry_after) = call(&app, "POST", "/movers", &ada, Some(new_mover()), None).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{refused}");
+    assert_eq!(refused["error"]["code"], "too_many_requests");
+    let seconds: u64 = retry_after.expect("Retry-After").parse().unwrap();
+    assert!((1..=3600).contains(&seconds));
+    let mailed = app.outbox().iter().filter(|m| m.envelope.name.as_str() == "email_verification.requested").count();
+    assert_eq!(mailed, 20, "the refused request mailed nothing");
+
+    let bob = token(Role::UserMover, "usr_bob");
+    assert_eq!(call(&app, "POST", "/movers", &bob, Some(new_mover()), None).await.0, StatusCode::CREATED, "per user");
+    let system = token(Role::System, "usr_sys");
+    for _ in 0..25 {
+        assert_eq!(call(&app, "POST", "/movers", &system, Some(new_mover()), None).await.0, StatusCode::CREATED);
     }
 }

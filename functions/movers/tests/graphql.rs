@@ -32,7 +32,7 @@ async fn mutations_and_queries_run_the_domain() {
     let mover = &created["data"]["createMover"];
     assert_eq!((mover["version"].as_u64(), mover["fromAddress"]["status"].as_str()), (Some(1), Some("pending")));
     let names: Vec<_> = app.outbox().iter().map(|m| m.envelope.name.to_string()).collect();
-    assert_eq!(names, ["mover.created", "address.received"]);
+    assert_eq!(names, ["mover.created", "address.received", "email_verification.requested"]);
     let id = mover["id"].as_str().unwrap();
 
     let changed = gql(

@@ -96,7 +96,7 @@ async fn a_created_mover_gets_its_addresses_answered() {
     assert_eq!(f.consumer.handle_record(&record(&task)).await, RecordOutcome::Handled);
     let sent = f.store.outbox();
     let names: Vec<_> = sent.iter().map(|m| m.envelope.name.to_string()).collect();
-    assert_eq!(names, ["mover.created", "address.received", "address.received"]);
+    assert_eq!(names, ["mover.created", "address.received", "address.received", "email_verification.requested"]);
     let id = sent[0].envelope.data["id"].as_str().unwrap().to_owned();
     let from_submission = sent[1].envelope.clone();
 
@@ -150,7 +150,11 @@ async fn the_create_task_is_idempotent_by_message_id() {
     );
     assert_eq!(fresh_ledger.handle_record(&record(&task)).await, RecordOutcome::Handled);
     let names: Vec<_> = f.store.outbox().iter().map(|m| m.envelope.name.to_string()).collect();
-    assert_eq!(names, ["mover.created", "address.received", "address.received"], "announced once");
+    assert_eq!(
+        names,
+        ["mover.created", "address.received", "address.received", "email_verification.requested"],
+        "announced once"
+    );
     assert!(f.publisher.sent().is_empty(), "nothing goes around the outbox");
     let page = f.store.list(10, None, None).await.unwrap();
     assert_eq!(page.items.len(), 1, "one mover");

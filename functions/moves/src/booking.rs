@@ -131,7 +131,8 @@ pub struct Booking {
     /// The owner of the mover (and of the booking).
     pub owner_sub: String,
     /// Where news of the booking go.
-    pub contact_email: String,
+    #[serde(default)]
+    pub contact_email: Option<String>,
     /// Move date.
     pub move_date: String,
     /// People in the crew.
@@ -170,13 +171,13 @@ impl Booking {
         request: &BookingRequest,
         deposit: &Deposit,
         owner_sub: &str,
-        contact_email: &str,
+        contact_email: Option<&str>,
     ) -> Self {
         Self {
             booking_id,
             mover_id: request.mover_id.clone(),
             owner_sub: owner_sub.to_owned(),
-            contact_email: contact_email.to_owned(),
+            contact_email: contact_email.map(str::to_owned),
             move_date: request.move_date.clone(),
             crew_size: request.crew_size,
             deposit_cents: deposit.amount_cents,
@@ -210,7 +211,7 @@ impl Booking {
             move_date: self.move_date.clone(),
             crew_size: self.crew_size,
             deposit_cents: self.deposit_cents,
-            contact_email: (!redacted).then(|| self.contact_email.clone()),
+            contact_email: if redacted { None } else { self.contact_email.clone() },
             steps: self.steps.clone(),
             error: self.error.clone(),
             reason: self.reason.clone(),
@@ -291,7 +292,7 @@ mod tests {
     #[test]
     fn a_step_is_recorded_once_per_status() {
         let deposit = request().validate(time::macros::date!(2026 - 11 - 26)).unwrap();
-        let mut b = Booking::pending("bkg_1".into(), &request(), &deposit, "usr_1", "a@b.co");
+        let mut b = Booking::pending("bkg_1".into(), &request(), &deposit, "usr_1", Some("a@b.co"));
         assert!(b.record_step("reserve_crew", "done"));
         assert!(!b.record_step("reserve_crew", "done"));
         assert!(b.record_step("release_crew", "done"));

@@ -105,8 +105,9 @@ async fn book(
     if mover.owner_sub != who.caller.sub && !PERMISSIONS.allows(&who.caller.roles, ManageAll) {
         return Err(ApiError::forbidden("you may only book moves for your own movers"));
     }
-    let contact = mover.email.clone().unwrap_or_else(|| who.caller.email.clone());
-    let booking = Booking::pending(booking_id(&who.caller.sub, &key), &request, &deposit, &mover.owner_sub, &contact);
+    // News of the booking go only to an email its owner proved.
+    let contact = mover.email.as_deref().filter(|_| mover.email_verified);
+    let booking = Booking::pending(booking_id(&who.caller.sub, &key), &request, &deposit, &mover.owner_sub, contact);
     // A replay of a booking answers it; a new one waits until its owner holds fewer
     // than MAX_OPEN_BOOKINGS open ones.
     let replayed = s.bookings.get(&booking.booking_id).await.map_err(store_error)?;

@@ -1,5 +1,5 @@
 //! What the notifications service consumes (it publishes nothing).
-use platform_messages::contracts::movers::MoverCreated;
+use platform_messages::contracts::movers::{EmailVerificationRequested, EmailVerified};
 use platform_messages::contracts::moves::{MoveBooked, MoveCancelled};
 use platform_messages::{Catalog, CatalogEntry};
 
@@ -11,7 +11,8 @@ pub fn catalog() -> Catalog {
     Catalog {
         service: SERVICE,
         consumes: vec![
-            CatalogEntry::of::<MoverCreated>(),
+            CatalogEntry::of::<EmailVerificationRequested>(),
+            CatalogEntry::of::<EmailVerified>(),
             CatalogEntry::of::<MoveBooked>(),
             CatalogEntry::of::<MoveCancelled>(),
         ],

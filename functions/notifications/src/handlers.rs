@@ -1,5 +1,6 @@
 //! The worker's routes: each event becomes one email (rendered from its template)
-//! to the person it concerns, journaled by the event's id.
+//! to the person it concerns, journaled by the event's id. An address gets its
+//! verification code first; anything else only once its owner proved it.
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,7 +9,9 @@ use platform::bus::Publish;
 use platform::consumer::{Accepts, Consumer, Emit, HandlerError, HandlerResult, IdempotencyLedger};
 use platform_identity::Verifier;
 use platform_messages::Envelope;
-use platform_messages::contracts::movers::{MoverCreated, MoverView};
+use platform_messages::contracts::movers::{
+    EmailVerificationRequested, EmailVerificationRequestedData, EmailVerified, EmailVerifiedData,
+};
 use platform_messages::contracts::moves::{MoveBooked, MoveBookedData, MoveCancelled, MoveCancelledData};
 
 use crate::catalog::SERVICE;
@@ -95,35 +98,46 @@ impl Notifier {
         }
     }
 
-    async fn mover_created(self, m: Envelope<MoverView>) -> HandlerResult {
-        let Some(to) = m.data.email.clone() else {
-            tracing::info!(mover_id = %m.data.id, "mover without an email: nothing to send");
-            return Ok(Emit::none());
-        };
-        let values = BTreeMap::from([("name", m.data.name.clone()), ("mover_id", m.data.id.clone())]);
-        self.notify(&m, &to, templates::MOVER_CREATED, values).await
+    /// The code to an address not proven yet: fixed text and the code only.
+    async fn verification_requested(self, m: Envelope<EmailVerificationRequestedData>) -> HandlerResult {
+        let values = BTreeMap::from([("code", m.data.code.clone()), ("expires_at", m.data.expires_at.clone())]);
+        self.notify(&m, &m.data.email, templates::EMAIL_VERIFICATION, values).await
+    }
+
+    /// The welcome, once the address is proven.
+    async fn email_verified(self, m: Envelope<EmailVerifiedData>) -> HandlerResult {
+        let values = BTreeMap::from([("name", m.data.name.clone()), ("mover_id", m.data.mover_id.clone())]);
+        self.notify(&m, &m.data.email, templates::EMAIL_VERIFIED, values).await
     }
 
     async fn move_booked(self, m: Envelope<MoveBookedData>) -> HandlerResult {
         let d = &m.data;
+        let Some(to) = d.contact_email.clone() else { return Ok(unproven(&d.booking_id)) };
         let values = BTreeMap::from([
             ("move_date", d.move_date.clone()),
             ("crew_size", d.crew_size.to_string()),
             ("deposit", dollars(d.deposit_cents)),
             ("booking_id", d.booking_id.clone()),
         ]);
-        self.notify(&m, &d.contact_email, templates::MOVE_BOOKED, values).await
+        self.notify(&m, &to, templates::MOVE_BOOKED, values).await
     }
 
     async fn move_cancelled(self, m: Envelope<MoveCancelledData>) -> HandlerResult {
         let d = &m.data;
+        let Some(to) = d.contact_email.clone() else { return Ok(unproven(&d.booking_id)) };
         let values = BTreeMap::from([
             ("move_date", d.move_date.clone()),
             ("booking_id", d.booking_id.clone()),
             ("reason", d.reason.trim_end_matches('.').to_owned()),
         ]);
-        self.notify(&m, &d.contact_email, templates::MOVE_CANCELLED, values).await
+        self.notify(&m, &to, templates::MOVE_CANCELLED, values).await
     }
+}
+
+/// Nothing to send: the booking's mover has no proven email.
+fn unproven(booking_id: &str) -> Emit {
+    tracing::info!(booking_id, "no proven email for this booking: nothing to send");
+    Emit::none()
 }
 
 /// The notifications consumer.
@@ -133,9 +147,10 @@ pub fn consumer(
     publisher: Arc<dyn Publish>,
     verifier: Arc<Verifier>,
 ) -> Consumer {
-    let (a, b, c) = (notifier.clone(), notifier.clone(), notifier);
+    let (a, b, c, d) = (notifier.clone(), notifier.clone(), notifier.clone(), notifier);
     Consumer::new(SERVICE, ledger, publisher, verifier)
-        .on::<MoverCreated, _, _>(Accepts::SystemWork, move |m, _| a.clone().mover_created(m))
-        .on::<MoveBooked, _, _>(Accepts::SystemWork, move |m, _| b.clone().move_booked(m))
-        .on::<MoveCancelled, _, _>(Accepts::SystemWork, move |m, _| c.clone().move_cancelled(m))
+        .on::<EmailVerificationRequested, _, _>(Accepts::SystemWork, move |m, _| a.clone().verification_requested(m))
+        .on::<EmailVerified, _, _>(Accepts::SystemWork, move |m, _| b.clone().email_verified(m))
+        .on::<MoveBooked, _, _>(Accepts::SystemWork, move |m, _| c.clone().move_booked(m))
+        .on::<MoveCancelled, _, _>(Accepts::SystemWork, move |m, _| d.clone().move_cancelled(m))
 }

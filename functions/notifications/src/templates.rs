@@ -5,8 +5,10 @@ use std::collections::BTreeMap;
 
 use thiserror::Error;
 
-/// Welcome email, on `mover.created`.
-pub const MOVER_CREATED: &str = include_str!("../templates/mover_created.txt");
+/// The one-time code, on `email_verification.requested`: fixed text and the code only.
+pub const EMAIL_VERIFICATION: &str = include_str!("../templates/email_verification.txt");
+/// Welcome email, on `email.verified` (to a proven address).
+pub const EMAIL_VERIFIED: &str = include_str!("../templates/email_verified.txt");
 /// Booking confirmed, on `move.booked`.
 pub const MOVE_BOOKED: &str = include_str!("../templates/move_booked.txt");
 /// Booking cancelled, on `move.cancelled`.
@@ -89,8 +91,37 @@ mod tests {
 
         let cancelled = values(&[("move_date", "2027-03-01"), ("booking_id", "bkg_1"), ("reason", "card declined")]);
         assert!(render(MOVE_CANCELLED, &cancelled).unwrap().body.contains("cancelled: card declined."));
-        let created = values(&[("name", "Ada"), ("mover_id", "mov_1")]);
-        assert_eq!(render(MOVER_CREATED, &created).unwrap().subject, "Welcome to Updater, Ada");
+        let verified = values(&[("name", "Ada"), ("mover_id", "mov_1")]);
+        let welcome = render(EMAIL_VERIFIED, &verified).unwrap();
+        assert_eq!(welcome.subject, "Welcome to Updater");
+        assert!(welcome.body.contains("Hello Ada") && welcome.body.contains("mov_1"));
+        let code = values(&[("code", "123456"), ("expires_at", "2027-03-01T00:00:00Z")]);
+        let verification = render(EMAIL_VERIFICATION, &code).unwrap();
+        assert_eq!(verification.subject, "Your Updater verification code");
+        assert!(verification.body.contains("is 123456"));
+    }
+
+    /// The placeholders of a template's subject line and of its body.
+    fn placeholders(template: &str) -> (Vec<String>, Vec<String>) {
+        let names = |text: &str| {
+            text.split("{{").skip(1).filter_map(|p| p.split_once("}}")).map(|(n, _)| n.trim().to_owned()).collect()
+        };
+        let (subject, body) = template.split_once('\n').unwrap();
+        (names(subject), names(body))
+    }
+
+    #[test]
+    fn no_user_text_reaches_a_subject_and_the_code_email_carries_none_at_all() {
+        // What a user writes (names, free text) may appear in a body sent to a proven
+        // address; subjects carry only the system's own values.
+        const SYSTEM_VALUES: [&str; 6] = ["move_date", "crew_size", "deposit", "booking_id", "code", "expires_at"];
+        for template in [EMAIL_VERIFICATION, EMAIL_VERIFIED, MOVE_BOOKED, MOVE_CANCELLED] {
+            let (subject, _) = placeholders(template);
+            assert!(subject.iter().all(|p| SYSTEM_VALUES.contains(&p.as_str())), "{subject:?} in {template}");
+        }
+        let (subject, body) = placeholders(EMAIL_VERIFICATION);
+        assert!(subject.is_empty());
+        assert_eq!(body, ["code", "expires_at"], "the code email holds the code and its expiry, nothing a user wrote");
     }
 
     #[test]

@@ -16,8 +16,9 @@ pub fn unique_date() -> String {
     format!("{}-{:02}-{:02}", 2100 + (n % 800), 1 + (n / 800) % 12, 1 + (n / 9600) % 28)
 }
 
-/// Creates a mover owned by `token`'s user; `rejected_to` gives it a destination
-/// the addressing service rejects. Returns its id once the moves service knows it.
+/// Creates a mover owned by `token`'s user, with its email proven (so that news
+/// of its bookings are mailed); `rejected_to` gives it a destination the
+/// addressing service rejects. Returns its id once the moves service knows it.
 pub async fn create_mover(api: &Api, token: &str, rejected_to: bool) -> String {
     let number = 100 + (uuid::Uuid::new_v4().as_u128() % 9000) as u32;
     let to = if rejected_to {
@@ -25,12 +26,53 @@ pub async fn create_mover(api: &Api, token: &str, rejected_to: bool) -> String {
     } else {
         json!({"line1": format!("{number} Elm Street"), "city": "Chicago", "state": "IL", "zip": "60601"})
     };
-    let body = json!({"name": "Ada Mover", "email": format!("ada{number}@example.com"),
+    let email = format!("ada.{}@example.com", uuid::Uuid::new_v4().simple());
+    let body = json!({"name": "Ada Mover", "email": email,
         "from_address": {"line1": format!("{number} North Main Street"), "city": "Springfield", "state": "IL", "zip": "62701"},
         "to_address": to});
     let (status, _, mover) = api.send(Method::POST, "/movers", token, Some(body), &[]).await;
     assert_eq!(status, StatusCode::CREATED, "{mover}");
-    mover["id"].as_str().unwrap().to_owned()
+    let id = mover["id"].as_str().unwrap().to_owned();
+    prove_email(api, token, &id, &email).await;
+    id
+}
+
+/// The code of the last verification email to `email`.
+pub async fn verification_code(stack: &Stack, email: &str) -> String {
+    let emails = wait_email(stack, email, "verification code").await;
+    let body = &emails.last().expect("a verification email").1;
+    let code = body.split("code is ").nth(1).map(|rest| rest.chars().take_while(char::is_ascii_digit).collect());
+    code.filter(|c: &String| c.len() == 6).unwrap_or_else(|| panic!("no code in {body}"))
+}
+
+/// Proves mover `id`'s email as its owner would (the code from the verification
+/// email, confirmed through the API) and waits until the moves service knows it.
+pub async fn prove_email(api: &Api, token: &str, id: &str, email: &str) {
+    let stack = crate::stack().await;
+    let code = verification_code(&stack, email).await;
+    let path = format!("/movers/{id}/email/verify");
+    let (status, _, proven) = api.send(Method::POST, &path, token, Some(json!({"code": code})), &[]).await;
+    assert_eq!((status, proven["email_verified"].as_bool()), (StatusCode::OK, Some(true)), "{proven}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let known = stack
+            .dynamodb()
+            .get_item()
+            .table_name(stack.output("MovesTableName").unwrap())
+            .key("pk", AttributeValue::S(format!("MOVER#{id}")))
+            .key("sk", AttributeValue::S("MOVER".into()))
+            .consistent_read(true)
+            .send()
+            .await
+            .unwrap()
+            .item
+            .and_then(|i| i.get("email_verified").and_then(|v| v.as_bool().ok()).copied());
+        if known == Some(true) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "the moves service never heard that {id}'s email is proven");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 /// `POST /moves`, retried while the moves service does not know the mover yet (it

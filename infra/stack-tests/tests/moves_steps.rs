@@ -65,7 +65,7 @@ async fn stored(f: &Fixture, b: &SagaBooking) {
         crew_size: b.crew_size,
         deposit: DepositRequest { amount_cents: None, card_token: b.deposit.card_token.clone() },
     };
-    let booking = Booking::pending(b.booking_id.clone(), &request, &b.deposit, &b.owner_sub, "ada@example.com");
+    let booking = Booking::pending(b.booking_id.clone(), &request, &b.deposit, &b.owner_sub, Some("ada@example.com"));
     f.steps.bookings.create(&booking).await.unwrap();
 }
 
@@ -159,6 +159,7 @@ async fn verify_address_asks_the_addressing_service_with_the_token_or_fails_the_
         owner_sub: "usr_1".into(),
         name: "Ada".into(),
         email: None,
+        email_verified: false,
         phone: None,
         move_date: None,
         from_address: Some(AddressState {

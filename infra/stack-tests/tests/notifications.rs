@@ -1,6 +1,7 @@
 //! The notifications service on the local stack: events become emails through
 //! SES, one per event even when the bus delivers an event twice, journaled in the
 //! service's table (which holds even when the idempotency ledger forgot the event).
+//! A code goes to an address not proven yet; anything else only to a proven one.
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,7 +14,9 @@ use platform::bus::Outgoing;
 use platform::bus::RecordingPublisher;
 use platform::consumer::{MemoryLedger, RecordOutcome};
 use platform::store::Table;
-use platform_messages::contracts::movers::{MoverCreated, MoverView};
+use platform_messages::contracts::movers::{
+    EmailVerificationRequested, EmailVerificationRequestedData, EmailVerified, EmailVerifiedData,
+};
 use platform_messages::contracts::moves::{MoveBooked, MoveBookedData};
 use platform_testkit::create_table;
 use stack_tests::moves::{emails_to, wait_email};
@@ -27,7 +30,7 @@ async fn an_event_delivered_twice_sends_one_email_and_journals_it() {
         booking_id: format!("bkg_{}", uuid::Uuid::new_v4().simple()),
         mover_id: "mov_1".into(),
         owner_sub: "usr_1".into(),
-        contact_email: to.clone(),
+        contact_email: Some(to.clone()),
         move_date: "2031-05-02".into(),
         crew_size: 4,
         deposit_cents: 12_345,
@@ -61,30 +64,32 @@ async fn an_event_delivered_twice_sends_one_email_and_journals_it() {
 }
 
 #[tokio::test]
-async fn a_new_mover_gets_a_welcome_email_and_one_without_email_gets_none() {
+async fn a_code_goes_to_an_unproven_address_the_welcome_to_a_proven_one_and_a_booking_without_one_mails_nothing() {
     let stack = stack().await;
     let to = format!("welcome-{}@example.com", uuid::Uuid::new_v4().simple());
-    let mover = |email: Option<String>| MoverView {
-        id: format!("mov_{}", uuid::Uuid::new_v4().simple()),
-        version: 1,
-        owner_sub: "usr_1".into(),
-        name: "Grace".into(),
-        email,
-        phone: None,
-        move_date: None,
-        from_address: None,
-        to_address: None,
+    let request = EmailVerificationRequestedData {
+        mover_id: "mov_1".into(),
+        email: to.clone(),
+        code: "482913".into(),
+        expires_at: "2031-05-02T10:00:00Z".into(),
     };
-    let silent_message = Outgoing::new::<MoverCreated>(&mover(None)).unwrap();
-    send(&stack, silent_message.clone()).await.unwrap();
-    let welcomed = mover(Some(to.clone()));
-    send(&stack, Outgoing::new::<MoverCreated>(&welcomed).unwrap()).await.unwrap();
-    let emails = wait_email(&stack, &to, "Welcome to Updater, Grace").await;
-    assert!(emails[0].1.contains(&welcomed.id), "{emails:?}");
+    send(&stack, Outgoing::new::<EmailVerificationRequested>(&request).unwrap()).await.unwrap();
+    let emails = wait_email(&stack, &to, "verification code").await;
+    assert_eq!(emails[0].0, "Your Updater verification code");
+    assert!(emails[0].1.contains("482913"), "{emails:?}");
 
-    // The mover without an email was handled (its idempotency claim completed), and
-    // nothing was journaled, so nothing was sent.
-    let silent_id = silent_message.envelope.id.to_string();
+    let verified = EmailVerifiedData { mover_id: "mov_1".into(), email: to.clone(), name: "Grace".into() };
+    send(&stack, Outgoing::new::<EmailVerified>(&verified).unwrap()).await.unwrap();
+    let emails = wait_email(&stack, &to, "Welcome to Updater").await;
+    let welcome = emails.iter().find(|(subject, _)| subject == "Welcome to Updater").unwrap();
+    assert!(welcome.1.contains("Hello Grace") && welcome.1.contains("mov_1"), "{emails:?}");
+
+    // A booking whose mover has no proven email is handled, and nothing is journaled or sent.
+    let mut data = booked_data("bkg_unproven", "");
+    data.contact_email = None;
+    let silent = Outgoing::new::<MoveBooked>(&data).unwrap();
+    send(&stack, silent.clone()).await.unwrap();
+    let silent_id = silent.envelope.id.to_string();
     let item = |pk: String, sk: &'static str| {
         let stack = &stack;
         async move {
@@ -109,7 +114,7 @@ async fn a_new_mover_gets_a_welcome_email_and_one_without_email_gets_none() {
         {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "the mover without an email was never handled: {claim:?}");
+        assert!(std::time::Instant::now() < deadline, "the booking without an email was never handled: {claim:?}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert_eq!(item(format!("NOTIFICATION#{silent_id}"), "EMAIL").await, None, "nothing journaled, nothing sent");
@@ -126,17 +131,22 @@ fn recording_worker(journal: &Journal, mailer: &Arc<RecordingMailer>) -> platfor
     )
 }
 
-/// A `move.booked` for `email` and the SQS record that carries it.
-fn booked(booking_id: &str, email: &str) -> (Outgoing, SqsMessage) {
-    let data = MoveBookedData {
+/// The data of a `move.booked` for `email`.
+fn booked_data(booking_id: &str, email: &str) -> MoveBookedData {
+    MoveBookedData {
         booking_id: booking_id.into(),
         mover_id: "mov_1".into(),
         owner_sub: "usr_1".into(),
-        contact_email: email.into(),
+        contact_email: Some(email.into()),
         move_date: "2031-05-02".into(),
         crew_size: 2,
         deposit_cents: 100,
-    };
+    }
+}
+
+/// A `move.booked` for `email` and the SQS record that carries it.
+fn booked(booking_id: &str, email: &str) -> (Outgoing, SqsMessage) {
+    let data = booked_data(booking_id, email);
     let message = Outgoing::new::<MoveBooked>(&data).unwrap();
     let mut record = SqsMessage::default();
     record.message_id = Some(format!("sqs-{booking_id}"));

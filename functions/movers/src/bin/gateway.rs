@@ -8,7 +8,7 @@ use movers::rest::{AppState, router};
 use movers::service::MoversService;
 use movers::store::DynamoMoverStore;
 use platform::config::Env;
-use platform::store::Table;
+use platform::store::{Table, TableCounters};
 
 async fn init() -> Result<Router, Error> {
     let config = Config::from_env(&Env::process())?;
@@ -17,8 +17,10 @@ async fn init() -> Result<Router, Error> {
     movers::table_schema().verify(table.client(), table.name()).await?;
     Ok(router(AppState {
         verifier: config.identity.verifier(&aws).await?,
-        service: MoversService::new(Arc::new(DynamoMoverStore::new(table))),
+        service: MoversService::new(Arc::new(DynamoMoverStore::new(table.clone()))),
         graphql: movers::graphql::endpoint(config.introspection),
+        counters: Arc::new(TableCounters::new(table)),
+        mails_per_account: movers::rest::mails_per_account(config.movers_per_account_per_hour),
     }))
 }
 

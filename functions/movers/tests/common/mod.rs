@@ -46,6 +46,8 @@ pub async fn app() -> App {
         verifier: Arc::new(verifier),
         service: MoversService::new(store.clone()),
         graphql: movers::graphql::endpoint(false),
+        counters: Arc::new(platform::store::MemoryCounters::default()),
+        mails_per_account: movers::rest::mails_per_account(20),
     };
     App { router: platform_gateway::finish(router(state)), store }
 }
@@ -84,7 +86,12 @@ pub async fn call_with(
     };
     let resp = app.router.clone().oneshot(req.body(body).unwrap()).await.unwrap();
     let status = resp.status();
-    let etag = resp.headers().get(header::ETAG).map(|v| v.to_str().unwrap().to_owned());
+    // The ETag, or for a 429 its Retry-After.
+    let etag = resp
+        .headers()
+        .get(header::ETAG)
+        .or_else(|| resp.headers().get(header::RETRY_AFTER))
+        .map(|v| v.to_str().unwrap().to_owned());
     let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20).await.unwrap();
     (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null), etag)
 }

@@ -1,7 +1,7 @@
 //! The inputs of a chaos run and how each one's final outcome is recognised:
 //! - movers created through the API with two addresses, a share retried by the
 //!   client with the same `Idempotency-Key` (done: both addresses settled and one
-//!   welcome email; duplicated: a retry naming another mover, or two emails);
+//!   verification email; duplicated: a retry naming another mover, or two emails);
 //! - `address.received` published straight to the bus, a share delivered twice
 //!   (done: one answer; duplicated: answers with different ids for one message);
 //! - garbage sent to the addressing queue (done: it lies in the DLQ).
@@ -188,7 +188,7 @@ impl Driver {
         Ok(Input::Garbage { marker })
     }
 
-    /// How many welcome emails each address got.
+    /// How many emails (verification codes) each address got.
     async fn emails(&self) -> Result<HashMap<String, usize>> {
         let all: Value =
             self.http.get(format!("{}/_ministack/ses/messages", self.endpoint)).send().await?.json().await?;
@@ -246,7 +246,7 @@ impl Driver {
                     let count = emails.get(email).copied().unwrap_or(0);
                     let distinct: HashSet<_> = ids.iter().collect();
                     let settled = *sent && self.mover_settled(&ids[0]).await;
-                    let label = format!("mover {key} ({count} welcome emails, {} mover ids)", distinct.len());
+                    let label = format!("mover {key} ({count} emails, {} mover ids)", distinct.len());
                     ("mover", settled && count >= 1, count > 1 || distinct.len() > 1, label)
                 }
                 Input::Address { id } => {

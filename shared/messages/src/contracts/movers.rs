@@ -38,6 +38,10 @@ pub struct MoverView {
     pub name: String,
     /// Email (absent when redacted).
     pub email: Option<String>,
+    /// Whether the email's owner proved control of it (a verification code sent to
+    /// it was confirmed); nothing but that code is ever mailed to an unproven address.
+    #[serde(default)]
+    pub email_verified: bool,
     /// Phone (absent when not given or redacted).
     pub phone: Option<String>,
     /// Move date, `YYYY-MM-DD`.
@@ -91,4 +95,43 @@ pub struct CreateMover;
 impl Contract for CreateMover {
     const NAME: MessageName = MessageName::Task(task!("movers.mover.create"));
     type Data = CreateMoverData;
+}
+
+/// Data of `email_verification.requested`: a one-time code for the owner of `email`
+/// to prove control of it. The email sent carries the code and fixed text only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct EmailVerificationRequestedData {
+    /// The mover whose email it is.
+    pub mover_id: String,
+    /// The address to prove.
+    pub email: String,
+    /// The one-time code (six digits).
+    pub code: String,
+    /// When the code stops working, RFC 3339.
+    pub expires_at: String,
+}
+
+/// Event `email_verification.requested`.
+pub struct EmailVerificationRequested;
+impl Contract for EmailVerificationRequested {
+    const NAME: MessageName = MessageName::Event(event!("email_verification.requested"));
+    type Data = EmailVerificationRequestedData;
+}
+
+/// Data of `email.verified`: the owner of `email` proved control of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct EmailVerifiedData {
+    /// The mover whose email it is.
+    pub mover_id: String,
+    /// The proven address.
+    pub email: String,
+    /// The mover's name (for the welcome email's body, never its subject).
+    pub name: String,
+}
+
+/// Event `email.verified`.
+pub struct EmailVerified;
+impl Contract for EmailVerified {
+    const NAME: MessageName = MessageName::Event(event!("email.verified"));
+    type Data = EmailVerifiedData;
 }

@@ -15,8 +15,10 @@ pub struct MoveBookedData {
     pub mover_id: String,
     /// The user who owns the booking.
     pub owner_sub: String,
-    /// Where to send news of the booking.
-    pub contact_email: String,
+    /// Where to send news of the booking: the mover's email once its owner proved
+    /// it (see `email.verified`); absent otherwise, and nothing is mailed.
+    #[serde(default)]
+    pub contact_email: Option<String>,
     /// Move date, `YYYY-MM-DD`.
     pub move_date: String,
     /// People in the reserved crew.
@@ -34,8 +36,10 @@ pub struct MoveCancelledData {
     pub mover_id: String,
     /// The user who owns the booking.
     pub owner_sub: String,
-    /// Where to send news of the booking.
-    pub contact_email: String,
+    /// Where to send news of the booking: the mover's email once its owner proved
+    /// it (see `email.verified`); absent otherwise, and nothing is mailed.
+    #[serde(default)]
+    pub contact_email: Option<String>,
     /// Move date, `YYYY-MM-DD`.
     pub move_date: String,
     /// The business error that ended the saga (`NoCrewAvailable`, `AddressRejected`,
