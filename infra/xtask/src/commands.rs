@@ -277,3 +277,9 @@ pub fn bench(args: &[String]) -> Result<()> {
     }
     run(cargo().args(["bench", "-p", "platform", "--bench", "consumer_pipeline", "--"]).args(args))
 }
+
+/// `fuzz --iterations N [--target NAME] [--seed S]`: the decoder fuzz targets run
+/// long (`infra/fuzz`); the short seeded run is part of `cargo test`.
+pub fn fuzz(args: &[String]) -> Result<()> {
+    run(cargo().args(["run", "--quiet", "-p", "decoder-fuzz", "--"]).args(args))
+}

@@ -55,10 +55,11 @@ fn main() -> Result<()> {
         Some("watch") => commands::watch(rest),
         Some("bench") => commands::bench(rest),
         Some("chaos") => chaos::command(rest),
+        Some("fuzz") => commands::fuzz(rest),
         Some("release") => commands::release(rest),
         Some("keys") => commands::keys(rest),
         _ => bail!(
-            "usage: cargo xtask <up|down|test|deploy|check|schemas|diagrams|alarms|publish|watch|dlq|saga|keys|release|bench|chaos>\n\
+            "usage: cargo xtask <up|down|test|deploy|check|schemas|diagrams|alarms|publish|watch|dlq|saga|keys|release|bench|chaos|fuzz>\n\
              \n  up [--port N]          run the whole system locally (emulator + deployed stack)\
              \n  down [--port N]        stop what `up` started\
              \n  test [--keep-going]    run every test (starts and stops its own emulator)\
@@ -74,6 +75,8 @@ fn main() -> Result<()> {
              \n  keys init|rotate [--aws] the auth signing keys (local emulator, or AWS)\
              \n  chaos --messages N --seed S [--fault-rate R] [--crash C]\
              \n                         inputs through the local stack with seeded faults; counts lost and duplicated\
+             \n  fuzz --iterations N [--target NAME] [--seed S]\
+             \n                         every decoder (envelope, SQS record, SNS body, JWT, address, REST, GraphQL) on N inputs\
              \n  release                arm64 release binaries for AWS (cargo-lambda + zig from PyPI)\
              \n  bench [flow|saga [--runs N]] criterion benchmarks; `flow`: mover address reconciliation latency;\
              \n                         `saga`: booking saga latency (happy path and compensation paths)"

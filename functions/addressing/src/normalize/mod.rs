@@ -186,6 +186,12 @@ pub fn normalize(address: &PostalAddress) -> Result<NormalizedAddress, Vec<Strin
         (po, line2.as_deref().and_then(unit_from))
     } else {
         let trailing = split_trailing_unit(&mut words);
+        // A designator still ending the street (`... ST APT`, `... ST APT APT 4`) is a
+        // unit without its number, or a second unit: which one is meant is unknown.
+        if let Some(last) = words.last().filter(|w| *w == "#" || UNIT.get(w.as_str()).is_some_and(|(_, r)| *r)) {
+            reasons
+                .push(format!("line1 ends with the unit designator `{last}` without its number, or names two units"));
+        }
         let unit = line2.as_deref().and_then(unit_from).or(trailing);
         (street_from(words), unit)
     };
