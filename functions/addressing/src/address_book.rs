@@ -1,11 +1,12 @@
 //! The DynamoDB address book: one item per address (`pk = address#<id>`,
-//! `sk = address`) with its normalized parts, the set of references, and the id of
-//! the message that created it.
+//! `sk = address`) with its normalized parts and the id of the message that
+//! created it, and one item per reference beside it (`sk = ref#<reference>`), so
+//! that no item grows with the number of references.
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
-use platform::store::{Key, StoreError, Table};
+use aws_sdk_dynamodb::types::AttributeValue;
+use platform::store::{Key, StoreError, Table, epoch_seconds};
 use platform_messages::contracts::addressing::NormalizedAddress;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::reconcile::AddressBook;
 
@@ -19,17 +20,53 @@ impl DynamoAddressBook {
     pub fn new(table: Table) -> Self {
         Self { table }
     }
+
+    /// How many references an address has (each is an item of its own).
+    pub async fn reference_count(&self, address_id: &str) -> Result<usize, StoreError> {
+        let mut count = 0;
+        let mut start = None;
+        loop {
+            let out = self
+                .table
+                .client()
+                .query()
+                .table_name(self.table.name())
+                .key_condition_expression("pk = :pk AND begins_with(sk, :ref)")
+                .expression_attribute_values(":pk", AttributeValue::S(key(address_id).pk))
+                .expression_attribute_values(":ref", AttributeValue::S("ref#".into()))
+                .select(aws_sdk_dynamodb::types::Select::Count)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| StoreError::from_sdk(e, "count references"))?;
+            count += usize::try_from(out.count()).unwrap_or(0);
+            start = out.last_evaluated_key().cloned();
+            if start.is_none() {
+                return Ok(count);
+            }
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct AddressItem {
+    #[serde(flatten)]
+    address: NormalizedAddress,
+    created_by: String,
 }
 
 #[derive(Serialize)]
-struct AddressItem<'a> {
-    #[serde(flatten)]
-    address: &'a NormalizedAddress,
-    created_by: &'a str,
+struct ReferenceItem<'a> {
+    reference: &'a str,
+    recorded_at: i64,
 }
 
 fn key(address_id: &str) -> Key {
     Key::new(format!("address#{address_id}"), "address")
+}
+
+fn reference_key(address_id: &str, reference: &str) -> Key {
+    Key::new(format!("address#{address_id}"), format!("ref#{reference}"))
 }
 
 #[async_trait]
@@ -42,31 +79,20 @@ impl AddressBook for DynamoAddressBook {
         message_id: &str,
     ) -> Result<bool, StoreError> {
         let key = key(address_id);
-        match self.table.insert(&key, &AddressItem { address, created_by: message_id }).await {
-            Ok(_) | Err(StoreError::Conflict(_)) => {}
+        let item = AddressItem { address: address.clone(), created_by: message_id.to_owned() };
+        let created = match self.table.insert(&key, &item).await {
+            Ok(_) => true,
+            // Whoever created it: a retry of the creating message is still its creator.
+            Err(StoreError::Conflict(_)) => self
+                .table
+                .get::<AddressItem>(&key)
+                .await?
+                .is_some_and(|existing| existing.value.created_by == message_id),
             Err(e) => return Err(e),
-        }
-        // Whoever created it, add the reference; the creator is read back atomically.
-        let out = self
-            .table
-            .client()
-            .update_item()
-            .table_name(self.table.name())
-            .key("pk", AttributeValue::S(key.pk.clone()))
-            .key("sk", AttributeValue::S(key.sk.clone()))
-            .update_expression("ADD refs :r")
-            .expression_attribute_values(":r", AttributeValue::Ss(vec![reference.to_owned()]))
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await
-            .map_err(|e| {
-                StoreError::Backend(format!(
-                    "add reference to {address_id}: {}",
-                    aws_sdk_dynamodb::error::DisplayErrorContext(e)
-                ))
-            })?;
-        let creator =
-            out.attributes().and_then(|a| a.get("created_by")).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
-        Ok(creator == message_id)
+        };
+        // The reference, as an item of its own (written again on a retry: the same item).
+        let now = epoch_seconds(std::time::SystemTime::now());
+        self.table.put(&reference_key(address_id, reference), &ReferenceItem { reference, recorded_at: now }).await?;
+        Ok(created)
     }
 }

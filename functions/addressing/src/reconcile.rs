@@ -1,9 +1,10 @@
 //! Reconciliation: a normalized address maps to one stable `address_id`; every
-//! caller reference seen for it is recorded in the address book.
+//! caller reference seen for it is recorded in the address book (each an item of
+//! its own, so an address used by thousands of callers stays small).
 use async_trait::async_trait;
 use platform::store::StoreError;
 use platform_messages::contracts::addressing::{
-    AddressReconciledData, AddressRejectedData, AddressSubmission, NormalizedAddress,
+    AddressReconciledData, AddressRejectedData, AddressSubmission, MAX_REFERENCE_CHARS, NormalizedAddress,
 };
 use sha2::{Digest, Sha256};
 
@@ -51,6 +52,10 @@ pub async fn reconcile(
     message_id: &str,
     submission: AddressSubmission,
 ) -> Result<Outcome, StoreError> {
+    if submission.reference.chars().count() > MAX_REFERENCE_CHARS {
+        let reasons = vec![format!("ref is over {MAX_REFERENCE_CHARS} characters")];
+        return Ok(Outcome::Rejected(AddressRejectedData { reference: submission.reference, reasons }));
+    }
     let normalized = match normalize(&submission.address) {
         Ok(n) => n,
         Err(reasons) => {

@@ -70,6 +70,10 @@ pub struct BookingRequest {
     pub deposit: DepositRequest,
 }
 
+/// The most steps a booking's log keeps: each step and compensation once per
+/// status is far fewer, so the item never grows with retries.
+pub const MAX_STEP_RECORDS: usize = 32;
+
 /// Largest crew a booking may ask for.
 pub const MAX_CREW_SIZE: u32 = 8;
 
@@ -198,6 +202,10 @@ impl Booking {
         if self.steps.iter().any(|s| s.name == name && s.status == status) {
             return false;
         }
+        if self.steps.len() >= MAX_STEP_RECORDS {
+            tracing::warn!(booking_id = %self.booking_id, name, status, "the step log is full; not recorded");
+            return false;
+        }
         self.steps.push(StepRecord { name: name.to_owned(), status: status.to_owned(), at: now() });
         true
     }
@@ -302,5 +310,9 @@ mod tests {
             assert_eq!(serde_json::to_value(status).unwrap(), status.as_str());
         }
         assert_eq!(b.view(false).contact_email.as_deref(), Some("a@b.co"));
+        for n in 0..100 {
+            b.record_step(&format!("step_{n}"), "done");
+        }
+        assert_eq!(b.steps.len(), MAX_STEP_RECORDS, "the log is bounded whatever is recorded");
     }
 }

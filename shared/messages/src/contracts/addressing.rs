@@ -6,6 +6,8 @@ use crate::catalog::Contract;
 use crate::names::MessageName;
 use crate::{event, task};
 
+/// The most characters of a submission's `ref`.
+pub const MAX_REFERENCE_CHARS: usize = 256;
 /// The most characters of an address's first and second lines.
 pub const MAX_ADDRESS_LINE_CHARS: usize = 100;
 /// The most characters of an address's city.
@@ -63,8 +65,10 @@ impl PostalAddress {
 /// Data of `address.received` and `addressing.address.reconcile`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct AddressSubmission {
-    /// The caller's reference, echoed in the answer.
+    /// The caller's reference, echoed in the answer (at most 256 characters; a
+    /// longer one is answered `address.rejected`).
     #[serde(rename = "ref")]
+    #[schemars(length(max = 256))]
     pub reference: String,
     /// The address to reconcile.
     pub address: PostalAddress,

@@ -131,6 +131,19 @@ impl Table {
         Ok(next)
     }
 
+    /// Writes an item whatever is there (an idempotent record that is never edited,
+    /// like a reference); version 1.
+    pub async fn put<T: Serialize>(&self, key: &Key, value: &T) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.name)
+            .set_item(Some(Self::to_item(key, value, 1)?))
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk(e, &format!("put {}/{}", key.pk, key.sk)))?;
+        Ok(())
+    }
+
     /// Deletes an item (nothing happens when it is missing).
     pub async fn delete(&self, key: &Key) -> Result<(), StoreError> {
         self.client
