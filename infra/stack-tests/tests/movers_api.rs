@@ -30,7 +30,7 @@ async fn a_new_mover_has_its_addresses_reconciled_or_rejected_through_the_bus() 
     let stack = stack().await;
     let mut probe = Probe::subscribe(&stack, stack.output("EventsTopicArn").unwrap()).await.unwrap();
     let api = Api::new(&stack);
-    let token = api.login("mover@updater.local", PASSWORD).await;
+    let token = api.fresh_user("Mover").await;
     let number = 100 + (uuid::Uuid::new_v4().as_u128() % 9000) as u32;
     let body = json!({"name": "Ada", "email": "ada@example.com", "move_date": "2999-05-01",
         "from_address": address(&format!("{number} North Main Street Apt 4"), "Illinois", "62701"),
@@ -64,7 +64,7 @@ async fn a_new_mover_has_its_addresses_reconciled_or_rejected_through_the_bus() 
 async fn commands_and_conditional_updates_over_the_api() {
     let stack = stack().await;
     let api = Api::new(&stack);
-    let token = api.login("mover@updater.local", PASSWORD).await;
+    let token = api.fresh_user("Mover").await;
     let (_, _, created) =
         api.send(Method::POST, "/movers", &token, Some(json!({"name": "Bo", "email": "bo@example.com"})), &[]).await;
     let id = created["id"].as_str().unwrap().to_owned();
@@ -102,7 +102,7 @@ async fn commands_and_conditional_updates_over_the_api() {
 async fn roles_see_and_change_what_the_table_allows() {
     let stack = stack().await;
     let api = Api::new(&stack);
-    let owner = api.login("mover@updater.local", PASSWORD).await;
+    let owner = api.fresh_user("Mover").await;
     let (_, _, created) = api
         .send(
             Method::POST,
@@ -179,7 +179,7 @@ async fn bad_input_gets_a_clear_4xx_and_writes_nothing() {
 async fn the_same_flow_through_graphql() {
     let stack = stack().await;
     let api = Api::new(&stack);
-    let token = api.login("mover@updater.local", PASSWORD).await;
+    let token = api.fresh_user("Mover").await;
     let query = |q: &str, variables: Value| json!({"query": q, "variables": variables});
     let create = "mutation($input: CreateMoverInput!) { createMover(input: $input) { id version } }";
     let input = json!({"name": "Gql", "email": "gql@example.com",
@@ -261,7 +261,7 @@ async fn an_owners_pages_hold_only_their_movers_and_a_cursor_never_leads_elsewhe
     let email = format!("lister.{}@example.com", uuid::Uuid::new_v4().simple());
     api.post("/auth/signup", None, json!({"email": email, "password": "a-long-password", "name": "Lister"})).await;
     let mine = api.login(&email, "a-long-password").await;
-    let others = api.login("mover@updater.local", PASSWORD).await;
+    let others = api.fresh_user("Mover").await;
     let create = |token: &str, name: &str| {
         let (api, token, body) = (&api, token.to_owned(), json!({"name": name, "email": "a@b.co"}));
         async move {

@@ -14,7 +14,7 @@ use platform_messages::contracts::addressing::{AddressRejected, AddressRejectedD
 use platform_testkit::{Probe, create_table};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use stack_tests::{Api, PASSWORD, stack};
+use stack_tests::{Api, stack};
 
 fn rejected(reference: &str) -> AddressRejectedData {
     AddressRejectedData { reference: reference.into(), reasons: vec!["test".into()] }
@@ -107,7 +107,7 @@ async fn a_create_retried_with_its_idempotency_key_is_one_mover_announced_once()
     let stack = stack().await;
     let mut probe = Probe::subscribe(&stack, stack.output("EventsTopicArn").unwrap()).await.unwrap();
     let api = Api::new(&stack);
-    let token = api.login("mover@updater.local", PASSWORD).await;
+    let token = api.fresh_user("Mover").await;
     let key = format!("retry-{}", uuid::Uuid::new_v4());
     let body = json!({"name": "Retry", "email": "retry@example.com"});
     let headers = [("Idempotency-Key", key.as_str())];

@@ -1,5 +1,6 @@
 //! The inputs of a chaos run and how each one's final outcome is recognised:
-//! - movers created through the API with two addresses, a share retried by the
+//! - movers created through the API with two addresses by users signed up for the
+//!   run (eight movers each, within the hourly limit), a share retried by the
 //!   client with the same `Idempotency-Key` (done: both addresses settled and one
 //!   verification email; duplicated: a retry naming another mover, or two emails);
 //! - `address.received` published straight to the bus, a share delivered twice
@@ -48,9 +49,17 @@ pub struct Driver {
     pub outputs: BTreeMap<String, String>,
     pub sqs: aws_sdk_sqs::Client,
     pub publisher: SnsPublisher,
+    /// The system's token, to read every mover back.
     token: String,
     token_at: Instant,
+    /// The tokens of the users creating this chunk's movers.
+    users: Vec<String>,
 }
+
+/// Inputs per chunk (the run sends chunk by chunk, with users of the chunk's own).
+pub const CHUNK: usize = 100;
+/// Movers one user creates: well within the hourly limit per account, with retries.
+const MOVERS_PER_USER: usize = 8;
 
 fn address(line1: String) -> Value {
     json!({"line1": line1, "city": "Springfield", "state": "IL", "zip": "62701"})
@@ -77,30 +86,56 @@ impl Driver {
             publisher: SnsPublisher::new(aws_sdk_sns::Client::new(aws), topics),
             token: String::new(),
             token_at: Instant::now(),
+            users: Vec::new(),
         };
         driver.login().await?;
         Ok(driver)
     }
 
     async fn login(&mut self) -> Result<()> {
+        self.token = self.token_of("system@updater.local", "local-dev-password").await?;
+        self.token_at = Instant::now();
+        Ok(())
+    }
+
+    /// Logs `email` in, asking again while the faulted gateway fails.
+    async fn token_of(&self, email: &str, password: &str) -> Result<String> {
         for attempt in 0..10 {
             let answer = self
                 .http
                 .post(format!("{}/auth/token", self.api))
-                .json(&json!({"email": "mover@updater.local", "password": "local-dev-password"}))
+                .json(&json!({"email": email, "password": password}))
                 .send()
                 .await;
             if let Ok(answer) = answer
                 && answer.status().is_success()
             {
                 let body: Value = answer.json().await?;
-                self.token = body["access_token"].as_str().context("no access_token")?.to_owned();
-                self.token_at = Instant::now();
-                return Ok(());
+                return Ok(body["access_token"].as_str().context("no access_token")?.to_owned());
             }
             tokio::time::sleep(Duration::from_millis(200 * (attempt + 1))).await;
         }
-        bail!("could not log in as the local mover")
+        bail!("could not log {email} in")
+    }
+
+    /// Signs up the users who create the movers of chunk `chunk` (201, or 409 when
+    /// a retried signup had gone through) and logs them in.
+    pub async fn enroll(&mut self, seed: u64, chunk: usize) -> Result<()> {
+        let mut users = Vec::new();
+        for k in 0..CHUNK.div_ceil(10 * MOVERS_PER_USER / 4) {
+            let email = format!("chaos-{seed}-{chunk}-{k}@example.com");
+            let body = json!({"email": email, "password": "chaos-password", "name": format!("Chaos {chunk}.{k}")});
+            for attempt in 0..10u64 {
+                let answer = self.http.post(format!("{}/auth/signup", self.api)).json(&body).send().await;
+                if answer.is_ok_and(|a| matches!(a.status().as_u16(), 201 | 409)) {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(200 * (attempt + 1))).await;
+            }
+            users.push(self.token_of(&email, "chaos-password").await?);
+        }
+        self.users = users;
+        Ok(())
     }
 
     /// Logs in again when the token is getting old (it lives 15 minutes).
@@ -121,7 +156,9 @@ impl Driver {
     }
 
     /// Creates a mover as a client would: retrying a failed request with the same key.
+    /// Input `i`'s mover is created by one of its chunk's users.
     async fn mover(&self, seed: u64, i: usize, retried: bool) -> Input {
+        let user = &self.users[((i % CHUNK) / (10 * MOVERS_PER_USER / 4)).min(self.users.len().saturating_sub(1))];
         let key = format!("chaos-{seed}-{i}");
         let email = format!("chaos-{seed}-{i}@example.com");
         let n = 10_000 + (Uuid::new_v5(&Uuid::NAMESPACE_OID, key.as_bytes()).as_u128() % 80_000) as u32;
@@ -133,7 +170,7 @@ impl Driver {
                 let answer = self
                     .http
                     .post(format!("{}/movers", self.api))
-                    .bearer_auth(&self.token)
+                    .bearer_auth(user)
                     .header("Idempotency-Key", &key)
                     .json(&body)
                     .send()

@@ -138,8 +138,9 @@ pub fn run(port: u16, outputs: BTreeMap<String, String>, options: Options) -> Re
         let started = Instant::now();
         let mut inputs = Vec::with_capacity(options.messages);
         let indexes: Vec<usize> = (0..options.messages).collect();
-        for chunk in indexes.chunks(100) {
+        for (n, chunk) in indexes.chunks(drive::CHUNK).enumerate() {
             driver.refresh().await?;
+            driver.enroll(options.seed, n).await?;
             let sent: Vec<Result<Input>> =
                 stream::iter(chunk.iter().map(|&i| driver.send(options.seed, i))).buffered(SENDERS).collect().await;
             inputs.extend(sent.into_iter().collect::<Result<Vec<_>>>()?);
