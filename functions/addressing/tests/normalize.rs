@@ -185,6 +185,15 @@ fn a_part_over_its_maximum_is_rejected_before_any_work() {
     let city = "C".repeat(61);
     assert_eq!(normalize(&addr("1 Main St", None, &city, "IL", "62701")).unwrap_err(), ["city is over 60 characters"]);
     let at_the_limit = format!("1 {} St", "M".repeat(94));
+    for (ambiguous, fragment) in [
+        ("123 North Main Street Apt Apt Apt 4", "ends with the unit designator `APT`"),
+        ("123 North Main# Street Apt 4", "a `#` that marks no unit"),
+        ("123 Main St Apt", "ends with the unit designator `APT`"),
+        ("123 North Main Street Apt Street Apt 4", "cannot be read one way only"),
+    ] {
+        let reasons = normalize(&addr(ambiguous, None, "Springfield", "IL", "62701")).unwrap_err();
+        assert!(reasons.iter().any(|r| r.contains(fragment)), "{ambiguous}: {reasons:?}");
+    }
     assert!(normalize(&addr(&at_the_limit, None, "Springfield", "IL", "62701")).is_ok());
 }
 

@@ -173,8 +173,29 @@ fn zip_code(raw: &str) -> Result<String, String> {
     }
 }
 
-/// Normalizes an address, or returns every reason it cannot be valid.
+/// Normalizes an address, or returns every reason it cannot be valid. The result
+/// is a fixed point (normalizing it again gives it back), so its id is stable: a
+/// line the rules read one way and their output another is refused as ambiguous.
 pub fn normalize(address: &PostalAddress) -> Result<NormalizedAddress, Vec<String>> {
+    let once = normalize_once(address)?;
+    let as_submitted = PostalAddress {
+        line1: once.street.clone(),
+        line2: once.unit.clone(),
+        city: once.city.clone(),
+        state: once.state.clone(),
+        zip: once.zip.clone(),
+    };
+    match normalize_once(&as_submitted) {
+        Ok(again) if again == once => Ok(once),
+        _ => Err(vec![format!(
+            "line1 cannot be read one way only (read as `{}`{}); write the unit in line2",
+            once.street,
+            once.unit.as_deref().map(|u| format!(", unit `{u}`")).unwrap_or_default()
+        )]),
+    }
+}
+
+fn normalize_once(address: &PostalAddress) -> Result<NormalizedAddress, Vec<String>> {
     let oversized = address.oversized();
     if !oversized.is_empty() {
         return Err(oversized.into_iter().map(|(part, max)| format!("{part} is over {max} characters")).collect());
@@ -187,10 +208,13 @@ pub fn normalize(address: &PostalAddress) -> Result<NormalizedAddress, Vec<Strin
     } else {
         let trailing = split_trailing_unit(&mut words);
         // A designator still ending the street (`... ST APT`, `... ST APT APT 4`) is a
-        // unit without its number, or a second unit: which one is meant is unknown.
-        if let Some(last) = words.last().filter(|w| *w == "#" || UNIT.get(w.as_str()).is_some_and(|(_, r)| *r)) {
+        // unit without its number, or a second unit; a `#` left inside it (`MAIN# ST`)
+        // marks no unit that can be read. Which one is meant is unknown.
+        if let Some(last) = words.last().filter(|w| UNIT.get(w.as_str()).is_some_and(|(_, r)| *r)) {
             reasons
                 .push(format!("line1 ends with the unit designator `{last}` without its number, or names two units"));
+        } else if words.iter().any(|w| w == "#") {
+            reasons.push("line1 has a `#` that marks no unit (write the unit at the end, or in line2)".to_owned());
         }
         let unit = line2.as_deref().and_then(unit_from).or(trailing);
         (street_from(words), unit)
