@@ -110,6 +110,19 @@ pub fn submission_id(mover_id: &str, version: u64, kind: AddressKind) -> Uuid {
     Uuid::new_v5(&Uuid::NAMESPACE_OID, kind.reference(&format!("{mover_id}@{version}")).as_bytes())
 }
 
+/// The answer to a code that was not accepted.
+fn refused_code(refusal: &Refusal, mover: &Mover) -> ApiError {
+    match refusal {
+        Refusal::Wrong(left) => {
+            ApiError::invalid_field("code", &format!("is not the code sent to the email ({left} tries left)"))
+        }
+        Refusal::Void => ApiError::conflict("too many wrong codes: request a new one"),
+        Refusal::Expired => ApiError::conflict("the code expired: request a new one"),
+        Refusal::NothingPending if mover.email_verified => ApiError::conflict("the email is proven already"),
+        Refusal::NothingPending => ApiError::conflict("no code was requested: request one"),
+    }
+}
+
 fn epoch_now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
@@ -275,55 +288,58 @@ impl MoversService {
         origin: &Origin,
     ) -> Result<Outcome, ApiError> {
         validate::token("code", code.trim(), 16)?;
-        let current = self.get(id).await?;
-        guard(&current.value)?;
-        let mut mover = current.value;
-        let version = current.version + 1;
-        match mover.confirm_email(code, epoch_now()) {
-            Ok(()) => {
-                let verified = EmailVerifiedData {
-                    mover_id: mover.id.clone(),
-                    email: mover.email.clone(),
-                    name: mover.name.clone(),
-                };
-                let effects = vec![Effect::Updated(mover.view(version, false)), Effect::EmailVerified(verified)];
-                let version = self
-                    .store
-                    .replace(&mover, current.version, &announce(origin, &effects)?)
-                    .await
-                    .map_err(store_error)?;
-                Ok(Outcome { mover, version, effects })
+        // An address answered meanwhile makes the write stale: judge the code again
+        // on the record as it is now.
+        for _ in 0..5 {
+            let current = self.get(id).await?;
+            guard(&current.value)?;
+            let mut mover = current.value;
+            let judged = mover.confirm_email(code, epoch_now());
+            let effects = match &judged {
+                Ok(()) => vec![
+                    Effect::Updated(mover.view(current.version + 1, false)),
+                    Effect::EmailVerified(EmailVerifiedData {
+                        mover_id: mover.id.clone(),
+                        email: mover.email.clone(),
+                        name: mover.name.clone(),
+                    }),
+                ],
+                // A wrong code is written down (the attempt counts), announcing nothing.
+                Err(Refusal::Wrong(_) | Refusal::Void) => vec![],
+                Err(refusal) => return Err(refused_code(refusal, &mover)),
+            };
+            match self.store.replace(&mover, current.version, &announce(origin, &effects)?).await {
+                Ok(version) => {
+                    return match judged {
+                        Ok(()) => Ok(Outcome { mover, version, effects }),
+                        Err(refusal) => Err(refused_code(&refusal, &mover)),
+                    };
+                }
+                Err(StoreError::Conflict(_)) => continue,
+                Err(e) => return Err(store_error(e)),
             }
-            Err(Refusal::Wrong(left)) => {
-                self.store.replace(&mover, current.version, &[]).await.map_err(store_error)?;
-                Err(ApiError::invalid_field("code", &format!("is not the code sent to the email ({left} tries left)")))
-            }
-            Err(Refusal::Void) => {
-                self.store.replace(&mover, current.version, &[]).await.map_err(store_error)?;
-                Err(ApiError::conflict("too many wrong codes: request a new one"))
-            }
-            Err(Refusal::Expired) => Err(ApiError::conflict("the code expired: request a new one")),
-            Err(Refusal::NothingPending) if mover.email_verified => {
-                Err(ApiError::conflict("the email is proven already"))
-            }
-            Err(Refusal::NothingPending) => Err(ApiError::conflict("no code was requested: request one")),
         }
+        Err(ApiError::conflict(format!("mover {id} kept changing; try again")))
     }
 
     /// Mails a new code to mover `id`'s unproven email (the earlier one stops working).
     pub async fn resend_verification(&self, id: &str, guard: Guard<'_>, origin: &Origin) -> Result<Outcome, ApiError> {
-        let current = self.get(id).await?;
-        guard(&current.value)?;
-        let mut mover = current.value;
-        if mover.email_verified {
-            return Err(ApiError::conflict("the email is proven already"));
+        for _ in 0..5 {
+            let current = self.get(id).await?;
+            guard(&current.value)?;
+            let mut mover = current.value;
+            if mover.email_verified {
+                return Err(ApiError::conflict("the email is proven already"));
+            }
+            let verification = Self::verification(&mut mover, epoch_now());
+            let effects = vec![Effect::Updated(mover.view(current.version + 1, false)), verification];
+            match self.store.replace(&mover, current.version, &announce(origin, &effects)?).await {
+                Ok(version) => return Ok(Outcome { mover, version, effects }),
+                Err(StoreError::Conflict(_)) => continue,
+                Err(e) => return Err(store_error(e)),
+            }
         }
-        let version = current.version + 1;
-        let verification = Self::verification(&mut mover, epoch_now());
-        let effects = vec![Effect::Updated(mover.view(version, false)), verification];
-        let version =
-            self.store.replace(&mover, current.version, &announce(origin, &effects)?).await.map_err(store_error)?;
-        Ok(Outcome { mover, version, effects })
+        Err(ApiError::conflict(format!("mover {id} kept changing; try again")))
     }
 
     /// Applies the addressing service's answer to `reference` (`<mover_id>:from|to`)
