@@ -35,6 +35,8 @@ fn fixture() -> Fixture {
         issuer.verifier(),
     )
     .with_metrics(MetricsSink::Discard);
+    // The catalog is law: the worker handles exactly what the catalog consumes.
+    movers::catalog::catalog().handlers_match(&consumer.handled_names()).unwrap();
     Fixture { consumer, store, publisher, issuer }
 }
 

@@ -9,14 +9,32 @@ use serde_yaml::Value;
 
 use crate::deploy::resources;
 
-/// Every service catalog of the system.
+/// Every service catalog of the system: the one registry the drift check (and
+/// [`unregistered`]) reads.
 pub fn catalogs() -> Vec<Catalog> {
     vec![
         addressing::catalog::catalog(),
         auth::catalog::catalog(),
         movers::catalog::catalog(),
         moves::catalog::catalog(),
+        notifications::catalog::catalog(),
     ]
+}
+
+/// The services under `functions/` that the registry lacks, so a service added
+/// later cannot be left out of the check.
+pub fn unregistered(functions: &std::path::Path) -> Result<Vec<String>> {
+    let registered: BTreeSet<&str> = catalogs().iter().map(|c| c.service).collect();
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(functions)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.path().join("Cargo.toml").exists() && !registered.contains(name.as_str()) {
+            missing.push(name);
+        }
+    }
+    missing.sort();
+    Ok(missing)
 }
 
 fn pascal(service: &str) -> String {
@@ -102,8 +120,13 @@ fn delivery_settings(id: &str, p: &Value) -> Vec<String> {
     diffs
 }
 
-/// Fails when any service's catalog and the template disagree.
+/// Fails when any service's catalog and the template disagree, or a service has
+/// no catalog in the registry.
 pub fn check(template: &Value) -> Result<()> {
+    let missing = unregistered(&crate::paths::root().join("functions"))?;
+    if !missing.is_empty() {
+        bail!("services without a catalog in infra/xtask/src/catalog_check.rs `catalogs()`: {missing:?}");
+    }
     let diffs: Vec<String> = catalogs().iter().flat_map(|c| differences(template, c)).collect();
     if !diffs.is_empty() {
         bail!("the template and the catalogs in code disagree:\n  {}", diffs.join("\n  "));
@@ -115,6 +138,29 @@ pub fn check(template: &Value) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_service_under_functions_is_registered_and_a_new_one_is_found() {
+        assert_eq!(unregistered(&crate::paths::root().join("functions")).unwrap(), Vec::<String>::new());
+        let dir = std::env::temp_dir().join(format!("catalog-check-{}", std::process::id()));
+        for service in ["addressing", "billing"] {
+            std::fs::create_dir_all(dir.join(service)).unwrap();
+            std::fs::write(dir.join(service).join("Cargo.toml"), "").unwrap();
+        }
+        let missing = unregistered(&dir);
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(missing.unwrap(), ["billing"]);
+    }
+
+    #[test]
+    fn removing_a_notifications_event_from_its_filter_is_drift() {
+        let mut template = crate::deploy::template().unwrap();
+        let names = &mut template["Resources"]["NotificationsEventsSubscription"]["Properties"]["FilterPolicy"]["name"];
+        names.as_sequence_mut().unwrap().retain(|n| n != "move.booked");
+        let notifications = notifications::catalog::catalog();
+        let diffs = differences(&template, &notifications).join("\n");
+        assert!(diffs.contains("`move.booked` is handled by the code but never delivered"), "{diffs}");
+    }
 
     fn template_with(filter_names: &str, service: &str, raw: bool) -> Value {
         serde_yaml::from_str(&format!(

@@ -56,6 +56,21 @@ impl Catalog {
         self.consumes.iter().filter(|e| e.name.kind() == Kind::Task).map(|e| e.name.as_str()).collect()
     }
 
+    /// Compares the names a consumer registered handlers for with what the catalog
+    /// says the service consumes; each difference is a sentence.
+    pub fn handlers_match(&self, handled: &[&str]) -> Result<(), String> {
+        let declared: std::collections::BTreeSet<&str> = self.consumes.iter().map(|e| e.name.as_str()).collect();
+        let handled: std::collections::BTreeSet<&str> = handled.iter().copied().collect();
+        let mut problems = Vec::new();
+        for name in declared.difference(&handled) {
+            problems.push(format!("`{name}` is in the catalog of `{}` but has no handler", self.service));
+        }
+        for name in handled.difference(&declared) {
+            problems.push(format!("`{name}` has a handler in `{}` but is not in its catalog", self.service));
+        }
+        if problems.is_empty() { Ok(()) } else { Err(problems.join("; ")) }
+    }
+
     /// Checks the catalog is coherent: consumed tasks are addressed to this service.
     pub fn check(&self) -> Result<(), String> {
         for entry in &self.consumes {
@@ -69,5 +84,27 @@ impl Catalog {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contracts::addressing::{AddressReceived, ReconcileAddress};
+
+    #[test]
+    fn handlers_must_equal_the_consumed_names() {
+        let catalog = Catalog {
+            service: "addressing",
+            consumes: vec![CatalogEntry::of::<AddressReceived>(), CatalogEntry::of::<ReconcileAddress>()],
+            publishes: vec![],
+        };
+        assert_eq!(catalog.handlers_match(&["addressing.address.reconcile", "address.received"]), Ok(()));
+        let missing = catalog.handlers_match(&["address.received"]).unwrap_err();
+        assert!(
+            missing.contains("`addressing.address.reconcile` is in the catalog of `addressing` but has no handler")
+        );
+        let extra = catalog.handlers_match(&["address.received", "addressing.address.reconcile", "mover.created"]);
+        assert!(extra.unwrap_err().contains("`mover.created` has a handler in `addressing` but is not in its catalog"));
     }
 }

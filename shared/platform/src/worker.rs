@@ -7,14 +7,23 @@ use std::sync::Arc;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 
+use platform_messages::Catalog;
+
 use crate::consumer::Consumer;
 
 /// Builds the consumer with `init` (once, at cold start), then serves SQS batches.
-pub async fn serve<F>(service: &str, init: F) -> Result<(), Error>
+/// The catalog is law: a consumer whose handlers differ from what `catalog` says
+/// the service consumes fails its cold start, naming each difference.
+pub async fn serve<F>(catalog: Catalog, init: F) -> Result<(), Error>
 where
     F: Future<Output = Result<Consumer, Error>>,
 {
-    let consumer = Arc::new(crate::startup::cold_start(service, init).await);
+    let checked = async {
+        let consumer = init.await?;
+        catalog.handlers_match(&consumer.handled_names())?;
+        Ok::<Consumer, Error>(consumer)
+    };
+    let consumer = Arc::new(crate::startup::cold_start(catalog.service, checked).await);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
         let consumer = consumer.clone();
         let deadline = std::time::UNIX_EPOCH + std::time::Duration::from_millis(event.context.deadline);

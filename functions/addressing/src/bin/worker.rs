@@ -3,7 +3,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use addressing::address_book::DynamoAddressBook;
-use addressing::catalog::SERVICE;
 use addressing::config::Config;
 use addressing::{MIGRATIONS, handlers, table_schema};
 use lambda_runtime::Error;
@@ -31,5 +30,5 @@ async fn init() -> Result<Consumer, Error> {
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    platform::worker::serve(SERVICE, init()).await
+    platform::worker::serve(addressing::catalog::catalog(), init()).await
 }

@@ -26,5 +26,5 @@ async fn init() -> Result<Consumer, Error> {
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    platform::worker::serve(movers::catalog::SERVICE, init()).await
+    platform::worker::serve(movers::catalog::catalog(), init()).await
 }

@@ -2,7 +2,6 @@
 use std::sync::Arc;
 
 use lambda_runtime::Error;
-use moves::catalog::SERVICE;
 use moves::config::Config;
 use moves::mover_directory::MoverDirectory;
 use platform::bus::SnsPublisher;
@@ -27,5 +26,5 @@ async fn init() -> Result<Consumer, Error> {
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    platform::worker::serve(SERVICE, init()).await
+    platform::worker::serve(moves::catalog::catalog(), init()).await
 }

@@ -2,7 +2,6 @@
 use std::sync::Arc;
 
 use lambda_runtime::Error;
-use notifications::catalog::SERVICE;
 use notifications::config::Config;
 use notifications::handlers::{Notifier, consumer};
 use notifications::journal::Journal;
@@ -31,5 +30,5 @@ async fn init() -> Result<Consumer, Error> {
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    platform::worker::serve(SERVICE, init()).await
+    platform::worker::serve(notifications::catalog::catalog(), init()).await
 }
