@@ -14,12 +14,21 @@ pub fn verify(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
 }
 
+/// The real Argon2id hash an unknown email is checked against (made once).
+fn dummy_hash() -> Result<&'static str, String> {
+    static DUMMY: std::sync::OnceLock<Result<String, String>> = std::sync::OnceLock::new();
+    DUMMY
+        .get_or_init(|| hash("dummy-password-for-timing"))
+        .as_deref()
+        .map_err(|e| format!("the timing-defence hash: {e}"))
+}
+
 /// Spends the time of one verification, so an unknown email answers as slowly as a
-/// wrong password.
-pub fn burn_time(password: &str) {
-    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let dummy = DUMMY.get_or_init(|| hash("dummy-password-for-timing").unwrap_or_default());
-    let _ = verify(password, dummy);
+/// wrong password. Without its dummy hash the defence would be gone: that is an
+/// error, never a silent fast answer.
+pub fn burn_time(password: &str) -> Result<(), String> {
+    let _ = verify(password, dummy_hash()?);
+    Ok(())
 }
 
 #[cfg(test)]
@@ -35,5 +44,12 @@ mod tests {
         assert!(verify("correct horse battery", &a));
         assert!(!verify("wrong horse battery", &a));
         assert!(!verify("x", "not a hash"));
+    }
+
+    #[test]
+    fn an_unknown_email_is_checked_against_a_real_hash() {
+        let dummy = dummy_hash().unwrap();
+        assert!(dummy.starts_with("$argon2id$") && PasswordHash::new(dummy).is_ok(), "{dummy}");
+        assert_eq!(burn_time("any password"), Ok(()));
     }
 }

@@ -170,7 +170,10 @@ async fn token(
             a
         }
         None => {
-            tokio::task::spawn_blocking(move || passwords::burn_time(&password)).await.map_err(ApiError::internal)?;
+            tokio::task::spawn_blocking(move || passwords::burn_time(&password))
+                .await
+                .map_err(ApiError::internal)?
+                .map_err(ApiError::internal)?;
             return refused().await;
         }
     };

@@ -165,7 +165,8 @@ pub struct Booking {
 
 /// RFC 3339 now.
 pub fn now() -> String {
-    OffsetDateTime::now_utc().format(&Rfc3339).unwrap_or_default()
+    // Only a year past 9999 fails to format: a broken clock, loud rather than a blank time.
+    OffsetDateTime::now_utc().format(&Rfc3339).expect("the current time formats as RFC 3339")
 }
 
 impl Booking {
