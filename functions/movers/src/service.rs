@@ -84,18 +84,10 @@ fn announce(origin: &Origin, effects: &[Effect]) -> Result<Vec<Outgoing>, ApiErr
 /// retried request names the same mover, or a fresh one without a key.
 pub fn new_mover_id(owner_sub: &str, idempotency_key: Option<&str>) -> Result<String, ApiError> {
     let Some(key) = idempotency_key else { return Ok(format!("mov_{}", Uuid::new_v4().simple())) };
-    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY || !key.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(ApiError::invalid_field(
-            "Idempotency-Key",
-            &format!("must be 1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters"),
-        ));
-    }
+    validate::token("Idempotency-Key", key, validate::MAX_IDEMPOTENCY_KEY_CHARS)?;
     let name = format!("movers/{owner_sub}/{key}");
     Ok(format!("mov_{}", Uuid::new_v5(&Uuid::NAMESPACE_OID, name.as_bytes()).simple()))
 }
-
-/// The longest `Idempotency-Key` accepted.
-pub const MAX_IDEMPOTENCY_KEY: usize = 128;
 
 fn store_error(e: StoreError) -> ApiError {
     match e {

@@ -66,10 +66,9 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
     let value = headers
         .get("idempotency-key")
         .ok_or_else(|| ApiError::bad_request("send an `Idempotency-Key` header (one per booking attempt)"))?;
-    match value.to_str() {
-        Ok(v) if (1..=128).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_graphic()) => Ok(v.to_owned()),
-        _ => Err(ApiError::invalid_field("Idempotency-Key", "must be 1 to 128 visible ASCII characters")),
-    }
+    let key = value.to_str().unwrap_or("\u{0}");
+    validate::token("Idempotency-Key", key, validate::MAX_IDEMPOTENCY_KEY_CHARS)?;
+    Ok(key.to_owned())
 }
 
 /// The booking id of `key` sent by `sub`: the same key always names the same booking.
