@@ -15,6 +15,15 @@ pub struct DeployEnv {
     pub parameter_overrides: Vec<String>,
 }
 
+impl DeployEnv {
+    /// Sets parameter `key` to `value`, replacing samconfig's value if it has one.
+    pub fn set(&mut self, key: &str, value: impl std::fmt::Display) {
+        let prefix = format!("{key}=");
+        self.parameter_overrides.retain(|o| !o.starts_with(&prefix));
+        self.parameter_overrides.push(format!("{prefix}{value}"));
+    }
+}
+
 /// Reads environment `env` (e.g. `local`).
 pub fn load(env: &str) -> Result<DeployEnv> {
     let text = std::fs::read_to_string(paths::root().join("samconfig.toml"))?;

@@ -1,12 +1,15 @@
 //! The inputs of a chaos run and how each one's final outcome is recognised:
 //! - movers created through the API with two addresses by users signed up for the
-//!   run (eight movers each, within the hourly limit), a share retried by the
+//!   run (about eight movers each, within the hourly limit), a share retried by the
 //!   client with the same `Idempotency-Key` (done: both addresses settled and one
 //!   verification email; duplicated: a retry naming another mover, or two emails);
 //! - `address.received` published straight to the bus, a share delivered twice
 //!   (done: one answer; duplicated: answers with different ids for one message);
+//! - bookings of a mover of their own, through the booking saga (see [`super::bookings`]);
 //! - garbage sent to the addressing queue (done: it lies in the DLQ).
 use std::collections::{BTreeMap, HashMap, HashSet};
+
+use futures::stream::{self, StreamExt};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -14,6 +17,8 @@ use aws_sdk_sqs::types::MessageAttributeValue;
 use platform::bus::{Outgoing, Publish, SnsPublisher, Topics};
 use platform_messages::contracts::addressing::{AddressReceived, AddressSubmission, PostalAddress};
 use platform_testkit::Probe;
+
+use super::bookings::{self, Booking};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -24,6 +29,8 @@ pub enum Input {
     Mover { key: String, email: String, ids: Vec<String>, sent: bool },
     /// An `address.received` published to the bus.
     Address { id: Uuid },
+    /// A booking of a mover of its own.
+    Booking(Booking),
     /// A body that is no message, sent to the addressing queue.
     Garbage { marker: String },
 }
@@ -39,6 +46,8 @@ pub struct Tally {
     pub duplicated: Vec<String>,
     /// Per kind of input: completed of sent.
     pub by_kind: BTreeMap<&'static str, (usize, usize)>,
+    /// How the bookings ended: the path (card and answer) and final status, counted.
+    pub booking_ends: BTreeMap<String, usize>,
 }
 
 /// The bus, the API and the account a run drives.
@@ -49,6 +58,8 @@ pub struct Driver {
     pub outputs: BTreeMap<String, String>,
     pub sqs: aws_sdk_sqs::Client,
     pub publisher: SnsPublisher,
+    /// The sandbox payment provider's ledger, to judge bookings by.
+    pub payments: moves::payments::SandboxPayments,
     /// The system's token, to read every mover back.
     token: String,
     token_at: Instant,
@@ -58,8 +69,9 @@ pub struct Driver {
 
 /// Inputs per chunk (the run sends chunk by chunk, with users of the chunk's own).
 pub const CHUNK: usize = 100;
-/// Movers one user creates: well within the hourly limit per account, with retries.
-const MOVERS_PER_USER: usize = 8;
+/// Users who create a chunk's movers (50 of them: about 8 each, well within the
+/// hourly limit per account, with retries).
+const USERS_PER_CHUNK: usize = 6;
 
 fn address(line1: String) -> Value {
     json!({"line1": line1, "city": "Springfield", "state": "IL", "zip": "62701"})
@@ -77,6 +89,7 @@ impl Driver {
             events: outputs.get("EventsTopicArn").context("EventsTopicArn")?.clone(),
             tasks: outputs.get("TasksTopicArn").cloned(),
         };
+        let payments = bookings::payments(aws, outputs.get("MovesTableName").context("MovesTableName")?);
         let mut driver = Self {
             http: reqwest::Client::new(),
             api,
@@ -84,6 +97,7 @@ impl Driver {
             outputs,
             sqs: aws_sdk_sqs::Client::new(aws),
             publisher: SnsPublisher::new(aws_sdk_sns::Client::new(aws), topics),
+            payments,
             token: String::new(),
             token_at: Instant::now(),
             users: Vec::new(),
@@ -122,7 +136,7 @@ impl Driver {
     /// a retried signup had gone through) and logs them in.
     pub async fn enroll(&mut self, seed: u64, chunk: usize) -> Result<()> {
         let mut users = Vec::new();
-        for k in 0..CHUNK.div_ceil(10 * MOVERS_PER_USER / 4) {
+        for k in 0..USERS_PER_CHUNK {
             let email = format!("chaos-{seed}-{chunk}-{k}@example.com");
             let body = json!({"email": email, "password": "chaos-password", "name": format!("Chaos {chunk}.{k}")});
             for attempt in 0..10u64 {
@@ -146,21 +160,43 @@ impl Driver {
         Ok(())
     }
 
+    /// The system's token (it may read and book for every mover).
+    pub fn system_token(&self) -> &str {
+        &self.token
+    }
+
     /// Sends input `i` of the run, as its kind says.
     pub async fn send(&self, seed: u64, i: usize) -> Result<Input> {
         Ok(match i % 10 {
-            0..=3 => self.mover(seed, i, i % 4 == 1).await,
-            4..=8 => self.address(seed, i, i % 10 == 8).await?,
+            0..=3 => {
+                let (key, email) = (format!("chaos-{seed}-{i}"), format!("chaos-{seed}-{i}@example.com"));
+                let ids = self.create_mover(i, &key, &email, i % 4 == 1).await;
+                Input::Mover { sent: !ids.is_empty(), key, email, ids }
+            }
+            4..=7 => self.address(seed, i, i % 10 == 7).await?,
+            8 => {
+                let (key, email) = (format!("chaos-{seed}-{i}"), format!("chaos-{seed}-{i}@example.com"));
+                let ids = self.create_mover(i, &key, &email, false).await;
+                Input::Booking(Booking::new(seed, i, ids.into_iter().next()))
+            }
             _ => self.garbage(seed, i).await?,
         })
     }
 
+    /// Moves every booking that is not done on by one step (see [`Driver::advance`]).
+    pub async fn advance_all(&self, inputs: &mut [Input]) {
+        let open = inputs.iter_mut().filter_map(|input| match input {
+            Input::Booking(b) => Some(b),
+            _ => None,
+        });
+        stream::iter(open).for_each_concurrent(8, |b| self.advance(b)).await;
+    }
+
     /// Creates a mover as a client would: retrying a failed request with the same key.
-    /// Input `i`'s mover is created by one of its chunk's users.
-    async fn mover(&self, seed: u64, i: usize, retried: bool) -> Input {
-        let user = &self.users[((i % CHUNK) / (10 * MOVERS_PER_USER / 4)).min(self.users.len().saturating_sub(1))];
-        let key = format!("chaos-{seed}-{i}");
-        let email = format!("chaos-{seed}-{i}@example.com");
+    /// Input `i`'s mover is created by one of its chunk's users; `retried` sends it
+    /// twice. Returns the mover id of each accepted request.
+    async fn create_mover(&self, i: usize, key: &str, email: &str, retried: bool) -> Vec<String> {
+        let user = &self.users[(i % CHUNK) * self.users.len() / CHUNK];
         let n = 10_000 + (Uuid::new_v5(&Uuid::NAMESPACE_OID, key.as_bytes()).as_u128() % 80_000) as u32;
         let body = json!({"name": format!("Chaos {i}"), "email": email,
             "from_address": address(format!("{n} Old Road")), "to_address": address(format!("{n} New Street"))});
@@ -171,7 +207,7 @@ impl Driver {
                     .http
                     .post(format!("{}/movers", self.api))
                     .bearer_auth(user)
-                    .header("Idempotency-Key", &key)
+                    .header("Idempotency-Key", key)
                     .json(&body)
                     .send()
                     .await;
@@ -186,8 +222,7 @@ impl Driver {
                 tokio::time::sleep(Duration::from_millis(100 << attempt.min(5))).await;
             }
         }
-        let sent = !ids.is_empty();
-        Input::Mover { key, email, ids, sent }
+        ids
     }
 
     async fn address(&self, seed: u64, i: usize, twice: bool) -> Result<Input> {
@@ -276,6 +311,7 @@ impl Driver {
             }
         }
         let emails = self.emails().await?;
+        let announced = bookings::announcements(probe.seen());
         let mut tally = Tally::default();
         for input in inputs {
             let (kind, done, duplicate, label) = match input {
@@ -289,6 +325,13 @@ impl Driver {
                 Input::Address { id } => {
                     let n = answers.get(&id.to_string()).map_or(0, HashSet::len);
                     ("address.received", n >= 1, n > 1, format!("address.received {id}"))
+                }
+                Input::Booking(b) => {
+                    let (done, label, end) = self.judge(b).await;
+                    *tally.booking_ends.entry(end).or_default() += 1;
+                    let ids: HashSet<_> = b.ids.iter().collect();
+                    let twice = b.ids.first().and_then(|id| announced.get(id)).is_some_and(|a| a.len() > 1);
+                    ("booking", done, ids.len() > 1 || twice, label)
                 }
                 Input::Garbage { marker } => ("garbage", dead.contains(marker), false, format!("garbage {marker}")),
             };

@@ -5,6 +5,7 @@
 //! redrives every DLQ once, waits again, and judges each input by its final outcome.
 //! It ends with `chaos: sent N, completed N, lost 0, duplicated 0, dead-lettered K (...)`
 //! and fails when anything was lost or duplicated.
+mod bookings;
 mod drive;
 
 use std::collections::{BTreeMap, HashSet};
@@ -80,6 +81,12 @@ pub fn on_fresh_stack(bin: &std::path::Path, options: Options) -> Result<()> {
     eprintln!("chaos: emulator on 127.0.0.1:{port} (log {})", guard.0.log.display());
     let mut env = samconfig::load("local")?;
     env.parameter_overrides.push(options.faults());
+    // The saga waits and retries as in AWS (its local settings are cut short for the
+    // tests' sake): under 10 % faults three tries of a step are too few to judge it by.
+    env.set("StepRetryMaxAttempts", 10);
+    env.set("StepRetryMaxDelaySeconds", 8);
+    env.set("AddressVerificationTimeoutSeconds", 900);
+    env.set("ConfirmationTimeoutSeconds", 3600);
     let outputs = deploy::deploy(bin, port, &env)?;
     let result = run(port, outputs, options);
     drop(guard);
@@ -109,9 +116,11 @@ async fn dead_letters(driver: &Driver) -> Result<(HashSet<String>, BTreeMap<Stri
 }
 
 /// Waits until every input has its outcome, or nothing changed for `quiet`.
-async fn settle(driver: &mut Driver, inputs: &[Input], probe: &mut Probe, quiet: Duration) -> Result<Tally> {
+async fn settle(driver: &mut Driver, inputs: &mut [Input], probe: &mut Probe, quiet: Duration) -> Result<Tally> {
     let (mut best, mut since) = (0, Instant::now());
     loop {
+        driver.refresh().await?;
+        driver.advance_all(inputs).await;
         let (dead, _) = dead_letters(driver).await?;
         let tally = driver.tally(inputs, probe, &dead).await?;
         if tally.completed == inputs.len() || since.elapsed() > quiet {
@@ -144,6 +153,7 @@ pub fn run(port: u16, outputs: BTreeMap<String, String>, options: Options) -> Re
             let sent: Vec<Result<Input>> =
                 stream::iter(chunk.iter().map(|&i| driver.send(options.seed, i))).buffered(SENDERS).collect().await;
             inputs.extend(sent.into_iter().collect::<Result<Vec<_>>>()?);
+            driver.advance_all(&mut inputs).await;
             while probe.poll().await? > 0 {}
         }
         eprintln!(
@@ -156,7 +166,7 @@ pub fn run(port: u16, outputs: BTreeMap<String, String>, options: Options) -> Re
         );
         // Longer than a message takes to be dead-lettered (three receives of 30 s locally).
         let quiet = Duration::from_secs(130);
-        let first = settle(&mut driver, &inputs, &mut probe, quiet).await?;
+        let first = settle(&mut driver, &mut inputs, &mut probe, quiet).await?;
         eprintln!(
             "chaos: quiet after {:.1} s, {} of {} done; redriving the DLQs",
             started.elapsed().as_secs_f64(),
@@ -171,7 +181,7 @@ pub fn run(port: u16, outputs: BTreeMap<String, String>, options: Options) -> Re
                 redriven += DeadLetters::new(driver.sqs.clone(), dlq, queue).redrive().await?;
             }
         }
-        settle(&mut driver, &inputs, &mut probe, quiet).await?;
+        settle(&mut driver, &mut inputs, &mut probe, quiet).await?;
         // The verdict, from what the DLQs hold now.
         let (dead, reasons) = dead_letters(&driver).await?;
         let tally = driver.tally(&inputs, &mut probe, &dead).await?;
@@ -189,6 +199,9 @@ fn report(
 ) -> Result<()> {
     for (kind, (done, sent)) in &tally.by_kind {
         println!("  {kind}: {done} of {sent} with their final outcome");
+    }
+    for (end, n) in &tally.booking_ends {
+        println!("    {n} booking(s): {end}");
     }
     for kind in tally.by_kind.keys() {
         for label in tally.lost.iter().filter(|l| l.starts_with(kind)).take(5) {
