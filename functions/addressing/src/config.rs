@@ -1,6 +1,7 @@
 //! The worker's configuration, read once at cold start.
-use platform::config::{ConfigError, Env, ServiceSettings};
+use platform::config::{ConfigError, Env};
 use platform::identity::VerifierConfig;
+use platform::settings::ServiceSettings;
 
 /// Settings of the addressing worker.
 #[derive(Debug, Clone)]

@@ -9,8 +9,8 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+use crate::app::{AppState, may_change};
 use crate::domain::{AddressKind, Mover, MoverPatch};
-use crate::rest::{AppState, may_change};
 
 /// The commands this endpoint knows.
 pub const KNOWN: [&str; 2] = ["ChangeMoveDate", "SubmitAddress"];

@@ -1,6 +1,7 @@
 //! Configuration of the movers functions, read once at cold start.
-use platform::config::{ConfigError, Env, ServiceSettings};
+use platform::config::{ConfigError, Env};
 use platform::identity::VerifierConfig;
+use platform::settings::ServiceSettings;
 
 /// Settings shared by the movers gateway and worker.
 #[derive(Debug, Clone)]

@@ -5,16 +5,17 @@ use async_graphql::connection::{Connection, Edge};
 use async_graphql::{
     Context, EmptySubscription, Enum, ErrorExtensions, ID, InputObject, Object, Result, Schema, SimpleObject,
 };
-use axum::Json;
 use axum::extract::State;
+use axum::routing::post;
+use axum::{Extension, Json, Router};
 use platform_gateway::graphql_limits::{self, Limits};
 use platform_gateway::{ApiError, Authenticated, JsonBody};
 use platform_messages::contracts::addressing::{NormalizedAddress, PostalAddress};
 use platform_messages::contracts::movers::{AddressState, MoverView};
 
+use crate::app::{AppState, count_mail, idempotency_key, list_scope, may_change, visible};
 use crate::domain::{AddressKind, Mover, MoverInput, MoverPatch};
 use crate::permissions::{MoverPermission::CreateOwn, PERMISSIONS};
-use crate::rest::{AppState, list_scope, may_change, visible};
 use crate::service::new_mover_id;
 
 /// The movers GraphQL schema.
@@ -221,7 +222,7 @@ impl Mutation {
         };
         let key = ctx.data_opt::<IdempotencyKey>().and_then(|k| k.0.as_deref());
         let id = new_mover_id(&who.caller.sub, key).map_err(gql)?;
-        crate::rest::count_mail(s, who).await.map_err(gql)?;
+        count_mail(s, who).await.map_err(gql)?;
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let outcome = s.service.create(id, &who.caller.sub, input, now, &who.origin()).await.map_err(gql)?;
         Ok(outcome.mover.view(outcome.version, false).into())
@@ -270,15 +271,20 @@ impl From<Kind> for AddressKind {
 /// The request's `Idempotency-Key`, for `createMover`.
 struct IdempotencyKey(Option<String>);
 
+/// The route `POST /movers/graphql`, answered by `endpoint`.
+pub fn routes(endpoint: Endpoint) -> Router<AppState> {
+    Router::new().route("/movers/graphql", post(execute)).layer(Extension(endpoint))
+}
+
 /// `POST /movers/graphql`.
-pub async fn execute(
+async fn execute(
     State(s): State<AppState>,
+    Extension(endpoint): Extension<Endpoint>,
     who: Authenticated,
     headers: axum::http::HeaderMap,
     JsonBody(request): JsonBody<async_graphql::Request>,
 ) -> Result<Json<async_graphql::Response>, ApiError> {
-    let key = IdempotencyKey(crate::rest::idempotency_key(&headers)?.map(str::to_owned));
-    let endpoint = s.graphql.clone();
+    let key = IdempotencyKey(idempotency_key(&headers)?.map(str::to_owned));
     let variable = |name: &str| match request.variables.get(name) {
         Some(async_graphql::Value::Number(n)) => n.as_u64(),
         _ => None,

@@ -5,10 +5,12 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod app;
 pub mod catalog;
 pub mod commands;
 pub mod config;
 pub mod domain;
+pub mod gateway;
 pub mod graphql;
 pub mod permissions;
 pub mod rest;

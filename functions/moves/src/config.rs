@@ -1,8 +1,9 @@
 //! Configuration of the moves functions, read once at cold start.
 use std::time::Duration;
 
-use platform::config::{ConfigError, Env, ServiceSettings};
+use platform::config::{ConfigError, Env};
 use platform::identity::VerifierConfig;
+use platform::settings::ServiceSettings;
 
 /// Settings shared by the moves gateway, steps and worker.
 #[derive(Debug, Clone)]

@@ -1,6 +1,7 @@
 //! Configuration of the notifications worker, read once at cold start.
-use platform::config::{ConfigError, Env, ServiceSettings};
+use platform::config::{ConfigError, Env};
 use platform::identity::VerifierConfig;
+use platform::settings::ServiceSettings;
 
 /// The worker's settings.
 #[derive(Debug, Clone)]

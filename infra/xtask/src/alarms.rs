@@ -7,8 +7,8 @@
 use anyhow::{Context, Result, bail};
 use serde_yaml::Value;
 
-use crate::deploy::resources;
 use crate::paths;
+use crate::template::resources;
 
 const BEGIN: &str =
     "  # >>> generated alarms: `cargo xtask alarms` writes this block from the resources; do not edit\n";
@@ -161,7 +161,7 @@ mod tests {
     use super::*;
 
     fn template() -> Value {
-        crate::deploy::template().unwrap()
+        crate::template::template().unwrap()
     }
 
     #[test]

@@ -7,7 +7,7 @@ use anyhow::{Result, bail};
 use platform_messages::Catalog;
 use serde_yaml::Value;
 
-use crate::deploy::resources;
+use crate::template::resources;
 
 /// Every service catalog of the system: the one registry the drift check (and
 /// [`unregistered`]) reads.
@@ -154,7 +154,7 @@ mod tests {
 
     #[test]
     fn removing_a_notifications_event_from_its_filter_is_drift() {
-        let mut template = crate::deploy::template().unwrap();
+        let mut template = crate::template::template().unwrap();
         let names = &mut template["Resources"]["NotificationsEventsSubscription"]["Properties"]["FilterPolicy"]["name"];
         names.as_sequence_mut().unwrap().retain(|n| n != "move.booked");
         let notifications = notifications::catalog::catalog();
@@ -189,7 +189,7 @@ Resources:
 
     #[test]
     fn the_real_template_matches() {
-        let t = crate::deploy::template().unwrap();
+        let t = crate::template::template().unwrap();
         assert!(check(&t).is_ok(), "{:?}", check(&t));
     }
 

@@ -58,7 +58,7 @@ pub fn up(args: &[String]) -> Result<()> {
         println!("    {k:<22} {v}");
     }
     println!("  emulator:   pid {} (log {})", emulator.pgid, emulator.log.display());
-    if let Some(api) = api_base(port, &outputs) {
+    if let Some(api) = crate::local_stack::api_base(port, &outputs) {
         println!("  API:        {api}");
         println!("\nLog in (local accounts: system@, mover@, client@, business@updater.local / local-dev-password):");
         println!(
@@ -118,13 +118,21 @@ fn rust_lint() -> Result<()> {
 /// `check`: lint, catalog/template and schema checks.
 pub fn check() -> Result<()> {
     lint(&venv::ensure()?)?;
-    catalog_check::check(&deploy::template()?)?;
+    consistency_checks()?;
+    rust_lint()
+}
+
+/// The checks that the catalogs, template, schemas, diagrams, alarms, saga,
+/// policies and module graph agree with the code.
+fn consistency_checks() -> Result<()> {
+    let template = crate::template::template()?;
+    catalog_check::check(&template)?;
     schemas::check()?;
     diagrams::check()?;
     alarms::check()?;
-    saga_check::check(&deploy::template()?)?;
-    policy_check::check(&deploy::template()?)?;
-    rust_lint()
+    saga_check::check(&template)?;
+    policy_check::check(&template)?;
+    crate::cycle_check::check()
 }
 
 /// `test`: every test. The stack tests get an emulator of their own on a free port.
@@ -133,12 +141,7 @@ pub fn test(_args: &[String]) -> Result<()> {
     let bin = venv::ensure()?;
     let t_venv = t0.elapsed();
     lint(&bin)?;
-    catalog_check::check(&deploy::template()?)?;
-    schemas::check()?;
-    diagrams::check()?;
-    alarms::check()?;
-    saga_check::check(&deploy::template()?)?;
-    policy_check::check(&deploy::template()?)?;
+    consistency_checks()?;
     rust_lint()?;
 
     let t1 = Instant::now();
@@ -188,14 +191,14 @@ pub fn test(_args: &[String]) -> Result<()> {
 pub fn saga(args: &[String]) -> Result<()> {
     let booking = args.first().context("usage: cargo xtask saga <booking_id> [--port N]")?;
     let port = port(args)?;
-    crate::saga_history::print(&venv::ensure()?, port, &local_outputs(port)?, booking)
+    crate::saga_history::print(&venv::ensure()?, port, &crate::local_stack::outputs(port)?, booking)
 }
 
 pub fn dlq(args: &[String]) -> Result<()> {
     let service = args.first().context("usage: cargo xtask dlq <service> [list|redrive] [--port N]")?;
     let action = args.get(1).map(String::as_str).unwrap_or("list");
     let port = port(args)?;
-    bus_tools::dlq(port, &local_outputs(port)?, service, action)
+    bus_tools::dlq(port, &crate::local_stack::outputs(port)?, service, action)
 }
 
 /// `publish <name> <data-json>`: publishes one message to the local stack.
@@ -204,27 +207,20 @@ pub fn publish(args: &[String]) -> Result<()> {
         bail!("usage: cargo xtask publish <name> '<data json>' [--port N]");
     };
     let port = port(args)?;
-    bus_tools::publish(port, &local_outputs(port)?, name, data)
+    bus_tools::publish(port, &crate::local_stack::outputs(port)?, name, data)
 }
 
 /// `watch`: prints every event the local stack publishes until interrupted.
 pub fn watch(args: &[String]) -> Result<()> {
     let port = port(args)?;
-    bus_tools::watch(port, &local_outputs(port)?)
-}
-
-fn local_outputs(port: u16) -> Result<std::collections::BTreeMap<String, String>> {
-    let file = paths::local().join(format!("stack-{port}.json"));
-    let text = std::fs::read_to_string(&file)
-        .with_context(|| format!("{} is missing: run `cargo xtask up` first", file.display()))?;
-    Ok(serde_json::from_str(&text)?)
+    bus_tools::watch(port, &crate::local_stack::outputs(port)?)
 }
 
 /// `release`: arm64 release binaries for AWS, one per function, with cargo-lambda.
 pub fn release(_args: &[String]) -> Result<()> {
     let bin = venv::ensure_release_tools()?;
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
-    let functions = deploy::functions(&deploy::template()?);
+    let functions = crate::template::functions(&crate::template::template()?);
     let mut cmd = cargo();
     cmd.env("PATH", &path).args(["lambda", "build", "--release", "--arm64"]);
     for f in &functions {
@@ -243,7 +239,7 @@ pub fn release(_args: &[String]) -> Result<()> {
 pub fn keys(args: &[String]) -> Result<()> {
     use crate::keys::Target;
     let target = if args.iter().any(|a| a == "--aws") { Target::Aws } else { Target::Local(port(args)?) };
-    let (bin, template) = (venv::ensure()?, deploy::template()?);
+    let (bin, template) = (venv::ensure()?, crate::template::template()?);
     match args.first().map(String::as_str) {
         Some("init") => {
             let arn = crate::keys::ensure(&bin, target, &template)?;
@@ -257,23 +253,18 @@ pub fn keys(args: &[String]) -> Result<()> {
     }
 }
 
-/// The local base URL of the REST API.
-pub fn api_base(port: u16, outputs: &std::collections::BTreeMap<String, String>) -> Option<String> {
-    Some(format!("http://127.0.0.1:{port}/_aws/execute-api/{}/{}", outputs.get("ApiId")?, outputs.get("ApiStage")?))
-}
-
 /// `bench`: the criterion benchmarks; `bench flow [--runs N]`: the end-to-end
 /// latency of a mover's address reconciliation in the local stack.
 pub fn bench(args: &[String]) -> Result<()> {
     if args.first().map(String::as_str) == Some("flow") {
         let runs = flag(args, "--runs").map(str::parse).transpose()?.unwrap_or(20);
         let port = port(args)?;
-        return crate::flow_bench::run(port, &local_outputs(port)?, runs);
+        return crate::flow_bench::run(port, &crate::local_stack::outputs(port)?, runs);
     }
     if args.first().map(String::as_str) == Some("saga") {
         let runs = flag(args, "--runs").map(str::parse).transpose()?.unwrap_or(10);
         let port = port(args)?;
-        return crate::saga_bench::run(port, &local_outputs(port)?, runs);
+        return crate::saga_bench::run(port, &crate::local_stack::outputs(port)?, runs);
     }
     run(cargo().args(["bench", "-p", "platform", "--bench", "consumer_pipeline", "--"]).args(args))
 }

@@ -9,9 +9,9 @@ use std::path::Path;
 use anyhow::Result;
 use serde_yaml::Value;
 
-use crate::deploy::resources;
 use crate::emulator::aws_cli;
 use crate::process::output;
+use crate::template::resources;
 
 /// Enables the TTL that the template declares on each table, where it is off.
 pub fn apply(bin: &Path, port: u16, stack: &str, template: &Value) -> Result<()> {

@@ -39,7 +39,7 @@ where
     F: FnOnce(reqwest::Client, String, String) -> Fut,
     Fut: Future<Output = Result<()>>,
 {
-    let api = crate::commands::api_base(port, outputs).context("the stack has no API outputs")?;
+    let api = crate::local_stack::api_base(port, outputs).context("the stack has no API outputs")?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
         let http = reqwest::Client::new();

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::{Result, bail};
 use serde_yaml::Value;
 
-use crate::deploy::resources;
+use crate::template::resources;
 
 /// A statement's values as a list (a scalar or a sequence).
 fn list(value: &Value) -> Vec<&Value> {
@@ -154,13 +154,13 @@ mod tests {
 
     #[test]
     fn the_real_template_keeps_least_privilege() {
-        let template = crate::deploy::template().unwrap();
+        let template = crate::template::template().unwrap();
         assert_eq!(problems(&template), Vec::<String>::new());
     }
 
     #[test]
     fn wildcards_a_missing_condition_and_an_open_topic_are_found() {
-        let mut template = crate::deploy::template().unwrap();
+        let mut template = crate::template::template().unwrap();
         let notifications = &mut template["Resources"]["NotificationsWorker"]["Properties"]["Policies"];
         let statement = notifications
             .as_sequence_mut()
@@ -187,7 +187,7 @@ mod tests {
 
     #[test]
     fn a_queue_missing_from_the_topic_policy_is_found() {
-        let mut template = crate::deploy::template().unwrap();
+        let mut template = crate::template::template().unwrap();
         let endpoints = &mut template["Resources"]["BusTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"][1]["Condition"]
             ["StringNotEquals"]["sns:Endpoint"];
         endpoints.as_sequence_mut().unwrap().retain(|e| e["Fn::GetAtt"][0] != "MoversQueue");

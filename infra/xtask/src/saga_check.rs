@@ -8,8 +8,8 @@ use anyhow::{Context, Result, bail};
 use serde_json::Value;
 use serde_yaml::Value as Yaml;
 
-use crate::deploy::resources;
 use crate::paths;
+use crate::template::resources;
 
 const MUST_RETRY: [&str; 4] =
     ["Transient", "Lambda.TooManyRequestsException", "Lambda.ServiceException", "Lambda.SdkClientException"];
@@ -93,14 +93,14 @@ mod tests {
     use super::*;
 
     fn book_move() -> (Yaml, Value) {
-        let template = crate::deploy::template().unwrap();
+        let template = crate::template::template().unwrap();
         let text = std::fs::read_to_string(paths::root().join("statemachines/book-move.asl.json")).unwrap();
         (template, serde_json::from_str(&crate::diagrams::quote_bare_placeholders(&text)).unwrap())
     }
 
     #[test]
     fn the_real_sagas_keep_the_rules() {
-        check(&crate::deploy::template().unwrap()).unwrap();
+        check(&crate::template::template().unwrap()).unwrap();
     }
 
     #[test]

@@ -1,11 +1,8 @@
 //! Configuration read once from the environment at cold start; every error names
 //! the variable and what is wrong with it.
 use std::str::FromStr;
-use std::time::Duration;
 
 use thiserror::Error;
-
-use crate::bus::Topics;
 
 /// A missing or malformed environment variable.
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -23,29 +20,6 @@ pub enum ConfigError {
         /// Why it was refused.
         reason: String,
     },
-}
-
-/// What every function of a service reads: its own table, the bus, and the lease
-/// of an idempotency claim.
-#[derive(Debug, Clone)]
-pub struct ServiceSettings {
-    /// The service's own table (`TABLE_NAME`).
-    pub table_name: String,
-    /// The bus (`EVENTS_TOPIC_ARN`, and `TASKS_TOPIC_ARN` for a function that sends tasks).
-    pub topics: Topics,
-    /// Lease of an in-progress idempotency claim (`IDEMPOTENCY_LEASE_SECONDS`, default 30).
-    pub idempotency_lease: Duration,
-}
-
-impl ServiceSettings {
-    /// Reads the settings; the error names the variable at fault.
-    pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
-        Ok(Self {
-            table_name: env.required("TABLE_NAME")?,
-            topics: Topics::from_env(env)?,
-            idempotency_lease: Duration::from_secs(env.parse_or("IDEMPOTENCY_LEASE_SECONDS", 30u64)?),
-        })
-    }
 }
 
 /// Reads variables from a source (the process environment, or a map in tests).
@@ -116,14 +90,5 @@ mod tests {
         assert_eq!(e.parse_or("N", 1u32), Ok(7));
         assert_eq!(e.parse_or("UNSET", 1u32), Ok(1));
         assert!(e.parse_or("BAD", 1u32).is_err());
-    }
-
-    #[test]
-    fn service_settings_read_table_bus_and_lease() {
-        let s = ServiceSettings::from_env(&env(&[("TABLE_NAME", "t"), ("EVENTS_TOPIC_ARN", "arn:e")])).unwrap();
-        assert_eq!((s.table_name.as_str(), s.topics.events.as_str()), ("t", "arn:e"));
-        assert_eq!((s.topics.tasks, s.idempotency_lease), (None, Duration::from_secs(30)));
-        let missing = ServiceSettings::from_env(&env(&[("TABLE_NAME", "t")])).unwrap_err();
-        assert_eq!(missing, ConfigError::Missing("EVENTS_TOPIC_ARN".into()));
     }
 }

@@ -13,6 +13,7 @@ pub mod identity;
 pub mod metrics;
 pub mod outbox;
 pub mod saga;
+pub mod settings;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

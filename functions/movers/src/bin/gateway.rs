@@ -3,8 +3,9 @@ use std::sync::Arc;
 
 use axum::Router;
 use lambda_http::Error;
+use movers::app::AppState;
 use movers::config::Config;
-use movers::rest::{AppState, router};
+use movers::gateway::router;
 use movers::service::MoversService;
 use movers::store::DynamoMoverStore;
 use platform::config::Env;
@@ -15,13 +16,13 @@ async fn init() -> Result<Router, Error> {
     let aws = platform::faults::aws_config().await;
     let table = Table::new(aws_sdk_dynamodb::Client::new(&aws), &config.service.table_name);
     movers::table_schema().verify(table.client(), table.name()).await?;
-    Ok(router(AppState {
+    let state = AppState {
         verifier: config.identity.verifier(&aws).await?,
         service: MoversService::new(Arc::new(DynamoMoverStore::new(table.clone()))),
-        graphql: movers::graphql::endpoint(config.introspection),
         counters: Arc::new(TableCounters::new(table)),
-        mails_per_account: movers::rest::mails_per_account(config.movers_per_account_per_hour),
-    }))
+        mails_per_account: movers::app::mails_per_account(config.movers_per_account_per_hour),
+    };
+    Ok(router(state, movers::graphql::endpoint(config.introspection)))
 }
 
 #[tokio::main]

@@ -5,7 +5,8 @@ use std::sync::{Arc, OnceLock};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use movers::rest::{AppState, router};
+use movers::app::AppState;
+use movers::gateway::router;
 use movers::service::MoversService;
 use movers::store::MemoryMoverStore;
 use platform::bus::Outgoing;
@@ -45,11 +46,10 @@ pub async fn app() -> App {
     let state = AppState {
         verifier: Arc::new(verifier),
         service: MoversService::new(store.clone()),
-        graphql: movers::graphql::endpoint(false),
         counters: Arc::new(platform::store::MemoryCounters::default()),
-        mails_per_account: movers::rest::mails_per_account(20),
+        mails_per_account: movers::app::mails_per_account(20),
     };
-    App { router: platform_gateway::finish(router(state)), store }
+    App { router: platform_gateway::finish(router(state, movers::graphql::endpoint(false))), store }
 }
 
 pub async fn call(

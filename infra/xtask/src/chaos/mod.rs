@@ -139,7 +139,7 @@ pub fn run(port: u16, outputs: BTreeMap<String, String>, options: Options) -> Re
     runtime.block_on(async {
         let endpoint = format!("http://127.0.0.1:{port}");
         let aws = crate::bus_tools::local_config(port).await;
-        let api = crate::commands::api_base(port, &outputs).ok_or_else(|| anyhow::anyhow!("no API outputs"))?;
+        let api = crate::local_stack::api_base(port, &outputs).ok_or_else(|| anyhow::anyhow!("no API outputs"))?;
         let mut driver = Driver::new(&endpoint, api, outputs, &aws).await?;
         let events = driver.outputs.get("EventsTopicArn").cloned().unwrap_or_default();
         let mut probe =

@@ -6,6 +6,7 @@
 //! write time, then deletes them. So a change is never left unannounced, a message
 //! is never sent for a change that did not happen, and a relay retry duplicates
 //! nothing downstream (consumers deduplicate on the id).
+mod announced;
 mod item;
 mod relay;
 

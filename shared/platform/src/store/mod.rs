@@ -1,8 +1,7 @@
 //! The DynamoDB store of a service's own table: startup schema check, versioned
-//! items with optimistic concurrency, changes written with the messages that
-//! announce them (the outbox), the idempotency ledger, attempt counters for the
-//! limits at the edges, and data migrations.
-mod announced;
+//! items with optimistic concurrency, the idempotency ledger, attempt counters for
+//! the limits at the edges, and data migrations. (Changes written with the messages
+//! that announce them are [`crate::outbox`]'s.)
 mod counters;
 mod error;
 mod ledger;

@@ -1,5 +1,5 @@
 //! Writes that announce themselves: an item change and the messages that announce
-//! it, as outbox items, in one DynamoDB transaction (see [`crate::outbox`]). Either
+//! it, as outbox items, in one DynamoDB transaction (see [the outbox](super)). Either
 //! the change and all its messages are written, or nothing is.
 use std::time::SystemTime;
 
@@ -7,10 +7,9 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use serde::Serialize;
 
-use super::error::StoreError;
-use super::table::{Key, Table, epoch_seconds};
+use super::item::{OutboxItem, outbox_key};
 use crate::bus::Outgoing;
-use crate::outbox::{OutboxItem, outbox_key};
+use crate::store::{Key, StoreError, Table, epoch_seconds};
 
 /// DynamoDB's limit on the items of one transaction.
 const MAX_TRANSACTION_ITEMS: usize = 100;
