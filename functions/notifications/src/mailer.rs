@@ -57,12 +57,14 @@ impl Mailer for SesMailer {
 }
 
 /// Records what would be sent (for tests of the handlers), answering with
-/// message ids `recorded-<n>`.
+/// message ids `recorded-<n>`. Tests only: the `testing` feature.
+#[cfg(any(test, feature = "testing"))]
 #[derive(Debug, Default)]
 pub struct RecordingMailer {
     sent: std::sync::Mutex<Vec<(String, Email)>>,
 }
 
+#[cfg(any(test, feature = "testing"))]
 impl RecordingMailer {
     /// `(to, email)` of every send so far.
     pub fn sent(&self) -> Vec<(String, Email)> {
@@ -70,6 +72,7 @@ impl RecordingMailer {
     }
 }
 
+#[cfg(any(test, feature = "testing"))]
 #[async_trait]
 impl Mailer for RecordingMailer {
     async fn send(&self, to: &str, email: &Email) -> Result<String, MailError> {

@@ -2,10 +2,12 @@
 //! each with the envelope as body and the routing attributes.
 mod origin;
 mod outgoing;
+#[cfg(any(test, feature = "testing"))]
 mod recording;
 mod sns;
 
 pub use origin::Origin;
 pub use outgoing::{MAX_MESSAGE_BYTES, Outgoing, Publish, PublishError};
+#[cfg(any(test, feature = "testing"))]
 pub use recording::RecordingPublisher;
 pub use sns::{SnsPublisher, Topics};

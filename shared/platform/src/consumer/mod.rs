@@ -7,10 +7,14 @@ mod acting;
 mod batch;
 mod handler;
 mod idempotency;
+#[cfg(any(test, feature = "testing"))]
+mod memory_ledger;
 mod record;
 
 pub use acting::Accepts;
 pub use batch::{Consumer, RecordOutcome};
 pub use handler::{Emit, HandlerError, HandlerResult, Reply};
-pub use idempotency::{Claim, IdempotencyLedger, LedgerError, MemoryLedger, fingerprint};
+pub use idempotency::{Claim, IdempotencyLedger, LedgerError, fingerprint};
+#[cfg(any(test, feature = "testing"))]
+pub use memory_ledger::MemoryLedger;
 pub use record::{DecodeError, Incoming, decode_record};

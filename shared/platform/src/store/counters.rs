@@ -3,7 +3,6 @@
 //! one item per key and fixed window (`pk = limit#<name>#<key>`, `sk = <window
 //! start>`), counted with an atomic `ADD` and expired by the table's TTL once its
 //! window has passed.
-use std::sync::Mutex;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -129,10 +128,12 @@ impl Counters for TableCounters {
     }
 }
 
-/// Counters in memory, for the domain's unit tests.
+/// Counters in memory, for the domain's unit tests (the `testing` feature).
+#[cfg(any(test, feature = "testing"))]
 #[derive(Debug, Default)]
-pub struct MemoryCounters(Mutex<std::collections::HashMap<Key, u32>>);
+pub struct MemoryCounters(std::sync::Mutex<std::collections::HashMap<Key, u32>>);
 
+#[cfg(any(test, feature = "testing"))]
 #[async_trait]
 impl Counters for MemoryCounters {
     async fn add(&self, limit: &Limit, key: &str, now: i64) -> Result<Standing, StoreError> {

@@ -9,7 +9,9 @@ mod migrations;
 mod schema;
 mod table;
 
-pub use counters::{Counters, Limit, MemoryCounters, Standing, TableCounters};
+#[cfg(any(test, feature = "testing"))]
+pub use counters::MemoryCounters;
+pub use counters::{Counters, Limit, Standing, TableCounters};
 pub use error::StoreError;
 pub use ledger::DynamoLedger;
 pub use migrations::{Migration, MigrationFuture, migrate};
