@@ -9,13 +9,11 @@ use platform::consumer::{Accepts, Consumer, Emit, HandlerError, HandlerResult, I
 use platform_identity::Verifier;
 use platform_messages::Envelope;
 use platform_messages::contracts::addressing::{
-    AddressReceived, AddressReconciled, AddressRejected, AddressSubmission, ReconcileAddress,
+    AddressReceived, AddressReconciled, AddressRejected, AddressSubmission, RECONCILE_REJECTED_ERROR, ReconcileAddress,
 };
 
 use crate::catalog::SERVICE;
 
-/// The error name a waiting saga step fails with when the address is rejected.
-pub const ADDRESS_REJECTED: &str = "AddressRejected";
 use crate::reconcile::{AddressBook, Outcome, reconcile};
 
 async fn answer(book: Arc<dyn AddressBook>, message: Envelope<AddressSubmission>) -> HandlerResult {
@@ -24,7 +22,7 @@ async fn answer(book: Arc<dyn AddressBook>, message: Envelope<AddressSubmission>
         Outcome::Reconciled(data) => Emit::one::<AddressReconciled>(&data)?.reply_success(&data),
         Outcome::Rejected(data) => {
             let cause = format!("address `{}` rejected: {}", data.reference, data.reasons.join("; "));
-            Ok(Emit::one::<AddressRejected>(&data)?.reply_failure(ADDRESS_REJECTED, cause))
+            Ok(Emit::one::<AddressRejected>(&data)?.reply_failure(RECONCILE_REJECTED_ERROR, cause))
         }
     }
 }

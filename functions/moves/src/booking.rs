@@ -70,10 +70,6 @@ pub struct BookingRequest {
     pub deposit: DepositRequest,
 }
 
-/// The most steps a booking's log keeps: each step and compensation once per
-/// status is far fewer, so the item never grows with retries.
-pub const MAX_STEP_RECORDS: usize = 32;
-
 /// Largest crew a booking may ask for.
 pub const MAX_CREW_SIZE: u32 = 8;
 
@@ -114,13 +110,64 @@ impl BookingRequest {
     }
 }
 
+/// A step of the saga as a booking's log names it: the forward steps (both address
+/// verifications are one step here) and the compensations.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::EnumIter, strum::IntoStaticStr, strum::Display,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum BookingStep {
+    /// Crew reserved on the date.
+    ReserveCrew,
+    /// Both addresses verified.
+    VerifyAddresses,
+    /// Deposit charged.
+    ChargeDeposit,
+    /// The customer answered.
+    AwaitConfirmation,
+    /// Marked booked.
+    ConfirmBooking,
+    /// Compensation: deposit refunded.
+    RefundDeposit,
+    /// Compensation: crew released.
+    ReleaseCrew,
+}
+
+impl BookingStep {
+    /// The forward steps, in order.
+    pub const FORWARD: [BookingStep; 5] = [
+        BookingStep::ReserveCrew,
+        BookingStep::VerifyAddresses,
+        BookingStep::ChargeDeposit,
+        BookingStep::AwaitConfirmation,
+        BookingStep::ConfirmBooking,
+    ];
+
+    /// The name the log and the API write.
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// How a step ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::EnumIter, strum::Display)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum StepStatus {
+    /// It did its work.
+    Done,
+    /// It failed, and the saga compensated.
+    Failed,
+}
+
 /// One step of the saga as the booking records it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StepRecord {
-    /// `reserve_crew`, `verify_addresses`, ..., `release_crew`.
-    pub name: String,
-    /// `done` or `failed`.
-    pub status: String,
+    /// Which step.
+    pub name: BookingStep,
+    /// How it ended.
+    pub status: StepStatus,
     /// When, RFC 3339.
     pub at: String,
 }
@@ -198,17 +245,20 @@ impl Booking {
     }
 
     /// Records `name` with `status` unless the same step already recorded that
-    /// status (a retried step changes nothing twice). Returns whether it changed.
-    pub fn record_step(&mut self, name: &str, status: &str) -> bool {
+    /// status (a retried step changes nothing twice), so the log holds at most one
+    /// record per step and status, however often steps are retried. Returns whether
+    /// it changed.
+    pub fn record_step(&mut self, name: BookingStep, status: StepStatus) -> bool {
         if self.steps.iter().any(|s| s.name == name && s.status == status) {
             return false;
         }
-        if self.steps.len() >= MAX_STEP_RECORDS {
-            tracing::warn!(booking_id = %self.booking_id, name, status, "the step log is full; not recorded");
-            return false;
-        }
-        self.steps.push(StepRecord { name: name.to_owned(), status: status.to_owned(), at: now() });
+        self.steps.push(StepRecord { name, status, at: now() });
         true
+    }
+
+    /// Whether `step` is recorded done.
+    pub fn done(&self, step: BookingStep) -> bool {
+        self.steps.iter().any(|s| s.name == step && s.status == StepStatus::Done)
     }
 
     /// The public view; `redacted` leaves out the contact data.
@@ -302,18 +352,26 @@ mod tests {
     fn a_step_is_recorded_once_per_status() {
         let deposit = request().validate(time::macros::date!(2026 - 11 - 26)).unwrap();
         let mut b = Booking::pending("bkg_1".into(), &request(), &deposit, "usr_1", Some("a@b.co"));
-        assert!(b.record_step("reserve_crew", "done"));
-        assert!(!b.record_step("reserve_crew", "done"));
-        assert!(b.record_step("release_crew", "done"));
+        assert!(b.record_step(BookingStep::ReserveCrew, StepStatus::Done));
+        assert!(!b.record_step(BookingStep::ReserveCrew, StepStatus::Done));
+        assert!(b.record_step(BookingStep::ReleaseCrew, StepStatus::Done));
         assert_eq!(b.steps.len(), 2);
+        assert_eq!(serde_json::to_value(&b.steps[1]).unwrap()["name"], "release_crew", "the wire name");
         assert_eq!(b.view(true).contact_email, None);
         for status in [BookingStatus::AwaitingConfirmation, BookingStatus::CompensationFailed] {
             assert_eq!(serde_json::to_value(status).unwrap(), status.as_str());
         }
         assert_eq!(b.view(false).contact_email.as_deref(), Some("a@b.co"));
-        for n in 0..100 {
-            b.record_step(&format!("step_{n}"), "done");
+        use strum::IntoEnumIterator;
+        for _retry in 0..3 {
+            for step in BookingStep::iter() {
+                for status in StepStatus::iter() {
+                    b.record_step(step, status);
+                }
+            }
         }
-        assert_eq!(b.steps.len(), MAX_STEP_RECORDS, "the log is bounded whatever is recorded");
+        // The item cannot grow with retries: 7 steps × 2 statuses, whatever happens.
+        assert_eq!(b.steps.len(), BookingStep::iter().count() * StepStatus::iter().count());
+        assert_eq!(b.steps.len(), 14);
     }
 }

@@ -19,7 +19,7 @@ use crate::booking_store::{BookingStore, Created, MAX_OPEN_BOOKINGS};
 use crate::capacity::CrewCapacity;
 use crate::mover_directory::MoverDirectory;
 use crate::permissions::{MovePermission::*, PERMISSIONS};
-use crate::saga::errors::CONFIRMATION_CANCELLED;
+use crate::saga::SagaError;
 use crate::saga::{SagaBooking, SagaInput, SagaStarter};
 
 /// What the routes share.
@@ -228,7 +228,7 @@ async fn confirm(State(s): State<AppState>, who: Authenticated, Path(id): Path<S
 async fn cancel(State(s): State<AppState>, who: Authenticated, Path(id): Path<String>) -> Result<Response, ApiError> {
     let token = waiting_token(&s, &who, &id).await?;
     let cause = format!("cancelled by {}", who.caller.sub);
-    resumed(&id, "cancel", s.callbacks.fail(&token, CONFIRMATION_CANCELLED, &cause).await)
+    resumed(&id, "cancel", s.callbacks.fail(&token, SagaError::ConfirmationCancelled.name(), &cause).await)
 }
 
 #[derive(Deserialize)]

@@ -29,26 +29,61 @@ pub struct SagaInput {
     pub booking: SagaBooking,
 }
 
-/// The error names the state machine matches.
-pub mod errors {
+/// The business errors the saga's steps fail with, named as the state machine's
+/// `Catch` clauses match them (`cargo xtask check` compares the two).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumIter, strum::IntoStaticStr)]
+pub enum SagaError {
     /// ReserveCrew: not enough crew left on the date.
-    pub const NO_CREW_AVAILABLE: &str = "NoCrewAvailable";
-    /// VerifyAddresses: an address was rejected (or the mover has none).
-    pub const ADDRESS_REJECTED: &str = "AddressRejected";
+    NoCrewAvailable,
+    /// VerifyAddresses: an address was rejected (or the mover has none). The
+    /// addressing service answers the waiting step with this name too.
+    AddressRejected,
     /// ChargeDeposit: the card was declined.
-    pub const PAYMENT_DECLINED: &str = "PaymentDeclined";
+    PaymentDeclined,
     /// ChargeDeposit: the provider did not answer in time.
-    pub const PAYMENT_TIMEOUT: &str = "PaymentTimeout";
+    PaymentTimeout,
     /// ChargeDeposit ran after the saga had already refunded (voided) the deposit: a
     /// late charge, refunded at once. The saga has moved on; no state catches it.
-    pub const DEPOSIT_VOIDED: &str = "DepositVoided";
+    DepositVoided,
     /// AwaitConfirmation: the customer cancelled.
-    pub const CONFIRMATION_CANCELLED: &str = "ConfirmationCancelled";
+    ConfirmationCancelled,
     /// The booking record is missing (a bug or a deleted record).
-    pub const BOOKING_NOT_FOUND: &str = "BookingNotFound";
-    /// Step Functions' own timeout error.
-    pub const STATES_TIMEOUT: &str = "States.Timeout";
+    BookingNotFound,
 }
+
+/// How the state machine meets one of the steps' errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caught {
+    /// A `Catch` names it (its own path through the compensations).
+    ByName,
+    /// The catch-all (`States.ALL`) compensates for it.
+    ByAnyError,
+    /// It comes after the saga moved on: nothing waits for it.
+    Never,
+}
+
+impl SagaError {
+    /// The name the state machine matches.
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+
+    /// How the state machine meets it.
+    pub fn caught(self) -> Caught {
+        match self {
+            SagaError::NoCrewAvailable | SagaError::PaymentDeclined | SagaError::PaymentTimeout => Caught::ByName,
+            SagaError::AddressRejected | SagaError::ConfirmationCancelled | SagaError::BookingNotFound => {
+                Caught::ByAnyError
+            }
+            SagaError::DepositVoided => Caught::Never,
+        }
+    }
+}
+
+/// Step Functions' own timeout error.
+pub const STATES_TIMEOUT: &str = "States.Timeout";
+/// The error the saga ends with when a compensation kept failing (its `Fail` state).
+pub const COMPENSATION_FAILED: &str = "CompensationFailed";
 
 /// Why a saga could not be started.
 #[derive(Debug, thiserror::Error)]
@@ -85,5 +120,16 @@ impl SagaStarter {
             Err(e) if e.as_service_error().is_some_and(|s| s.is_execution_already_exists()) => Ok(false),
             Err(e) => Err(StartError(format!("{}", aws_sdk_sfn::error::DisplayErrorContext(e)))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_address_is_rejected_by_the_name_the_addressing_service_answers_with() {
+        use platform_messages::contracts::addressing::RECONCILE_REJECTED_ERROR;
+        assert_eq!(SagaError::AddressRejected.name(), RECONCILE_REJECTED_ERROR);
     }
 }

@@ -12,13 +12,12 @@ use platform_messages::contracts::moves::{MoveBooked, MoveBookedData, MoveCancel
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::booking::{Booking, BookingStatus};
+use crate::booking::{Booking, BookingStatus, BookingStep, StepStatus};
 use crate::booking_store::BookingStore;
 use crate::capacity::{CrewCapacity, ReserveError};
 use crate::mover_directory::MoverDirectory;
 use crate::payments::{PaymentError, PaymentProvider};
-use crate::saga::SagaBooking;
-use crate::saga::errors::*;
+use crate::saga::{STATES_TIMEOUT, SagaBooking, SagaError};
 
 /// Which of the mover's addresses a verification is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,9 +40,13 @@ pub struct Failure {
     pub cause: String,
 }
 
-/// The input of the step Lambda.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The input of the step Lambda. [`StepName`] names its variants as the state
+/// machine does (`cargo xtask check` compares the two).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, strum::EnumDiscriminants)]
 #[serde(tag = "step", rename_all = "snake_case")]
+#[strum_discriminants(name(StepName), derive(strum::EnumIter, strum::IntoStaticStr))]
+#[strum_discriminants(strum(serialize_all = "snake_case"))]
+#[strum_discriminants(doc = "The name of each step and compensation, as the state machine's inputs say it.")]
 pub enum StepInput {
     /// Reserve `crew_size` crew members on the move date.
     ReserveCrew {
@@ -115,10 +118,6 @@ pub struct StepDone {
     pub outcome: String,
 }
 
-/// The forward steps, in order, as the booking records them.
-pub const FORWARD_STEPS: [&str; 5] =
-    ["reserve_crew", "verify_addresses", "charge_deposit", "await_confirmation", "confirm_booking"];
-
 /// What the steps work with.
 pub struct Steps {
     /// Bookings.
@@ -133,6 +132,10 @@ pub struct Steps {
     pub publisher: Arc<dyn Publish>,
     /// Completes task tokens (a verification that cannot even be asked fails at once).
     pub callbacks: Arc<dyn TaskCallbacks>,
+}
+
+fn business(error: SagaError, cause: impl Into<String>) -> StepError {
+    StepError::business(error.name(), cause)
 }
 
 fn transient(e: impl std::fmt::Display) -> StepError {
@@ -177,22 +180,22 @@ impl Steps {
     {
         match self.bookings.modify(booking_id, change).await {
             Ok(Some(b)) => Ok(b),
-            Ok(None) => Err(StepError::business(BOOKING_NOT_FOUND, format!("booking {booking_id} does not exist"))),
+            Ok(None) => Err(business(SagaError::BookingNotFound, format!("booking {booking_id} does not exist"))),
             Err(e) => Err(transient(e)),
         }
     }
 
-    async fn record(&self, booking_id: &str, step: &str, status: &str) -> Result<Booking, StepError> {
-        self.update(booking_id, |b| b.record_step(step, status)).await
+    async fn record(&self, booking_id: &str, step: BookingStep) -> Result<Booking, StepError> {
+        self.update(booking_id, |b| b.record_step(step, StepStatus::Done)).await
     }
 
     /// Records a compensation done, after the forward step that failed (so the log
     /// reads in the order things happened).
-    async fn record_compensation(&self, booking_id: &str, step: &str) -> Result<Booking, StepError> {
+    async fn record_compensation(&self, booking_id: &str, step: BookingStep) -> Result<Booking, StepError> {
         self.update(booking_id, |b| {
             let failed = failed_step(b);
-            let noted = b.record_step(failed, "failed");
-            b.record_step(step, "done") || noted
+            let noted = b.record_step(failed, StepStatus::Failed);
+            b.record_step(step, StepStatus::Done) || noted
         })
         .await
     }
@@ -200,10 +203,10 @@ impl Steps {
     async fn reserve_crew(&self, b: &SagaBooking) -> Result<StepDone, StepError> {
         match self.capacity.reserve(&b.move_date, &b.booking_id, b.crew_size).await {
             Ok(()) => {
-                self.record(&b.booking_id, "reserve_crew", "done").await?;
+                self.record(&b.booking_id, BookingStep::ReserveCrew).await?;
                 done("reserve_crew", format!("{} crew members reserved on {}", b.crew_size, b.move_date))
             }
-            Err(e @ ReserveError::NoCrew { .. }) => Err(StepError::business(NO_CREW_AVAILABLE, e.to_string())),
+            Err(e @ ReserveError::NoCrew { .. }) => Err(business(SagaError::NoCrewAvailable, e.to_string())),
             Err(ReserveError::Store(e)) => Err(transient(e)),
         }
     }
@@ -221,7 +224,7 @@ impl Steps {
         let Some(state) = state else {
             // Nothing to ask: fail the waiting state now rather than let it time out.
             let cause = format!("mover {} has no `{label}` address", b.mover_id);
-            self.callbacks.fail(token, ADDRESS_REJECTED, &cause).await.map_err(transient)?;
+            self.callbacks.fail(token, SagaError::AddressRejected.name(), &cause).await.map_err(transient)?;
             return done("verify_address", cause);
         };
         let data = AddressSubmission { reference: format!("{}:{label}", b.booking_id), address: state.submitted };
@@ -234,9 +237,9 @@ impl Steps {
 
     async fn charge_deposit(&self, b: &SagaBooking) -> Result<StepDone, StepError> {
         // Reached only when both addresses were verified (the Parallel state succeeded).
-        let booking = self.record(&b.booking_id, "verify_addresses", "done").await?;
+        let booking = self.record(&b.booking_id, BookingStep::VerifyAddresses).await?;
         if booking.deposit_voided {
-            return Err(StepError::business(DEPOSIT_VOIDED, "the deposit was voided by a refund; nothing charged"));
+            return Err(business(SagaError::DepositVoided, "the deposit was voided by a refund; nothing charged"));
         }
         match self.payments.charge(&b.booking_id, b.deposit.amount_cents, &b.deposit.card_token).await {
             Ok(charge) => {
@@ -245,20 +248,22 @@ impl Steps {
                 // refunded now. Unseen, the void came after this read, so the refund's
                 // own provider call comes after the capture and refunds it.
                 let booking = self
-                    .update(&b.booking_id, |bk| !bk.deposit_voided && bk.record_step("charge_deposit", "done"))
+                    .update(&b.booking_id, |bk| {
+                        !bk.deposit_voided && bk.record_step(BookingStep::ChargeDeposit, StepStatus::Done)
+                    })
                     .await?;
                 if booking.deposit_voided {
                     let refund = self.payments.refund(&b.booking_id).await.map_err(transient)?;
                     tracing::warn!(booking_id = %b.booking_id, ?refund, "a charge landed after its refund; refunded it");
-                    return Err(StepError::business(
-                        DEPOSIT_VOIDED,
+                    return Err(business(
+                        SagaError::DepositVoided,
                         "the charge landed after the refund and was refunded",
                     ));
                 }
                 done("charge_deposit", format!("charged {} cents ({})", charge.amount_cents, charge.charge_id))
             }
-            Err(e @ PaymentError::Declined(_)) => Err(StepError::business(PAYMENT_DECLINED, e.to_string())),
-            Err(e @ PaymentError::Timeout(_)) => Err(StepError::business(PAYMENT_TIMEOUT, e.to_string())),
+            Err(e @ PaymentError::Declined(_)) => Err(business(SagaError::PaymentDeclined, e.to_string())),
+            Err(e @ PaymentError::Timeout(_)) => Err(business(SagaError::PaymentTimeout, e.to_string())),
             Err(e @ PaymentError::Unavailable(_)) => Err(transient(e)),
         }
     }
@@ -279,8 +284,8 @@ impl Steps {
     async fn confirm_booking(&self, b: &SagaBooking) -> Result<StepDone, StepError> {
         let booking = self
             .update(&b.booking_id, |booking| {
-                let mut changed = booking.record_step("await_confirmation", "done");
-                changed |= booking.record_step("confirm_booking", "done");
+                let mut changed = booking.record_step(BookingStep::AwaitConfirmation, StepStatus::Done);
+                changed |= booking.record_step(BookingStep::ConfirmBooking, StepStatus::Done);
                 if booking.status != BookingStatus::Booked {
                     booking.status = BookingStatus::Booked;
                     booking.task_token = None;
@@ -307,13 +312,13 @@ impl Steps {
         // `charge_deposit`), or else lands before this refund asks the provider.
         self.update(&b.booking_id, |booking| !std::mem::replace(&mut booking.deposit_voided, true)).await?;
         let refund = self.payments.refund(&b.booking_id).await.map_err(transient)?;
-        self.record_compensation(&b.booking_id, "refund_deposit").await?;
+        self.record_compensation(&b.booking_id, BookingStep::RefundDeposit).await?;
         done("refund_deposit", format!("{refund:?}"))
     }
 
     async fn release_crew(&self, b: &SagaBooking) -> Result<StepDone, StepError> {
         let held = self.capacity.release(&b.move_date, &b.booking_id).await.map_err(transient)?;
-        self.record_compensation(&b.booking_id, "release_crew").await?;
+        self.record_compensation(&b.booking_id, BookingStep::ReleaseCrew).await?;
         done("release_crew", if held { "crew released" } else { "no crew was held" })
     }
 
@@ -324,7 +329,7 @@ impl Steps {
             .update(&b.booking_id, |booking| {
                 let failed = failed_step(booking);
                 error = error_name(&failure.error, failed);
-                let mut changed = booking.record_step(failed, "failed");
+                let mut changed = booking.record_step(failed, StepStatus::Failed);
                 if booking.status != BookingStatus::Cancelled {
                     booking.status = BookingStatus::Cancelled;
                     booking.error = Some(error.clone());
@@ -382,21 +387,17 @@ impl Steps {
 }
 
 /// The forward step that failed: the first one the booking has not recorded done.
-pub fn failed_step(booking: &Booking) -> &'static str {
-    FORWARD_STEPS
-        .iter()
-        .find(|step| !booking.steps.iter().any(|s| s.name == **step && s.status == "done"))
-        .copied()
-        .unwrap_or("confirm_booking")
+pub fn failed_step(booking: &Booking) -> BookingStep {
+    BookingStep::FORWARD.into_iter().find(|step| !booking.done(*step)).unwrap_or(BookingStep::ConfirmBooking)
 }
 
 /// The stable error name of a failure: Step Functions' `States.Timeout` is named
 /// after the step that waited too long.
-pub fn error_name(error: &str, failed_step: &str) -> String {
+pub fn error_name(error: &str, failed_step: BookingStep) -> String {
     match (error, failed_step) {
-        (STATES_TIMEOUT, "await_confirmation") => "ConfirmationTimedOut".to_owned(),
-        (STATES_TIMEOUT, "verify_addresses") => "AddressVerificationTimedOut".to_owned(),
-        (STATES_TIMEOUT, step) => format!("{}TimedOut", pascal(step)),
+        (STATES_TIMEOUT, BookingStep::AwaitConfirmation) => "ConfirmationTimedOut".to_owned(),
+        (STATES_TIMEOUT, BookingStep::VerifyAddresses) => "AddressVerificationTimedOut".to_owned(),
+        (STATES_TIMEOUT, step) => format!("{}TimedOut", pascal(step.name())),
         (other, _) => other.to_owned(),
     }
 }

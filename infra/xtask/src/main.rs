@@ -33,6 +33,7 @@ mod process;
 mod saga_bench;
 mod saga_check;
 mod saga_history;
+mod saga_names;
 mod samconfig;
 mod schemas;
 mod template;

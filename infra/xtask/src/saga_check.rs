@@ -3,7 +3,8 @@
 //!   Lambda does, so Step Functions never gives up on (and compensates around) an
 //!   invocation that is still running, e.g. a charge about to land;
 //! - each Task retries transient failures and Lambda's throttling and service errors
-//!   with exponential backoff and full jitter, and a compensation retries everything.
+//!   with exponential backoff and full jitter, and a compensation retries everything;
+//! - the booking saga names the steps and errors the code knows (see [`crate::saga_names`]).
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 use serde_yaml::Value as Yaml;
@@ -80,11 +81,14 @@ pub fn check(template: &Yaml) -> Result<()> {
         let text = std::fs::read_to_string(paths::root().join(uri))?;
         let definition: Value = serde_json::from_str(&crate::diagrams::quote_bare_placeholders(&text))?;
         found.extend(problems(template, &id, machine, &definition)?);
+        if uri.ends_with("book-move.asl.json") {
+            found.extend(crate::saga_names::problems(&definition).into_iter().map(|p| format!("{id}: {p}")));
+        }
     }
     if !found.is_empty() {
         bail!("the saga definitions break their rules:\n  {}", found.join("\n  "));
     }
-    eprintln!("sagas: every task retries with backoff and jitter, and outlives its Lambda");
+    eprintln!("sagas: every task retries with backoff and jitter, outlives its Lambda, and names what the code knows");
     Ok(())
 }
 

@@ -120,8 +120,13 @@ impl Contract for AddressReceived {
     type Data = AddressSubmission;
 }
 
-/// Task `addressing.address.reconcile`: reconcile this address.
+/// Task `addressing.address.reconcile`: reconcile this address. A saga step waiting
+/// for the answer (its `task_token`) succeeds with the reconciled address, or fails
+/// with [`RECONCILE_REJECTED_ERROR`].
 pub struct ReconcileAddress;
+
+/// The error a waiting saga step fails with when its address is rejected.
+pub const RECONCILE_REJECTED_ERROR: &str = "AddressRejected";
 impl Contract for ReconcileAddress {
     const NAME: MessageName = MessageName::Task(task!("addressing.address.reconcile"));
     type Data = AddressSubmission;
