@@ -13,7 +13,8 @@ use crate::consumer::Consumer;
 
 /// Builds the consumer with `init` (once, at cold start), then serves SQS batches.
 /// The catalog is law: a consumer whose handlers differ from what `catalog` says
-/// the service consumes fails its cold start, naming each difference.
+/// the service consumes fails its cold start, naming each difference, and the
+/// worker may send only what the catalog publishes.
 pub async fn serve<F>(catalog: Catalog, init: F) -> Result<(), Error>
 where
     F: Future<Output = Result<Consumer, Error>>,
@@ -23,7 +24,7 @@ where
         catalog.handlers_match(&consumer.handled_names())?;
         Ok::<Consumer, Error>(consumer)
     };
-    let consumer = Arc::new(crate::startup::cold_start(catalog.service, checked).await);
+    let consumer = Arc::new(crate::startup::cold_start_of(&catalog, checked).await);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
         let consumer = consumer.clone();
         let deadline = std::time::UNIX_EPOCH + std::time::Duration::from_millis(event.context.deadline);

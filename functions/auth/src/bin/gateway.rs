@@ -51,5 +51,5 @@ async fn init() -> Result<Router, Error> {
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    platform_gateway::serve(auth::catalog::SERVICE, init()).await
+    platform_gateway::serve(auth::catalog::catalog(), init()).await
 }

@@ -27,5 +27,5 @@ async fn init() -> Result<Router, Error> {
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    platform_gateway::serve(movers::catalog::SERVICE, init()).await
+    platform_gateway::serve(movers::catalog::catalog(), init()).await
 }

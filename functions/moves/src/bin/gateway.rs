@@ -33,5 +33,5 @@ async fn init() -> Result<Router, Error> {
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    platform_gateway::serve(moves::catalog::SERVICE, init()).await
+    platform_gateway::serve(moves::catalog::catalog(), init()).await
 }

@@ -4,7 +4,6 @@ use std::sync::Arc;
 use lambda_runtime::Error;
 use moves::booking_store::BookingStore;
 use moves::capacity::CrewCapacity;
-use moves::catalog::SERVICE;
 use moves::config::Config;
 use moves::mover_directory::MoverDirectory;
 use moves::payments::SandboxPayments;
@@ -31,5 +30,8 @@ async fn init() -> Result<Steps, Error> {
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    serve_step(SERVICE, init(), |steps: Arc<Steps>, input: StepInput| async move { steps.run(input).await }).await
+    serve_step(moves::catalog::catalog(), init(), |steps: Arc<Steps>, input: StepInput| async move {
+        steps.run(input).await
+    })
+    .await
 }

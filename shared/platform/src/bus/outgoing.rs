@@ -41,6 +41,17 @@ pub enum PublishError {
     /// The call to SNS failed.
     #[error("SNS call failed: {0}")]
     Transport(String),
+    /// The service's catalog does not publish the message's name (see [`super::declare`]).
+    #[error(
+        "`{service}` sends `{name}`, which its catalog does not publish: declare it in \
+         functions/{service}/src/catalog.rs (and the subscription filters), or do not send it"
+    )]
+    Undeclared {
+        /// The service.
+        service: String,
+        /// The message name.
+        name: String,
+    },
 }
 
 /// One message to publish: the envelope and, when acting for a user, their token.
@@ -64,8 +75,10 @@ impl Outgoing {
         Attributes::for_envelope(&self.envelope, self.token.as_deref())
     }
 
-    /// Encodes the body, refusing a message over the SNS limit.
+    /// Encodes the body, refusing a message over the SNS limit or one its service's
+    /// catalog does not publish (see [`super::declare`]).
     pub fn encode(&self) -> Result<(String, Attributes), PublishError> {
+        super::declared::check(self.envelope.name.as_str())?;
         let body = self.envelope.to_json()?;
         let attributes = self.attributes();
         let size = body.len() + attributes.wire_size();

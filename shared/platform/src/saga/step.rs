@@ -5,6 +5,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use lambda_runtime::{Diagnostic, Error, LambdaEvent, service_fn};
+use platform_messages::Catalog;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use thiserror::Error;
@@ -42,9 +43,10 @@ impl From<StepError> for Diagnostic {
     }
 }
 
-/// Serves `handler` as the step Lambda of `service`, after `init` built its
-/// dependencies once at cold start (see [`crate::startup`]).
-pub async fn serve_step<D, I, O, F, Fut, Init>(service: &str, init: Init, handler: F) -> Result<(), Error>
+/// Serves `handler` as the step Lambda of the service `catalog` describes, after
+/// `init` built its dependencies once at cold start (see [`crate::startup`]); it may
+/// send only what the catalog publishes.
+pub async fn serve_step<D, I, O, F, Fut, Init>(catalog: Catalog, init: Init, handler: F) -> Result<(), Error>
 where
     Init: Future<Output = Result<D, Error>>,
     D: Send + Sync + 'static,
@@ -53,7 +55,7 @@ where
     F: Fn(Arc<D>, I) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<O, StepError>> + Send + 'static,
 {
-    let deps = Arc::new(crate::startup::cold_start(service, init).await);
+    let deps = Arc::new(crate::startup::cold_start_of(&catalog, init).await);
     let handler = Arc::new(handler);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<I>| {
         let deps = deps.clone();
