@@ -10,6 +10,7 @@ pub mod consumer;
 pub mod deadline;
 pub mod faults;
 pub mod identity;
+pub mod invocation;
 pub mod metrics;
 pub mod outbox;
 pub mod saga;

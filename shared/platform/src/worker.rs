@@ -27,10 +27,9 @@ where
     let consumer = Arc::new(crate::startup::cold_start_of(&catalog, checked).await);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
         let consumer = consumer.clone();
-        let deadline = std::time::UNIX_EPOCH + std::time::Duration::from_millis(event.context.deadline);
         async move {
             let batch = consumer.handle_batch(event.payload);
-            Ok::<SqsBatchResponse, Error>(crate::deadline::until(deadline, batch).await)
+            Ok::<SqsBatchResponse, Error>(crate::invocation::within(&event.context, batch).await)
         }
     }))
     .await

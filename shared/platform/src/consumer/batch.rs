@@ -162,6 +162,8 @@ impl Consumer {
         let sqs_id = record.message_id.as_deref().unwrap_or("-");
         let span = info_span!(
             "record",
+            function_request_id = %crate::invocation::request_id(),
+            xray_trace_id = %crate::invocation::xray_trace_id(),
             sqs_message_id = %sqs_id,
             message_id = tracing::field::Empty,
             name = tracing::field::Empty,

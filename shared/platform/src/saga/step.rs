@@ -60,13 +60,20 @@ where
     lambda_runtime::run(service_fn(move |event: LambdaEvent<I>| {
         let deps = deps.clone();
         let handler = handler.clone();
-        async move {
+        let span = tracing::info_span!(
+            "step",
+            function_request_id = %event.context.request_id,
+            xray_trace_id = event.context.xray_trace_id.as_deref().unwrap_or("-"),
+        );
+        let context = event.context;
+        let work = async move {
             let result = handler(deps, event.payload).await;
             if let Err(e) = &result {
                 tracing::warn!(error_type = %e.error_type, message = %e.message, "step failed");
             }
             result
-        }
+        };
+        async move { crate::invocation::within(&context, tracing::Instrument::instrument(work, span)).await }
     }))
     .await
 }

@@ -1,0 +1,66 @@
+//! The Lambda invocation a piece of work runs in: its request id and X-Ray trace id
+//! from the context Lambda passes, carried into every span of the work (a record's,
+//! a step's, a request's), with its deadline (see [`crate::deadline`]).
+use std::future::Future;
+use std::time::{Duration, UNIX_EPOCH};
+
+use lambda_runtime::Context;
+
+tokio::task_local! {
+    static INVOCATION: Invocation;
+}
+
+/// What the spans of an invocation's work carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invocation {
+    /// Lambda's request id (`function_request_id` in the logs, as Powertools names it).
+    pub request_id: String,
+    /// The X-Ray trace id, when tracing is on.
+    pub xray_trace_id: Option<String>,
+}
+
+impl Invocation {
+    /// The invocation `context` describes.
+    pub fn of(context: &Context) -> Self {
+        Self { request_id: context.request_id.clone(), xray_trace_id: context.xray_trace_id.clone() }
+    }
+}
+
+/// Runs `work` as the invocation `context` describes: its ids for the spans, its
+/// deadline for the work that must not outlive it.
+pub async fn within<F: Future>(context: &Context, work: F) -> F::Output {
+    let deadline = UNIX_EPOCH + Duration::from_millis(context.deadline);
+    INVOCATION.scope(Invocation::of(context), crate::deadline::until(deadline, work)).await
+}
+
+/// The current invocation's request id; `-` outside one (tests, tools).
+pub fn request_id() -> String {
+    INVOCATION.try_with(|i| i.request_id.clone()).unwrap_or_else(|_| "-".to_owned())
+}
+
+/// The current invocation's X-Ray trace id; `-` outside one or without tracing.
+pub fn xray_trace_id() -> String {
+    INVOCATION.try_with(|i| i.xray_trace_id.clone()).ok().flatten().unwrap_or_else(|| "-".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_ids_and_deadline_are_known_inside_the_invocation_only() {
+        let mut context = Context::default();
+        context.request_id = "req-1".into();
+        context.xray_trace_id = Some("Root=1-abc".into());
+        context.deadline =
+            (std::time::SystemTime::now() + Duration::from_secs(3)).duration_since(UNIX_EPOCH).unwrap().as_millis()
+                as u64;
+        assert_eq!((request_id(), xray_trace_id()), ("-".to_owned(), "-".to_owned()));
+        within(&context, async {
+            assert_eq!((request_id(), xray_trace_id()), ("req-1".to_owned(), "Root=1-abc".to_owned()));
+            let left = crate::deadline::remaining().expect("the deadline is set");
+            assert!(left > Duration::from_secs(2) && left <= Duration::from_secs(3), "{left:?}");
+        })
+        .await;
+    }
+}
