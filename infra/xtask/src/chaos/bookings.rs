@@ -67,6 +67,8 @@ pub struct Booking {
     pub ids: Vec<String>,
     /// The move date (a date of its own, so that crew capacity never refuses it).
     pub date: String,
+    /// Seen in a final status: the driver leaves it alone (the verdict reads it again).
+    pub ended: bool,
 }
 
 impl Booking {
@@ -89,6 +91,7 @@ impl Booking {
             twice: decade % 3 == 1,
             ids: vec![],
             date,
+            ended: false,
         }
     }
 
@@ -152,7 +155,7 @@ impl Driver {
     /// Moves a booking one step on: books it until the gateway accepts (twice when
     /// the client sends it twice), then answers while its saga waits for the customer.
     pub async fn advance(&self, b: &mut Booking) {
-        let Some(mover) = b.mover.clone() else { return };
+        let Some(mover) = b.mover.clone().filter(|_| !b.ended) else { return };
         if b.ids.is_empty() {
             if let Some(id) = self.book(b, &mover).await {
                 b.ids.push(id);
@@ -164,9 +167,9 @@ impl Driver {
             }
             return;
         }
-        if let Some(view) = self.booking(&b.ids[0]).await
-            && view.status == BookingStatus::AwaitingConfirmation
-        {
+        let Some(view) = self.booking(&b.ids[0]).await else { return };
+        b.ended = !matches!(view.status, BookingStatus::Pending | BookingStatus::AwaitingConfirmation);
+        if view.status == BookingStatus::AwaitingConfirmation {
             let verb = if b.answer == Answer::Confirm { "confirm" } else { "cancel" };
             // A 409 means the saga already has an answer (a retry after a lost 202).
             let _ = self
