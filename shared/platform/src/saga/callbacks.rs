@@ -1,6 +1,5 @@
 //! The port through which a service answers a saga step that waits for it with
 //! `.waitForTaskToken`, and its Step Functions adapter.
-use std::sync::Mutex;
 
 use async_trait::async_trait;
 use aws_sdk_sfn::Client;
@@ -74,45 +73,6 @@ impl TaskCallbacks for SfnCallbacks {
             .send()
             .await
             .map_err(classify)?;
-        Ok(())
-    }
-}
-
-/// One completion a [`RecordingCallbacks`] saw.
-#[derive(Debug, Clone, PartialEq)]
-pub enum RecordedCallback {
-    /// `succeed(token, output)`.
-    Success(String, Value),
-    /// `fail(token, error, cause)`.
-    Failure(String, String, String),
-}
-
-/// Records completions in memory (for unit tests of handlers and consumers).
-#[derive(Debug, Default)]
-pub struct RecordingCallbacks {
-    seen: Mutex<Vec<RecordedCallback>>,
-}
-
-impl RecordingCallbacks {
-    /// What was completed so far, in order.
-    pub fn seen(&self) -> Vec<RecordedCallback> {
-        self.seen.lock().map(|s| s.clone()).unwrap_or_default()
-    }
-}
-
-#[async_trait]
-impl TaskCallbacks for RecordingCallbacks {
-    async fn succeed(&self, token: &str, output: &Value) -> Result<(), CallbackError> {
-        if let Ok(mut seen) = self.seen.lock() {
-            seen.push(RecordedCallback::Success(token.to_owned(), output.clone()));
-        }
-        Ok(())
-    }
-
-    async fn fail(&self, token: &str, error: &str, cause: &str) -> Result<(), CallbackError> {
-        if let Ok(mut seen) = self.seen.lock() {
-            seen.push(RecordedCallback::Failure(token.to_owned(), error.to_owned(), cause.to_owned()));
-        }
         Ok(())
     }
 }

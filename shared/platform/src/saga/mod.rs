@@ -3,8 +3,12 @@
 //! named business errors (`step`).
 mod callbacks;
 mod limits;
+#[cfg(any(test, feature = "testing"))]
+mod recording;
 mod step;
 
-pub use callbacks::{CallbackError, RecordedCallback, RecordingCallbacks, SfnCallbacks, TaskCallbacks};
+pub use callbacks::{CallbackError, SfnCallbacks, TaskCallbacks};
 pub use limits::{MAX_CAUSE_CHARS, MAX_ERROR_CHARS, cut};
+#[cfg(any(test, feature = "testing"))]
+pub use recording::{RecordedCallback, RecordingCallbacks};
 pub use step::{StepError, serve_step};
