@@ -13,6 +13,7 @@ pub mod config;
 pub mod mover_directory;
 pub mod payments;
 pub mod permissions;
+pub mod ports;
 pub mod pricing;
 pub mod rest;
 pub mod saga;

@@ -1,0 +1,40 @@
+//! VerifyAddress (one per address, both in parallel): the addressing service is
+//! asked to reconcile the address and answers the waiting state itself.
+use platform::bus::Outgoing;
+use platform::saga::StepError;
+use platform_messages::contracts::addressing::{AddressSubmission, ReconcileAddress};
+
+use super::{StepDone, Steps, Which, done, transient};
+use crate::ports::{Bookings, CrewLedger, MoverLookup};
+use crate::saga::{SagaBooking, SagaError};
+
+impl<B: Bookings, C: CrewLedger, M: MoverLookup> Steps<B, C, M> {
+    pub(super) async fn verify_address(
+        &self,
+        b: &SagaBooking,
+        which: Which,
+        token: &str,
+    ) -> Result<StepDone, StepError> {
+        let mover = self.movers.mover(&b.mover_id).await.map_err(transient)?;
+        let state = mover.and_then(|m| match which {
+            Which::From => m.from_address,
+            Which::To => m.to_address,
+        });
+        let label = match which {
+            Which::From => "from",
+            Which::To => "to",
+        };
+        let Some(state) = state else {
+            // Nothing to ask: fail the waiting state now rather than let it time out.
+            let cause = format!("mover {} has no `{label}` address", b.mover_id);
+            self.callbacks.fail(token, SagaError::AddressRejected.name(), &cause).await.map_err(transient)?;
+            return done("verify_address", cause);
+        };
+        let data = AddressSubmission { reference: format!("{}:{label}", b.booking_id), address: state.submitted };
+        let mut task = Outgoing::new::<ReconcileAddress>(&data).map_err(transient)?;
+        task.envelope.correlation_id = b.booking_id.clone();
+        task.envelope.task_token = Some(token.to_owned());
+        self.publisher.publish(vec![task]).await.map_err(transient)?;
+        done("verify_address", format!("asked the addressing service to reconcile the `{label}` address"))
+    }
+}
