@@ -2,7 +2,6 @@
 //! (`pk = user#<id>`, `sk = user`) and one per email (`pk = email#<lower-case>`,
 //! `sk = email`) written in one transaction, so an email can never be taken twice.
 use std::collections::HashMap;
-use std::sync::Mutex;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
@@ -71,7 +70,7 @@ impl AccountStore for DynamoAccountStore {
             .transact_items(put_new(name, email)?)
             .send()
             .await
-            .map_err(|e| StoreError::from_sdk(e, "the email is already registered"))?;
+            .map_err(|e| StoreError::from_transaction(e, "the email is already registered"))?;
         Ok(())
     }
 
@@ -87,14 +86,16 @@ impl AccountStore for DynamoAccountStore {
     }
 }
 
-/// Accounts in memory (unit tests of the routes).
+/// Accounts in memory (unit tests of the routes: the `testing` feature).
+#[cfg(any(test, feature = "testing"))]
 #[derive(Default)]
-pub struct MemoryAccountStore(Mutex<HashMap<String, Account>>);
+pub struct MemoryAccountStore(std::sync::Mutex<HashMap<String, Account>>);
 
+#[cfg(any(test, feature = "testing"))]
 #[async_trait]
 impl AccountStore for MemoryAccountStore {
     async fn create(&self, account: &Account) -> Result<(), StoreError> {
-        let mut accounts = self.0.lock().map_err(|e| StoreError::Backend(e.to_string()))?;
+        let mut accounts = self.0.lock().map_err(|e| StoreError::backend(e.to_string()))?;
         let key = email_key(&account.email);
         if accounts.contains_key(&key) {
             return Err(StoreError::Conflict("the email is already registered".into()));
@@ -104,7 +105,7 @@ impl AccountStore for MemoryAccountStore {
     }
 
     async fn find_by_email(&self, email: &str) -> Result<Option<Account>, StoreError> {
-        let accounts = self.0.lock().map_err(|e| StoreError::Backend(e.to_string()))?;
+        let accounts = self.0.lock().map_err(|e| StoreError::backend(e.to_string()))?;
         Ok(accounts.get(&email_key(email)).cloned())
     }
 }

@@ -113,7 +113,7 @@ fn bump(table: &Table) -> platform::store::MigrationFuture<'_> {
             .expression_attribute_values(":one", AttributeValue::N("1".into()))
             .send()
             .await
-            .map_err(|e| StoreError::Backend(e.to_string()))?;
+            .map_err(|e| StoreError::backend(e.to_string()))?;
         tokio::time::sleep(Duration::from_millis(300)).await;
         Ok(())
     })

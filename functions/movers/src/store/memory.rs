@@ -24,7 +24,7 @@ impl MemoryMoverStore {
     }
 
     fn announce(&self, messages: &[Outgoing]) -> Result<(), StoreError> {
-        let mut outbox = self.outbox.lock().map_err(|e| StoreError::Backend(e.to_string()))?;
+        let mut outbox = self.outbox.lock().map_err(|e| StoreError::backend(e.to_string()))?;
         if messages.iter().any(|m| outbox.iter().any(|o| o.envelope.id == m.envelope.id)) {
             return Err(StoreError::Conflict("a message of this change was already written".into()));
         }
@@ -36,11 +36,11 @@ impl MemoryMoverStore {
 #[async_trait]
 impl MoverStore for MemoryMoverStore {
     async fn get(&self, id: &str) -> Result<Option<Versioned<Mover>>, StoreError> {
-        Ok(self.movers.lock().map_err(|e| StoreError::Backend(e.to_string()))?.get(id).cloned())
+        Ok(self.movers.lock().map_err(|e| StoreError::backend(e.to_string()))?.get(id).cloned())
     }
 
     async fn insert(&self, mover: &Mover, messages: &[Outgoing]) -> Result<u64, StoreError> {
-        let mut all = self.movers.lock().map_err(|e| StoreError::Backend(e.to_string()))?;
+        let mut all = self.movers.lock().map_err(|e| StoreError::backend(e.to_string()))?;
         if all.contains_key(&mover.id) {
             return Err(StoreError::Conflict(format!("{} exists", mover.id)));
         }
@@ -50,7 +50,7 @@ impl MoverStore for MemoryMoverStore {
     }
 
     async fn replace(&self, mover: &Mover, expected: u64, messages: &[Outgoing]) -> Result<u64, StoreError> {
-        let mut all = self.movers.lock().map_err(|e| StoreError::Backend(e.to_string()))?;
+        let mut all = self.movers.lock().map_err(|e| StoreError::backend(e.to_string()))?;
         match all.get(&mover.id) {
             Some(current) if current.version == expected => {
                 self.announce(messages)?;
@@ -62,7 +62,7 @@ impl MoverStore for MemoryMoverStore {
     }
 
     async fn list(&self, limit: u32, after: Option<Cursor>, owner: Option<&str>) -> Result<Page, StoreError> {
-        let all = self.movers.lock().map_err(|e| StoreError::Backend(e.to_string()))?;
+        let all = self.movers.lock().map_err(|e| StoreError::backend(e.to_string()))?;
         let mut sorted: Vec<_> =
             all.values().filter(|m| owner.is_none_or(|o| m.value.owner_sub == o)).cloned().collect();
         sorted.sort_by_key(|m| std::cmp::Reverse(created_key(&m.value)));

@@ -14,7 +14,7 @@ use crate::capacity::ReserveError;
 use crate::payments::{Charge, PaymentError, PaymentProvider, Refund};
 
 fn poisoned(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Backend(e.to_string())
+    StoreError::backend(e.to_string())
 }
 
 /// Bookings in memory.

@@ -3,7 +3,6 @@
 //! the change and all its messages are written, or nothing is.
 use std::time::SystemTime;
 
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use serde::Serialize;
 
@@ -76,14 +75,12 @@ impl Table {
             items.push(put(self.name(), item, "attribute_not_exists(pk)")?);
         }
         let what = format!("{}/{} changed meanwhile, or a message of it was already written", key.pk, key.sk);
-        self.client().transact_write_items().set_transact_items(Some(items)).send().await.map_err(|e| {
-            let condition_failed = matches!(
-                e.as_service_error(),
-                Some(TransactWriteItemsError::TransactionCanceledException(c))
-                    if c.cancellation_reasons().iter().any(|r| r.code() == Some("ConditionalCheckFailed"))
-            );
-            if condition_failed { StoreError::Conflict(what.clone()) } else { StoreError::from_sdk(e, &what) }
-        })?;
+        self.client()
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+            .map_err(|e| StoreError::from_transaction(e, &what))?;
         Ok(())
     }
 }

@@ -138,7 +138,7 @@ pub struct MemoryCounters(std::sync::Mutex<std::collections::HashMap<Key, u32>>)
 impl Counters for MemoryCounters {
     async fn add(&self, limit: &Limit, key: &str, now: i64) -> Result<Standing, StoreError> {
         let (start, retry_after) = limit.window_of(now);
-        let mut counts = self.0.lock().map_err(|e| StoreError::Backend(e.to_string()))?;
+        let mut counts = self.0.lock().map_err(|e| StoreError::backend(e.to_string()))?;
         let count = counts.entry(limit.key(key, start)).or_default();
         *count += 1;
         Ok(Standing { count: *count, retry_after })
@@ -146,13 +146,13 @@ impl Counters for MemoryCounters {
 
     async fn read(&self, limit: &Limit, key: &str, now: i64) -> Result<Standing, StoreError> {
         let (start, retry_after) = limit.window_of(now);
-        let counts = self.0.lock().map_err(|e| StoreError::Backend(e.to_string()))?;
+        let counts = self.0.lock().map_err(|e| StoreError::backend(e.to_string()))?;
         Ok(Standing { count: counts.get(&limit.key(key, start)).copied().unwrap_or(0), retry_after })
     }
 
     async fn clear(&self, limit: &Limit, key: &str, now: i64) -> Result<(), StoreError> {
         let (start, _) = limit.window_of(now);
-        self.0.lock().map_err(|e| StoreError::Backend(e.to_string()))?.remove(&limit.key(key, start));
+        self.0.lock().map_err(|e| StoreError::backend(e.to_string()))?.remove(&limit.key(key, start));
         Ok(())
     }
 }

@@ -86,7 +86,7 @@ impl TableSchema {
             .send()
             .await
             .map_err(|e| StoreError::from_sdk(e, &format!("describe table `{table}`")))?;
-        let t = described.table().ok_or_else(|| StoreError::Backend(format!("table `{table}` has no description")))?;
+        let t = described.table().ok_or_else(|| StoreError::backend(format!("table `{table}` has no description")))?;
         let keys: Vec<_> =
             t.key_schema().iter().map(|k| (k.attribute_name().to_owned(), k.key_type().clone())).collect();
         let indexes: Vec<_> = t
