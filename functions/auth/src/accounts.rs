@@ -1,7 +1,7 @@
 //! Accounts and the rules of signing up: a well-formed email (unique regardless of
 //! case), a password of at least 10 characters, a name.
-use platform_gateway::{ApiError, validate};
 use platform_identity::Role;
+use platform_messages::validate::{self, Invalid};
 use serde::{Deserialize, Serialize};
 
 /// Shortest accepted password, in characters.
@@ -30,22 +30,22 @@ pub fn email_key(email: &str) -> String {
 }
 
 /// Checks an email's shape (the gateways' shared rule).
-pub fn check_email(email: &str) -> Result<(), ApiError> {
+pub fn check_email(email: &str) -> Result<(), Invalid> {
     validate::email("email", email)
 }
 
 /// Checks a password against the policy.
-pub fn check_password(password: &str) -> Result<(), ApiError> {
+pub fn check_password(password: &str) -> Result<(), Invalid> {
     let length = password.chars().count();
     if !(MIN_PASSWORD_CHARS..=validate::MAX_PASSWORD_CHARS).contains(&length) {
         let bounds = format!("must be {MIN_PASSWORD_CHARS} to {} characters", validate::MAX_PASSWORD_CHARS);
-        return Err(ApiError::invalid_field("password", &bounds));
+        return Err(Invalid::field("password", &bounds));
     }
     Ok(())
 }
 
 /// Checks a display name.
-pub fn check_name(name: &str) -> Result<(), ApiError> {
+pub fn check_name(name: &str) -> Result<(), Invalid> {
     validate::text("name", name, validate::MAX_NAME_CHARS)
 }
 
@@ -76,7 +76,7 @@ mod tests {
         assert!(check_password("ééééééééé").is_err(), "counts characters, not bytes");
         assert!(check_password(&"p".repeat(256)).is_ok());
         let too_long = check_password(&"p".repeat(257)).unwrap_err();
-        assert!(too_long.message.contains("10 to 256"), "{too_long}");
+        assert!(too_long.problem.contains("10 to 256") && too_long.field == "password", "{too_long}");
         assert!(check_name(&"n".repeat(201)).is_err());
         assert!(check_name(" ").is_err());
         assert!(check_name("Ada").is_ok());

@@ -11,6 +11,7 @@ use platform_identity::Verifier;
 use platform_messages::contracts::movers::MoverView;
 
 use crate::domain::Mover;
+use crate::error::MoverError;
 use crate::permissions::{MoverPermission::*, PERMISSIONS};
 use crate::service::MoversService;
 
@@ -82,15 +83,15 @@ pub fn list_scope(who: &Authenticated) -> Result<Option<&str>, ApiError> {
     }
 }
 
-/// 403 unless `who` may change `mover`.
-pub fn may_change(who: &Authenticated, mover: &Mover) -> Result<(), ApiError> {
+/// Forbidden unless `who` may change `mover`.
+pub fn may_change(who: &Authenticated, mover: &Mover) -> Result<(), MoverError> {
     let roles = &who.caller.roles;
     if PERMISSIONS.allows(roles, UpdateAll)
         || (PERMISSIONS.allows(roles, ManageOwn) && mover.owner_sub == who.caller.sub)
     {
         Ok(())
     } else {
-        Err(ApiError::forbidden("you may only change your own movers"))
+        Err(MoverError::Forbidden("you may only change your own movers".into()))
     }
 }
 
@@ -100,4 +101,17 @@ pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
     let key = value.to_str().unwrap_or("\u{0}");
     validate::token("Idempotency-Key", key, validate::MAX_IDEMPOTENCY_KEY_CHARS)?;
     Ok(Some(key))
+}
+
+impl From<MoverError> for ApiError {
+    fn from(e: MoverError) -> Self {
+        match e {
+            MoverError::Invalid(invalid) => invalid.into(),
+            MoverError::NothingToChange(m) => ApiError::bad_request(m),
+            MoverError::NotFound(_) => ApiError::not_found(e.to_string()),
+            MoverError::Forbidden(m) => ApiError::forbidden(m),
+            MoverError::Conflict(m) => ApiError::conflict(m),
+            MoverError::Store(_) | MoverError::Message(_) => ApiError::internal(platform::error_chain::text(&e)),
+        }
+    }
 }

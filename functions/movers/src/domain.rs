@@ -1,12 +1,13 @@
 //! The mover and its rules: who owns it, its move date, and its two addresses,
 //! each `pending` until the addressing service answers. An answer counts only if it
 //! answers the latest submission of that address (older answers are stale).
-use platform_gateway::{ApiError, validate};
 use platform_messages::contracts::addressing::{NormalizedAddress, PostalAddress};
 use platform_messages::contracts::movers::{AddressState, MoverView};
+use platform_messages::validate;
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
 
+use crate::error::MoverError;
 use crate::verification::{self, PendingVerification, Refusal};
 
 /// Which of a mover's addresses.
@@ -154,15 +155,15 @@ pub fn today() -> time::Date {
     time::OffsetDateTime::now_utc().date()
 }
 
-fn check_phone(phone: &str) -> Result<(), ApiError> {
+fn check_phone(phone: &str) -> Result<(), MoverError> {
     if phone.chars().count() > validate::MAX_PHONE_CHARS {
         let limit = format!("must be at most {} characters", validate::MAX_PHONE_CHARS);
-        return Err(ApiError::invalid_field("phone", &limit));
+        return Err(MoverError::invalid("phone", &limit));
     }
     let digits = phone.chars().filter(char::is_ascii_digit).count();
     let allowed = phone.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
     if !allowed || !(7..=15).contains(&digits) {
-        return Err(ApiError::invalid_field("phone", "must be a phone number of 7 to 15 digits"));
+        return Err(MoverError::invalid("phone", "must be a phone number of 7 to 15 digits"));
     }
     Ok(())
 }
@@ -174,7 +175,7 @@ fn check_fields(
     phone: Option<&str>,
     move_date: Option<&str>,
     addresses: [Option<&PostalAddress>; 2],
-) -> Result<(), ApiError> {
+) -> Result<(), MoverError> {
     if let Some(name) = name {
         validate::text("name", name, validate::MAX_NAME_CHARS)?;
     }
@@ -197,7 +198,7 @@ fn check_fields(
 
 impl MoverInput {
     /// Checks every field, naming the first that is wrong.
-    pub fn validate(&self) -> Result<(), ApiError> {
+    pub fn validate(&self) -> Result<(), MoverError> {
         check_fields(
             Some(&self.name),
             Some(&self.email),
@@ -223,9 +224,9 @@ impl MoverInput {
 
 impl MoverPatch {
     /// Checks the fields present; an empty patch is refused.
-    pub fn validate(&self) -> Result<(), ApiError> {
+    pub fn validate(&self) -> Result<(), MoverError> {
         if *self == MoverPatch::default() {
-            return Err(ApiError::bad_request("the patch changes nothing"));
+            return Err(MoverError::NothingToChange("the patch changes nothing".into()));
         }
         check_fields(
             self.name.as_deref(),
@@ -438,7 +439,7 @@ mod tests {
         ];
         for (input, fragment) in cases {
             let e = input.validate().unwrap_err();
-            assert!(e.message.starts_with(fragment), "{e}");
+            assert!(e.to_string().starts_with(fragment), "{e}");
         }
         assert!(MoverPatch::default().validate().is_err());
     }

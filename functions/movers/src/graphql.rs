@@ -50,7 +50,8 @@ pub fn endpoint(introspection: bool) -> Endpoint {
     Endpoint { schema: builder.finish(), limits }
 }
 
-fn gql(e: ApiError) -> async_graphql::Error {
+fn gql(e: impl Into<ApiError>) -> async_graphql::Error {
+    let e: ApiError = e.into();
     async_graphql::Error::new(e.message.clone()).extend_with(|_, ext| {
         ext.set("code", e.code);
         ext.set("status", e.status.as_u16());

@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod commands;
 pub mod config;
 pub mod domain;
+pub mod error;
 pub mod gateway;
 pub mod graphql;
 pub mod permissions;

@@ -6,16 +6,17 @@ use std::sync::Arc;
 
 use platform::bus::{Origin, Outgoing};
 use platform::store::{StoreError, Versioned};
-use platform_gateway::{ApiError, validate};
 use platform_messages::contracts::addressing::{AddressReceived, AddressSubmission, PostalAddress};
 use platform_messages::contracts::movers::{
     EmailVerificationRequested, EmailVerificationRequestedData, EmailVerified, EmailVerifiedData, MoverCreated,
     MoverUpdated, MoverView,
 };
+use platform_messages::validate;
 use platform_messages::{Contract, MessageName};
 use uuid::Uuid;
 
 use crate::domain::{AddressKind, AddressResult, Mover, MoverInput, MoverPatch};
+use crate::error::MoverError;
 use crate::store::{Cursor, MoverStore, Page};
 use crate::verification::Refusal;
 
@@ -65,7 +66,7 @@ pub struct Outcome {
 }
 
 /// The messages of `effects`, stamped by `origin`.
-fn announce(origin: &Origin, effects: &[Effect]) -> Result<Vec<Outgoing>, ApiError> {
+fn announce(origin: &Origin, effects: &[Effect]) -> Result<Vec<Outgoing>, MoverError> {
     effects
         .iter()
         .enumerate()
@@ -77,23 +78,16 @@ fn announce(origin: &Origin, effects: &[Effect]) -> Result<Vec<Outgoing>, ApiErr
             Effect::AddressReceived { id, data } => origin.message_with_id::<AddressReceived>(*id, data),
         })
         .collect::<Result<_, _>>()
-        .map_err(ApiError::internal)
+        .map_err(MoverError::from)
 }
 
 /// The id of a new mover: derived from the caller and their `Idempotency-Key`, so a
 /// retried request names the same mover, or a fresh one without a key.
-pub fn new_mover_id(owner_sub: &str, idempotency_key: Option<&str>) -> Result<String, ApiError> {
+pub fn new_mover_id(owner_sub: &str, idempotency_key: Option<&str>) -> Result<String, MoverError> {
     let Some(key) = idempotency_key else { return Ok(format!("mov_{}", Uuid::new_v4().simple())) };
     validate::token("Idempotency-Key", key, validate::MAX_IDEMPOTENCY_KEY_CHARS)?;
     let name = format!("movers/{owner_sub}/{key}");
     Ok(format!("mov_{}", Uuid::new_v5(&Uuid::NAMESPACE_OID, name.as_bytes()).simple()))
-}
-
-fn store_error(e: StoreError) -> ApiError {
-    match e {
-        StoreError::Conflict(m) => ApiError::conflict(format!("the mover changed meanwhile ({m}); read it again")),
-        other => ApiError::internal(other),
-    }
 }
 
 /// The id of the `address.received` sent when `version` of a mover is written: the
@@ -103,15 +97,15 @@ pub fn submission_id(mover_id: &str, version: u64, kind: AddressKind) -> Uuid {
 }
 
 /// The answer to a code that was not accepted.
-fn refused_code(refusal: &Refusal, mover: &Mover) -> ApiError {
+fn refused_code(refusal: &Refusal, mover: &Mover) -> MoverError {
     match refusal {
         Refusal::Wrong(left) => {
-            ApiError::invalid_field("code", &format!("is not the code sent to the email ({left} tries left)"))
+            MoverError::invalid("code", &format!("is not the code sent to the email ({left} tries left)"))
         }
-        Refusal::Void => ApiError::conflict("too many wrong codes: request a new one"),
-        Refusal::Expired => ApiError::conflict("the code expired: request a new one"),
-        Refusal::NothingPending if mover.email_verified => ApiError::conflict("the email is proven already"),
-        Refusal::NothingPending => ApiError::conflict("no code was requested: request one"),
+        Refusal::Void => MoverError::Conflict("too many wrong codes: request a new one".into()),
+        Refusal::Expired => MoverError::Conflict("the code expired: request a new one".into()),
+        Refusal::NothingPending if mover.email_verified => MoverError::Conflict("the email is proven already".into()),
+        Refusal::NothingPending => MoverError::Conflict("no code was requested: request one".into()),
     }
 }
 
@@ -120,7 +114,7 @@ fn epoch_now() -> i64 {
 }
 
 /// Checks a caller may change a mover (called with the current record).
-pub type Guard<'a> = &'a (dyn Fn(&Mover) -> Result<(), ApiError> + Send + Sync);
+pub type Guard<'a> = &'a (dyn Fn(&Mover) -> Result<(), MoverError> + Send + Sync);
 
 /// The movers service.
 #[derive(Clone)]
@@ -174,7 +168,7 @@ impl MoversService {
         input: MoverInput,
         now: i64,
         origin: &Origin,
-    ) -> Result<Outcome, ApiError> {
+    ) -> Result<Outcome, MoverError> {
         input.validate()?;
         let mut mover = Mover::new(id, owner_sub, &input, now);
         let addresses: Vec<_> = [(AddressKind::From, input.from_address), (AddressKind::To, input.to_address)]
@@ -192,30 +186,30 @@ impl MoversService {
                 let same = existing.value.owner_sub == mover.owner_sub
                     && existing.value.request_fingerprint == mover.request_fingerprint;
                 if !same {
-                    return Err(ApiError::conflict(format!(
+                    return Err(MoverError::Conflict(format!(
                         "mover {} was created by another request (an Idempotency-Key is for one request)",
                         mover.id
                     )));
                 }
                 Ok(Outcome { mover: existing.value, version: existing.version, effects: vec![] })
             }
-            Err(e) => Err(store_error(e)),
+            Err(e) => Err(e.into()),
         }
     }
 
     /// A mover, or 404.
-    pub async fn get(&self, id: &str) -> Result<Versioned<Mover>, ApiError> {
-        self.store.get(id).await.map_err(store_error)?.ok_or_else(|| ApiError::not_found(format!("no mover {id}")))
+    pub async fn get(&self, id: &str) -> Result<Versioned<Mover>, MoverError> {
+        self.store.get(id).await.map_err(MoverError::from)?.ok_or_else(|| MoverError::NotFound(id.to_owned()))
     }
 
     /// A client's cursor, accepted only when it names a mover this listing could
     /// have shown (one of `owner`'s, when the listing is theirs): a tampered cursor
     /// is a 400, and never a way to another owner's movers.
-    async fn cursor(&self, text: &str, owner: Option<&str>) -> Result<Cursor, ApiError> {
-        let refused = || ApiError::invalid_field("cursor", "is not a cursor this API gave you");
+    async fn cursor(&self, text: &str, owner: Option<&str>) -> Result<Cursor, MoverError> {
+        let refused = || MoverError::invalid("cursor", "is not a cursor this API gave you");
         validate::token("cursor", text, validate::MAX_CURSOR_CHARS)?;
         let cursor = Cursor::decode(text).ok_or_else(refused)?;
-        let mover = self.store.get(cursor.mover_id()).await.map_err(store_error)?.ok_or_else(refused)?;
+        let mover = self.store.get(cursor.mover_id()).await.map_err(MoverError::from)?.ok_or_else(refused)?;
         if !cursor.names(&mover.value) || owner.is_some_and(|o| o != mover.value.owner_sub) {
             return Err(refused());
         }
@@ -223,15 +217,15 @@ impl MoversService {
     }
 
     /// A page of movers, newest first; `owner` limits it to one user's.
-    pub async fn list(&self, limit: u32, cursor: Option<&str>, owner: Option<&str>) -> Result<Page, ApiError> {
+    pub async fn list(&self, limit: u32, cursor: Option<&str>, owner: Option<&str>) -> Result<Page, MoverError> {
         if !(1..=100).contains(&limit) {
-            return Err(ApiError::invalid_field("limit", "must be between 1 and 100"));
+            return Err(MoverError::invalid("limit", "must be between 1 and 100"));
         }
         let after = match cursor {
             Some(c) => Some(self.cursor(c, owner).await?),
             None => None,
         };
-        self.store.list(limit, after, owner).await.map_err(store_error)
+        self.store.list(limit, after, owner).await.map_err(MoverError::from)
     }
 
     /// Applies a patch to a mover at `expected` version (409 when it moved on).
@@ -242,14 +236,14 @@ impl MoversService {
         patch: MoverPatch,
         guard: Guard<'_>,
         origin: &Origin,
-    ) -> Result<Outcome, ApiError> {
+    ) -> Result<Outcome, MoverError> {
         patch.validate()?;
         let current = self.get(id).await?;
         guard(&current.value)?;
         if let Some(expected) = expected
             && expected != current.version
         {
-            return Err(ApiError::conflict(format!("mover {id} is at version {}, not {expected}", current.version)));
+            return Err(MoverError::Conflict(format!("mover {id} is at version {}, not {expected}", current.version)));
         }
         let mut mover = current.value;
         let previous_email = mover.email.clone();
@@ -265,7 +259,7 @@ impl MoversService {
         effects.extend(submissions);
         effects.extend(verification);
         let messages = announce(origin, &effects)?;
-        let version = self.store.replace(&mover, current.version, &messages).await.map_err(store_error)?;
+        let version = self.store.replace(&mover, current.version, &messages).await.map_err(MoverError::from)?;
         Ok(Outcome { mover, version, effects })
     }
 
@@ -278,7 +272,7 @@ impl MoversService {
         code: &str,
         guard: Guard<'_>,
         origin: &Origin,
-    ) -> Result<Outcome, ApiError> {
+    ) -> Result<Outcome, MoverError> {
         validate::token("code", code.trim(), 16)?;
         // An address answered meanwhile makes the write stale: judge the code again
         // on the record as it is now.
@@ -308,30 +302,35 @@ impl MoversService {
                     };
                 }
                 Err(StoreError::Conflict(_)) => continue,
-                Err(e) => return Err(store_error(e)),
+                Err(e) => return Err(e.into()),
             }
         }
-        Err(ApiError::conflict(format!("mover {id} kept changing; try again")))
+        Err(MoverError::Conflict(format!("mover {id} kept changing; try again")))
     }
 
     /// Mails a new code to mover `id`'s unproven email (the earlier one stops working).
-    pub async fn resend_verification(&self, id: &str, guard: Guard<'_>, origin: &Origin) -> Result<Outcome, ApiError> {
+    pub async fn resend_verification(
+        &self,
+        id: &str,
+        guard: Guard<'_>,
+        origin: &Origin,
+    ) -> Result<Outcome, MoverError> {
         for _ in 0..5 {
             let current = self.get(id).await?;
             guard(&current.value)?;
             let mut mover = current.value;
             if mover.email_verified {
-                return Err(ApiError::conflict("the email is proven already"));
+                return Err(MoverError::Conflict("the email is proven already".into()));
             }
             let verification = Self::verification(&mut mover, epoch_now());
             let effects = vec![Effect::Updated(mover.view(current.version + 1, false)), verification];
             match self.store.replace(&mover, current.version, &announce(origin, &effects)?).await {
                 Ok(version) => return Ok(Outcome { mover, version, effects }),
                 Err(StoreError::Conflict(_)) => continue,
-                Err(e) => return Err(store_error(e)),
+                Err(e) => return Err(e.into()),
             }
         }
-        Err(ApiError::conflict(format!("mover {id} kept changing; try again")))
+        Err(MoverError::Conflict(format!("mover {id} kept changing; try again")))
     }
 
     /// Applies the addressing service's answer to `reference` (`<mover_id>:from|to`)
@@ -343,10 +342,10 @@ impl MoversService {
         answering: &str,
         result: AddressResult,
         origin: &Origin,
-    ) -> Result<Option<Outcome>, ApiError> {
+    ) -> Result<Option<Outcome>, MoverError> {
         let Some((id, kind)) = AddressKind::parse_reference(reference) else { return Ok(None) };
         for _ in 0..5 {
-            let Some(current) = self.store.get(&id).await.map_err(store_error)? else { return Ok(None) };
+            let Some(current) = self.store.get(&id).await.map_err(MoverError::from)? else { return Ok(None) };
             let mut mover = current.value;
             if !mover.apply(kind, answering, result.clone()) {
                 return Ok(None);
@@ -355,9 +354,9 @@ impl MoversService {
             match self.store.replace(&mover, current.version, &announce(origin, &effects)?).await {
                 Ok(version) => return Ok(Some(Outcome { mover, version, effects })),
                 Err(StoreError::Conflict(_)) => continue,
-                Err(e) => return Err(store_error(e)),
+                Err(e) => return Err(e.into()),
             }
         }
-        Err(ApiError::conflict(format!("mover {id} kept changing; the answer will be retried")))
+        Err(MoverError::Conflict(format!("mover {id} kept changing; the answer will be retried")))
     }
 }

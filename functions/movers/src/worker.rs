@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use platform::bus::{Origin, Publish};
 use platform::consumer::{Accepts, Consumer, Emit, HandlerError, HandlerResult, IdempotencyLedger};
-use platform_gateway::ApiError;
 use platform_identity::{Role, Verifier};
 use platform_messages::Envelope;
 use platform_messages::contracts::addressing::{
@@ -16,10 +15,11 @@ use platform_messages::contracts::movers::{CreateMover, CreateMoverData};
 
 use crate::catalog::SERVICE;
 use crate::domain::{AddressResult, MoverInput};
+use crate::error::MoverError;
 use crate::service::MoversService;
 
-fn handler_error(e: ApiError) -> HandlerError {
-    HandlerError::msg(e.to_string())
+fn handler_error(e: MoverError) -> HandlerError {
+    HandlerError::new(e)
 }
 
 async fn answer(

@@ -94,6 +94,12 @@ impl ApiError {
     }
 }
 
+impl From<platform_messages::validate::Invalid> for ApiError {
+    fn from(invalid: platform_messages::validate::Invalid) -> Self {
+        ApiError::invalid_field(&invalid.field, &invalid.problem)
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = Json(json!({"error": {"code": self.code, "message": self.message}}));

@@ -11,6 +11,7 @@ pub mod contracts;
 mod envelope;
 mod error;
 mod names;
+pub mod validate;
 
 pub use attributes::{Attributes, attribute};
 pub use catalog::{Catalog, CatalogEntry, Contract};

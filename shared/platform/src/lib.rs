@@ -8,6 +8,7 @@ pub mod bus;
 pub mod config;
 pub mod consumer;
 pub mod deadline;
+pub mod error_chain;
 pub mod faults;
 pub mod identity;
 pub mod invocation;
