@@ -1,6 +1,6 @@
 //! A booking: the request that starts the saga, the record the steps keep
 //! current, and what each caller may see of it.
-use platform_gateway::{ApiError, validate};
+use platform_messages::validate::{self, Invalid};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -74,9 +74,9 @@ pub struct BookingRequest {
 pub const MAX_CREW_SIZE: u32 = 8;
 
 /// Checks a quote's crew size.
-pub fn check_crew_size(crew_size: u32) -> Result<(), ApiError> {
+pub fn check_crew_size(crew_size: u32) -> Result<(), Invalid> {
     if !(1..=MAX_CREW_SIZE).contains(&crew_size) {
-        return Err(ApiError::invalid_field("crew_size", &format!("must be 1 to {MAX_CREW_SIZE}")));
+        return Err(Invalid::field("crew_size", &format!("must be 1 to {MAX_CREW_SIZE}")));
     }
     Ok(())
 }
@@ -84,9 +84,9 @@ pub fn check_crew_size(crew_size: u32) -> Result<(), ApiError> {
 impl BookingRequest {
     /// Checks every field, naming the first one at fault, and prices the deposit
     /// ([`crate::pricing`]): a stated `deposit.amount_cents` must equal that price.
-    pub fn validate(&self, today: time::Date) -> Result<Deposit, ApiError> {
+    pub fn validate(&self, today: time::Date) -> Result<Deposit, Invalid> {
         if !self.mover_id.starts_with("mov_") || self.mover_id.len() > 64 {
-            return Err(ApiError::invalid_field("mover_id", "must be a mover id (`mov_...`)"));
+            return Err(Invalid::field("mover_id", "must be a mover id (`mov_...`)"));
         }
         let date = validate::future_date("move_date", &self.move_date, today)?;
         check_crew_size(self.crew_size)?;
@@ -95,7 +95,7 @@ impl BookingRequest {
             && stated != price
         {
             let problem = format!("must equal the quote, {price} cents (GET /moves/quote), or be left out");
-            return Err(ApiError::invalid_field("deposit.amount_cents", &problem));
+            return Err(Invalid::field("deposit.amount_cents", &problem));
         }
         validate::text("deposit.card_token", &self.deposit.card_token, 128)?;
         Ok(Deposit { amount_cents: price, card_token: self.deposit.card_token.clone() })
@@ -344,7 +344,7 @@ mod tests {
             let mut r = request();
             change(&mut r);
             let e = r.validate(today).unwrap_err();
-            assert!(e.message.starts_with(field), "{field}: {e}");
+            assert!(e.to_string().starts_with(field), "{field}: {e}");
         }
     }
 

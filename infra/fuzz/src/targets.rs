@@ -203,7 +203,8 @@ fn rest_body(input: &[u8]) -> Result<Verdict, Finding> {
     // either takes it; every refusal a 4xx with its reason.
     let today = time::OffsetDateTime::now_utc().date();
     let mover = platform_gateway::parse_json::<movers::domain::MoverInput>(input).and_then(|m| Ok(m.validate()?));
-    let booking = platform_gateway::parse_json::<moves::booking::BookingRequest>(input).and_then(|b| b.validate(today));
+    let booking =
+        platform_gateway::parse_json::<moves::booking::BookingRequest>(input).and_then(|b| Ok(b.validate(today)?));
     let mut reasons = Vec::new();
     for outcome in [mover.map(|_| ()), booking.map(|_| ())] {
         match outcome {
