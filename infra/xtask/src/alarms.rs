@@ -4,15 +4,14 @@
 //! machine on failed, timed-out and aborted executions, all to the `AlarmTopic`.
 //! `cargo xtask alarms` rewrites the marked block of template.yaml; `check` and
 //! `test` fail when the block is stale (a resource added without running it).
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
 use serde_yaml::Value;
 
-use crate::paths;
 use crate::template::resources;
+use crate::template_blocks::Block;
 
-const BEGIN: &str =
-    "  # >>> generated alarms: `cargo xtask alarms` writes this block from the resources; do not edit\n";
-const END: &str = "  # <<< generated alarms\n";
+/// The alarms block of template.yaml.
+pub const BLOCK: Block = Block { name: "alarms", what: "alarms", render };
 
 /// One alarm: what it watches and how.
 struct Alarm {
@@ -92,9 +91,9 @@ fn alarms(template: &Value) -> Vec<Alarm> {
     out
 }
 
-/// The generated block, markers included.
-pub fn render(template: &Value) -> String {
-    let mut block = String::from(BEGIN);
+/// The generated block's text.
+fn render(template: &Value) -> Result<String> {
+    let mut block = String::new();
     for a in alarms(template) {
         let (dimension, value) = &a.dimension;
         let threshold_line = if a.threshold.starts_with("Ref:") {
@@ -115,45 +114,7 @@ pub fn render(template: &Value) -> String {
             stat = a.statistic,
         ));
     }
-    block.push_str(END);
-    block
-}
-
-/// The text of template.yaml with `block` in place of its generated block.
-fn replace_block(text: &str, block: &str) -> Result<String> {
-    let start = text.find(BEGIN).context("template.yaml has no `# >>> generated alarms` marker")?;
-    let end = text[start..].find(END).map(|i| start + i + END.len()).context("no `# <<< generated alarms` marker")?;
-    Ok(format!("{}{}{}", &text[..start], block, &text[end..]))
-}
-
-fn current() -> Result<(String, String)> {
-    let path = paths::root().join("template.yaml");
-    let text = std::fs::read_to_string(&path)?;
-    let template: Value = serde_yaml::from_str(&text).context("parsing template.yaml")?;
-    let wanted = replace_block(&text, &render(&template))?;
-    Ok((text, wanted))
-}
-
-/// `cargo xtask alarms`: rewrites the generated block.
-pub fn write() -> Result<()> {
-    let (text, wanted) = current()?;
-    if text != wanted {
-        std::fs::write(paths::root().join("template.yaml"), wanted)?;
-        eprintln!("alarms: template.yaml updated");
-    } else {
-        eprintln!("alarms: template.yaml is current");
-    }
-    Ok(())
-}
-
-/// Fails when the generated block differs from what the resources call for.
-pub fn check() -> Result<()> {
-    let (text, wanted) = current()?;
-    if text != wanted {
-        bail!("template.yaml's generated alarms are stale: run `cargo xtask alarms`");
-    }
-    eprintln!("alarms: every queue, DLQ, function and state machine has its alarms");
-    Ok(())
+    Ok(block)
 }
 
 #[cfg(test)]
@@ -202,11 +163,11 @@ mod tests {
     #[test]
     fn a_new_queue_makes_the_block_stale() {
         let mut template = template();
-        let text = std::fs::read_to_string(paths::root().join("template.yaml")).unwrap();
-        assert_eq!(replace_block(&text, &render(&template)).unwrap(), text, "run `cargo xtask alarms`");
+        let text = std::fs::read_to_string(crate::paths::root().join("template.yaml")).unwrap();
+        assert_eq!(BLOCK.replace(&text, &render(&template).unwrap()).unwrap(), text, "run `cargo xtask alarms`");
         template["Resources"]["ExtraQueue"] = serde_yaml::from_str("Type: AWS::SQS::Queue").unwrap();
-        let block = render(&template);
+        let block = render(&template).unwrap();
         assert!(block.contains("ExtraQueueAgeAlarm:"), "{block}");
-        assert_ne!(replace_block(&text, &block).unwrap(), text);
+        assert_ne!(BLOCK.replace(&text, &block).unwrap(), text);
     }
 }

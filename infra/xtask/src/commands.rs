@@ -129,7 +129,8 @@ fn consistency_checks() -> Result<()> {
     catalog_check::check(&template)?;
     schemas::check()?;
     diagrams::check()?;
-    alarms::check()?;
+    crate::wiring::BLOCK.check()?;
+    alarms::BLOCK.check()?;
     saga_check::check(&template)?;
     policy_check::check(&template)?;
     crate::cycle_check::check()
