@@ -2,7 +2,7 @@
 //! each `pending` until the addressing service answers. An answer counts only if it
 //! answers the latest submission of that address (older answers are stale).
 use platform_messages::contracts::addressing::{NormalizedAddress, PostalAddress};
-use platform_messages::contracts::movers::{AddressState, MoverView};
+use platform_messages::contracts::movers::{AddressState, AddressStatus, MoverView};
 use platform_messages::validate;
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
@@ -267,7 +267,7 @@ impl Mover {
     /// Submits an address: it becomes `pending`, awaiting the answer to `submission_id`.
     pub fn submit(&mut self, kind: AddressKind, address: PostalAddress, submission_id: String) {
         let state = AddressState {
-            status: "pending".into(),
+            status: AddressStatus::Pending,
             submitted: address,
             address_id: None,
             normalized: None,
@@ -280,17 +280,17 @@ impl Mover {
     /// address was replaced since, or already answered.
     pub fn apply(&mut self, kind: AddressKind, submission_id: &str, result: AddressResult) -> bool {
         let Some(slot) = self.slot(kind) else { return false };
-        if slot.submission_id != submission_id || slot.state.status != "pending" {
+        if slot.submission_id != submission_id || slot.state.status != AddressStatus::Pending {
             return false;
         }
         match result {
             AddressResult::Reconciled { address_id, normalized } => {
-                slot.state.status = "reconciled".into();
+                slot.state.status = AddressStatus::Reconciled;
                 slot.state.address_id = Some(address_id);
                 slot.state.normalized = Some(normalized);
             }
             AddressResult::Rejected { reasons } => {
-                slot.state.status = "rejected".into();
+                slot.state.status = AddressStatus::Rejected;
                 slot.state.reasons = Some(reasons);
             }
         }
@@ -390,10 +390,10 @@ mod tests {
         m.submit(AddressKind::From, PostalAddress::default(), "sub-2".into());
         let stale = AddressResult::Reconciled { address_id: "adr_old".into(), normalized: normalized() };
         assert!(!m.apply(AddressKind::From, "sub-1", stale));
-        assert_eq!(m.from_address.as_ref().unwrap().state.status, "pending");
+        assert_eq!(m.from_address.as_ref().unwrap().state.status, AddressStatus::Pending);
         let fresh = AddressResult::Rejected { reasons: vec!["unknown state".into()] };
         assert!(m.apply(AddressKind::From, "sub-2", fresh));
-        assert_eq!(m.from_address.as_ref().unwrap().state.status, "rejected");
+        assert_eq!(m.from_address.as_ref().unwrap().state.status, AddressStatus::Rejected);
         let again = AddressResult::Reconciled { address_id: "adr".into(), normalized: normalized() };
         assert!(!m.apply(AddressKind::From, "sub-2", again), "answered already");
         assert!(!m.apply(AddressKind::To, "sub-2", AddressResult::Rejected { reasons: vec![] }), "no such address");

@@ -130,7 +130,7 @@ pub struct GqlMover {
 
 fn address(state: AddressState) -> Address {
     Address {
-        status: state.status,
+        status: state.status.as_str().to_owned(),
         address_id: state.address_id,
         normalized: state.normalized.map(|n: NormalizedAddress| Normalized {
             street: n.street,

@@ -13,7 +13,7 @@ use platform_identity::{Role, TestIssuer};
 use platform_messages::contracts::addressing::{
     AddressReconciledData, AddressRejectedData, NormalizedAddress, PostalAddress,
 };
-use platform_messages::contracts::movers::CreateMoverData;
+use platform_messages::contracts::movers::{AddressStatus, CreateMoverData};
 use platform_messages::{Envelope, event, task};
 use serde_json::Value;
 
@@ -106,8 +106,8 @@ async fn a_created_mover_gets_its_addresses_answered() {
     assert_eq!(f.consumer.handle_record(&record(&answer)).await, RecordOutcome::Handled);
     let mover = f.store.get(&id).await.unwrap().unwrap();
     assert_eq!(mover.version, 2);
-    assert_eq!(mover.value.from_address.unwrap().state.status, "reconciled");
-    assert_eq!(mover.value.to_address.unwrap().state.status, "pending");
+    assert_eq!(mover.value.from_address.unwrap().state.status, AddressStatus::Reconciled);
+    assert_eq!(mover.value.to_address.unwrap().state.status, AddressStatus::Pending);
     let update = f.store.outbox().last().unwrap().clone();
     assert_eq!((update.envelope.name.as_str(), update.envelope.data["version"].as_u64()), ("mover.updated", Some(2)));
 

@@ -26,6 +26,16 @@ pub enum PaymentError {
     Unavailable(String),
 }
 
+/// Where a charge stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChargeStatus {
+    /// Taken from the card.
+    Captured,
+    /// Given back.
+    Refunded,
+}
+
 /// A captured charge.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Charge {
@@ -33,8 +43,8 @@ pub struct Charge {
     pub charge_id: String,
     /// Amount in cents.
     pub amount_cents: u64,
-    /// `captured` or `refunded`.
-    pub status: String,
+    /// Where the charge stands.
+    pub status: ChargeStatus,
     /// The card token charged.
     pub card_token: String,
     /// When captured.
@@ -102,7 +112,7 @@ impl SandboxPayments {
                 uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, idempotency_key.as_bytes()).simple()
             ),
             amount_cents,
-            status: "captured".into(),
+            status: ChargeStatus::Captured,
             card_token: card_token.to_owned(),
             charged_at: now(),
             refunded_at: None,
@@ -148,11 +158,11 @@ impl PaymentProvider for SandboxPayments {
                     refused = true;
                     return false;
                 }
-                if c.status == "refunded" {
+                if c.status == ChargeStatus::Refunded {
                     outcome = Refund::AlreadyRefunded;
                     return false;
                 }
-                c.status = "refunded".into();
+                c.status = ChargeStatus::Refunded;
                 c.refunded_at = Some(now());
                 outcome = Refund::Refunded;
                 true

@@ -15,7 +15,7 @@ use platform_messages::contracts::movers::{
 use platform_messages::contracts::moves::{MoveBooked, MoveBookedData, MoveCancelled, MoveCancelledData};
 
 use crate::catalog::SERVICE;
-use crate::journal::{Begin, Journal, Notification};
+use crate::journal::{Begin, Journal, Notification, NotificationStatus};
 use crate::mailer::Mailer;
 use crate::templates::{self, dollars, render};
 
@@ -53,7 +53,7 @@ impl Notifier {
             event_name: envelope.name.to_string(),
             recipient: to.to_owned(),
             subject: email.subject.clone(),
-            status: "sending".into(),
+            status: NotificationStatus::Sending,
             message_id: None,
         };
         // An email cannot be taken back: start it only with the time to journal it as

@@ -15,8 +15,8 @@ pub struct Notification {
     pub recipient: String,
     /// Its subject.
     pub subject: String,
-    /// `sending` or `sent`.
-    pub status: String,
+    /// Where the email stands.
+    pub status: NotificationStatus,
     /// SES's message id, once sent.
     pub message_id: Option<String>,
 }
@@ -31,6 +31,16 @@ pub enum Begin {
     /// An earlier attempt stopped between journaling and confirming the send: it
     /// may have gone out; sending again is the lesser harm (at least once).
     Resend,
+}
+
+/// Where a journaled email stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationStatus {
+    /// Being sent: journaled before the send, which may or may not have happened.
+    Sending,
+    /// SES accepted it.
+    Sent,
 }
 
 /// The notifications journal.
@@ -54,7 +64,7 @@ impl Journal {
         match self.table.insert(&key(&notification.event_id), notification).await {
             Ok(_) => Ok(Begin::Send),
             Err(StoreError::Conflict(_)) => match self.get(&notification.event_id).await? {
-                Some(n) if n.status == "sent" => Ok(Begin::AlreadySent),
+                Some(n) if n.status == NotificationStatus::Sent => Ok(Begin::AlreadySent),
                 _ => Ok(Begin::Resend),
             },
             Err(e) => Err(e),
@@ -65,7 +75,7 @@ impl Journal {
     pub async fn sent(&self, event_id: &str, message_id: &str) -> Result<(), StoreError> {
         self.table
             .modify::<Notification, _>(&key(event_id), |n| {
-                n.status = "sent".into();
+                n.status = NotificationStatus::Sent;
                 n.message_id = Some(message_id.to_owned());
                 true
             })

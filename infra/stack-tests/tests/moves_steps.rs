@@ -9,14 +9,14 @@ use moves::booking::{Booking, BookingRequest, BookingStatus, Deposit, DepositReq
 use moves::booking_store::BookingStore;
 use moves::capacity::CrewCapacity;
 use moves::mover_directory::MoverDirectory;
-use moves::payments::{Charge, PaymentError, PaymentProvider, Refund, SandboxPayments};
+use moves::payments::{Charge, ChargeStatus, PaymentError, PaymentProvider, Refund, SandboxPayments};
 use moves::saga::SagaBooking;
 use moves::steps::{StepInput, Steps};
 use platform::bus::RecordingPublisher;
 use platform::saga::{RecordedCallback, RecordingCallbacks, StepError};
 use platform::store::Table;
 use platform_messages::contracts::addressing::PostalAddress;
-use platform_messages::contracts::movers::{AddressState, MoverView};
+use platform_messages::contracts::movers::{AddressState, AddressStatus, MoverView};
 use platform_testkit::create_table;
 use serde_json::{Value, json};
 use stack_tests::stack;
@@ -111,13 +111,13 @@ async fn charge_and_refund_happen_once_and_the_sandbox_cards_behave() {
     run(&f, input("charge_deposit", &visa)).await.unwrap();
     run(&f, input("charge_deposit", &visa)).await.unwrap();
     let charge = f.payments.charge_of("bkg_visa").await.unwrap().unwrap();
-    assert_eq!((charge.status.as_str(), charge.amount_cents), ("captured", 5_000));
+    assert_eq!((charge.status, charge.amount_cents), (ChargeStatus::Captured, 5_000));
 
     let failure = json!({"Error": "ConfirmationCancelled", "Cause": "cancelled by usr_1"});
     let refund = json!({"step": "refund_deposit", "booking": visa, "failure": failure});
     assert_eq!(run(&f, refund.clone()).await.unwrap().outcome, "Refunded");
     assert_eq!(run(&f, refund).await.unwrap().outcome, "AlreadyRefunded");
-    assert_eq!(f.payments.charge_of("bkg_visa").await.unwrap().unwrap().status, "refunded");
+    assert_eq!(f.payments.charge_of("bkg_visa").await.unwrap().unwrap().status, ChargeStatus::Refunded);
 
     let declined = saga_booking("bkg_decline", 1, "tok_decline");
     stored(&f, &declined).await;
@@ -127,7 +127,11 @@ async fn charge_and_refund_happen_once_and_the_sandbox_cards_behave() {
     let slow = saga_booking("bkg_timeout", 1, "tok_timeout");
     stored(&f, &slow).await;
     assert_eq!(run(&f, input("charge_deposit", &slow)).await.unwrap_err().error_type, "PaymentTimeout");
-    assert_eq!(f.payments.charge_of("bkg_timeout").await.unwrap().unwrap().status, "captured", "ambiguous: captured");
+    assert_eq!(
+        f.payments.charge_of("bkg_timeout").await.unwrap().unwrap().status,
+        ChargeStatus::Captured,
+        "ambiguous: captured"
+    );
 }
 
 #[tokio::test]
@@ -163,7 +167,7 @@ async fn verify_address_asks_the_addressing_service_with_the_token_or_fails_the_
         phone: None,
         move_date: None,
         from_address: Some(AddressState {
-            status: "pending".into(),
+            status: AddressStatus::Pending,
             submitted: submitted.clone(),
             address_id: None,
             normalized: None,
@@ -283,10 +287,10 @@ async fn a_charge_that_lands_after_its_refund_is_refunded() {
     let landed = charging.await.unwrap().unwrap_err();
     assert_eq!(landed.error_type, "DepositVoided", "{landed}");
     let charge = f.payments.charge_of("bkg_late").await.unwrap().expect("the late charge was captured");
-    assert_eq!(charge.status, "refunded", "no deposit is kept on a cancelled booking: {charge:?}");
+    assert_eq!(charge.status, ChargeStatus::Refunded, "no deposit is kept on a cancelled booking: {charge:?}");
 
     // And a charge asked for after the refund charges nothing at all.
     let again = run(&f, input("charge_deposit", &late)).await.unwrap_err();
     assert_eq!(again.error_type, "DepositVoided");
-    assert_eq!(f.payments.charge_of("bkg_late").await.unwrap().unwrap().status, "refunded");
+    assert_eq!(f.payments.charge_of("bkg_late").await.unwrap().unwrap().status, ChargeStatus::Refunded);
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use aws_lambda_events::event::sqs::SqsMessage;
 use aws_sdk_dynamodb::types::AttributeValue;
 use notifications::handlers::{Notifier, consumer};
-use notifications::journal::Journal;
+use notifications::journal::{Journal, NotificationStatus};
 use notifications::mailer::RecordingMailer;
 use platform::bus::Outgoing;
 use platform::bus::RecordingPublisher;
@@ -167,7 +167,7 @@ async fn the_journal_holds_even_when_the_idempotency_ledger_forgot_the_event() {
     assert_eq!(sent.len(), 1, "one email: {sent:?}");
     assert_eq!(sent[0].0, "journal@example.com");
     let journaled = journal.get(&message.envelope.id.to_string()).await.unwrap().unwrap();
-    assert_eq!((journaled.status.as_str(), journaled.message_id.as_deref()), ("sent", Some("recorded-1")));
+    assert_eq!((journaled.status, journaled.message_id.as_deref()), (NotificationStatus::Sent, Some("recorded-1")));
 }
 
 #[tokio::test]
@@ -227,10 +227,10 @@ async fn a_slow_send_is_cut_before_it_eats_the_time_to_journal_it() {
     assert!(matches!(&outcome, RecordOutcome::Failed(r) if r.contains("SES did not answer")), "{outcome:?}");
     assert!(recorded.sent().is_empty(), "the send was cut before the provider took it");
     let journaled = journal.get(&message.envelope.id.to_string()).await.unwrap().unwrap();
-    assert_eq!(journaled.status, "sending", "the journal knows an attempt began");
+    assert_eq!(journaled.status, NotificationStatus::Sending, "the journal knows an attempt began");
 
     assert_eq!(recording_worker(&journal, &recorded).handle_record(&record).await, RecordOutcome::Handled);
     assert_eq!(recorded.sent().len(), 1, "sent once there is time");
     let journaled = journal.get(&message.envelope.id.to_string()).await.unwrap().unwrap();
-    assert_eq!(journaled.status, "sent");
+    assert_eq!(journaled.status, NotificationStatus::Sent);
 }

@@ -11,7 +11,7 @@ use platform_messages::contracts::movers::MoverView;
 use super::{Bookings, CrewLedger, MoverLookup};
 use crate::booking::Booking;
 use crate::capacity::ReserveError;
-use crate::payments::{Charge, PaymentError, PaymentProvider, Refund};
+use crate::payments::{Charge, ChargeStatus, PaymentError, PaymentProvider, Refund};
 
 fn poisoned(e: impl std::fmt::Display) -> StoreError {
     StoreError::backend(e.to_string())
@@ -140,7 +140,7 @@ impl MemoryPayments {
             .or_insert_with(|| Charge {
                 charge_id: format!("ch_{key}"),
                 amount_cents,
-                status: "captured".into(),
+                status: ChargeStatus::Captured,
                 card_token: card_token.to_owned(),
                 charged_at: "2026-11-27T10:00:00Z".into(),
                 refunded_at: None,
@@ -167,9 +167,9 @@ impl PaymentProvider for MemoryPayments {
         let mut charges = self.charges.lock().expect("payments");
         Ok(match charges.get_mut(key) {
             None => Refund::NothingCharged,
-            Some(c) if c.status == "refunded" => Refund::AlreadyRefunded,
+            Some(c) if c.status == ChargeStatus::Refunded => Refund::AlreadyRefunded,
             Some(c) => {
-                c.status = "refunded".into();
+                c.status = ChargeStatus::Refunded;
                 c.refunded_at = Some("2026-11-27T10:05:00Z".into());
                 Refund::Refunded
             }

@@ -7,11 +7,11 @@ use std::time::Duration;
 use platform::bus::RecordingPublisher;
 use platform::saga::{RecordedCallback, RecordingCallbacks, StepError};
 use platform_messages::contracts::addressing::PostalAddress;
-use platform_messages::contracts::movers::{AddressState, MoverView};
+use platform_messages::contracts::movers::{AddressState, AddressStatus, MoverView};
 
 use super::*;
 use crate::booking::{BookingRequest, BookingStatus, Deposit, DepositRequest};
-use crate::payments::PaymentError;
+use crate::payments::{ChargeStatus, PaymentError};
 use crate::ports::memory::{MemoryBookings, MemoryCrew, MemoryMovers, MemoryPayments};
 
 struct World {
@@ -77,7 +77,7 @@ fn business_name(result: Result<StepDone, StepError>) -> String {
 
 fn mover(from: Option<&str>) -> MoverView {
     let state = |line1: &str| AddressState {
-        status: "reconciled".into(),
+        status: AddressStatus::Reconciled,
         submitted: PostalAddress {
             line1: line1.into(),
             line2: None,
@@ -163,7 +163,7 @@ async fn charge_deposit_charges_once_and_records_both_verifications_and_the_char
         w.steps.run(StepInput::ChargeDeposit { booking: b.clone() }).await.unwrap();
     }
     let charge = w.payments.charge_of("bkg_1").expect("charged");
-    assert_eq!((charge.amount_cents, charge.status.as_str()), (12_000, "captured"));
+    assert_eq!((charge.amount_cents, charge.status), (12_000, ChargeStatus::Captured));
     assert_eq!(w.log().await, ["verify_addresses:done", "charge_deposit:done"]);
 }
 
@@ -177,7 +177,7 @@ async fn a_declined_or_unanswered_charge_fails_by_name_and_a_provider_outage_is_
     assert_eq!(business_name(w.steps.run(charge()).await), "Transient");
     w.payments.fail_next(PaymentError::Timeout(Duration::from_secs(1)));
     assert_eq!(business_name(w.steps.run(charge()).await), SagaError::PaymentTimeout.name());
-    assert_eq!(w.payments.charge_of("bkg_1").map(|c| c.status), Some("captured".into()), "a timeout may charge");
+    assert_eq!(w.payments.charge_of("bkg_1").map(|c| c.status), Some(ChargeStatus::Captured), "a timeout may charge");
     assert!(!w.log().await.contains(&"charge_deposit:done".to_owned()));
 }
 
@@ -189,7 +189,7 @@ async fn refund_deposit_voids_then_refunds_once_and_a_late_charge_is_not_kept() 
     let refund = || StepInput::RefundDeposit { booking: b.clone(), failure: failure("States.Timeout") };
     assert_eq!(w.steps.run(refund()).await.unwrap().outcome, "Refunded");
     assert_eq!(w.steps.run(refund()).await.unwrap().outcome, "AlreadyRefunded");
-    assert_eq!(w.payments.charge_of("bkg_1").unwrap().status, "refunded");
+    assert_eq!(w.payments.charge_of("bkg_1").unwrap().status, ChargeStatus::Refunded);
     assert!(w.booking().await.deposit_voided);
     let log = ["reserve_crew:done", "verify_addresses:done", "charge_deposit:done", "await_confirmation:failed"];
     assert_eq!(w.log().await, [&log[..], &["refund_deposit:done"]].concat());

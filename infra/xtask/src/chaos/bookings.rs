@@ -16,7 +16,7 @@ use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use moves::booking::{BookingStatus, BookingView};
-use moves::payments::SandboxPayments;
+use moves::payments::{ChargeStatus, SandboxPayments};
 use platform::store::Table;
 use platform_testkit::Received;
 use serde_json::{Value, json};
@@ -96,10 +96,12 @@ impl Booking {
     }
 
     /// The final status and sandbox charge status this booking must end with.
-    fn expected(&self) -> (BookingStatus, Option<&'static str>) {
+    fn expected(&self) -> (BookingStatus, Option<ChargeStatus>) {
         match (self.card, self.answer) {
-            (Card::Visa, Answer::Confirm) => (BookingStatus::Booked, Some("captured")),
-            (Card::Visa, Answer::Cancel) | (Card::Timeout, _) => (BookingStatus::Cancelled, Some("refunded")),
+            (Card::Visa, Answer::Confirm) => (BookingStatus::Booked, Some(ChargeStatus::Captured)),
+            (Card::Visa, Answer::Cancel) | (Card::Timeout, _) => {
+                (BookingStatus::Cancelled, Some(ChargeStatus::Refunded))
+            }
             (Card::Decline, _) => (BookingStatus::Cancelled, None),
         }
     }
@@ -197,10 +199,11 @@ impl Driver {
             Ok(charge) => charge,
             Err(e) => return (false, format!("booking {id} (ledger unreadable: {e})"), format!("{path} → unreadable")),
         };
-        let charged = charge.as_ref().map(|c| c.status.as_str());
+        let charged = charge.as_ref().map(|c| c.status);
         let amount_right = charge.as_ref().is_none_or(|c| c.amount_cents == view.deposit_cents);
         let done = view.status == status && charged == charge_status && amount_right;
-        let end = format!("{path} → {}, charge {}", view.status.as_str(), charged.unwrap_or("none"));
+        let charged = charged.map_or("none".to_owned(), |c| format!("{c:?}").to_lowercase());
+        let end = format!("{path} → {}, charge {charged}", view.status.as_str());
         (done, format!("booking {id} ({end})"), end)
     }
 }

@@ -7,11 +7,34 @@ use crate::contracts::addressing::{NormalizedAddress, PostalAddress};
 use crate::names::MessageName;
 use crate::{event, task};
 
+/// Where the addressing service's answer about an address stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AddressStatus {
+    /// Submitted; no answer yet.
+    Pending,
+    /// Reconciled to a normalized address.
+    Reconciled,
+    /// Rejected, with reasons.
+    Rejected,
+}
+
+impl AddressStatus {
+    /// The name the wire writes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AddressStatus::Pending => "pending",
+            AddressStatus::Reconciled => "reconciled",
+            AddressStatus::Rejected => "rejected",
+        }
+    }
+}
+
 /// Where one of a mover's addresses stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct AddressState {
-    /// `pending`, `reconciled` or `rejected`.
-    pub status: String,
+    /// Where the answer stands.
+    pub status: AddressStatus,
     /// The address as submitted.
     pub submitted: PostalAddress,
     /// The addressing service's id, once reconciled.
