@@ -3,6 +3,7 @@
 //! answers the latest submission of that address (older answers are stale).
 use platform_messages::contracts::addressing::{NormalizedAddress, PostalAddress};
 use platform_messages::contracts::movers::{AddressState, AddressStatus, MoverView};
+use platform_messages::ids::MoverId;
 use platform_messages::validate;
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
@@ -75,7 +76,7 @@ pub enum AddressResult {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mover {
     /// `mov_<uuid>`.
-    pub id: String,
+    pub id: MoverId,
     /// The owning user's `sub`.
     pub owner_sub: String,
     /// Name.
@@ -242,7 +243,7 @@ impl Mover {
     /// A new mover from validated input (addresses are submitted separately).
     pub fn new(id: String, owner_sub: &str, input: &MoverInput, now: i64) -> Self {
         Self {
-            id,
+            id: MoverId::from(id),
             owner_sub: owner_sub.to_owned(),
             name: input.name.trim().to_owned(),
             email: input.email.trim().to_owned(),

@@ -146,7 +146,7 @@ fn address(state: AddressState) -> Address {
 impl From<MoverView> for GqlMover {
     fn from(v: MoverView) -> Self {
         Self {
-            id: ID(v.id),
+            id: ID(v.id.into()),
             version: v.version,
             owner_sub: v.owner_sub,
             name: v.name,

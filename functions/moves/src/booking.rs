@@ -1,5 +1,6 @@
 //! A booking: the request that starts the saga, the record the steps keep
 //! current, and what each caller may see of it.
+use platform_messages::ids::{BookingId, MoverId};
 use platform_messages::validate::{self, Invalid};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -61,7 +62,7 @@ pub struct DepositRequest {
 #[serde(deny_unknown_fields)]
 pub struct BookingRequest {
     /// The mover who moves.
-    pub mover_id: String,
+    pub mover_id: MoverId,
     /// `YYYY-MM-DD`, today or later.
     pub move_date: String,
     /// People in the crew (1 to 8).
@@ -176,9 +177,9 @@ pub struct StepRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Booking {
     /// `bkg_<32 hex>`, derived from the owner and the `Idempotency-Key`.
-    pub booking_id: String,
+    pub booking_id: BookingId,
     /// The mover.
-    pub mover_id: String,
+    pub mover_id: MoverId,
     /// The owner of the mover (and of the booking).
     pub owner_sub: String,
     /// Where news of the booking go.
@@ -219,7 +220,7 @@ pub fn now() -> String {
 impl Booking {
     /// A new booking of `request` with its priced `deposit`, pending, for the mover's owner.
     pub fn pending(
-        booking_id: String,
+        booking_id: BookingId,
         request: &BookingRequest,
         deposit: &Deposit,
         owner_sub: &str,
@@ -283,9 +284,9 @@ impl Booking {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BookingView {
     /// Booking id.
-    pub booking_id: String,
+    pub booking_id: BookingId,
     /// The mover.
-    pub mover_id: String,
+    pub mover_id: MoverId,
     /// Where it stands.
     pub status: BookingStatus,
     /// Move date.

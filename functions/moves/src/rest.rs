@@ -1,5 +1,6 @@
 //! The routes under `/moves`: book a move (starts the saga), read a booking,
 //! confirm or cancel it (resumes the waiting saga), and the crew capacity of a date.
+use platform_messages::ids::BookingId;
 use std::sync::Arc;
 
 use axum::extract::{FromRef, Path, Query, State};
@@ -72,9 +73,9 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
 }
 
 /// The booking id of `key` sent by `sub`: the same key always names the same booking.
-pub fn booking_id(sub: &str, key: &str) -> String {
+pub fn booking_id(sub: &str, key: &str) -> BookingId {
     let id = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, format!("updater:moves:{sub}\n{key}").as_bytes());
-    format!("bkg_{}", id.simple())
+    BookingId::from(format!("bkg_{}", id.simple()))
 }
 
 fn accepted(booking: &Booking) -> Response {

@@ -1,6 +1,7 @@
 //! The booking saga as the gateway sees it: its input, starting it (named by the
 //! booking id, so a second start runs nothing), and the names of its errors.
 use aws_sdk_sfn::Client;
+use platform_messages::ids::{BookingId, MoverId};
 use serde::{Deserialize, Serialize};
 
 use crate::booking::Deposit;
@@ -9,9 +10,9 @@ use crate::booking::Deposit;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SagaBooking {
     /// Booking id (the execution name).
-    pub booking_id: String,
+    pub booking_id: BookingId,
     /// The mover.
-    pub mover_id: String,
+    pub mover_id: MoverId,
     /// The booking's owner.
     pub owner_sub: String,
     /// Move date.
@@ -111,7 +112,7 @@ impl SagaStarter {
             .client
             .start_execution()
             .state_machine_arn(&self.state_machine_arn)
-            .name(&input.booking.booking_id)
+            .name(input.booking.booking_id.as_str())
             .input(body)
             .send()
             .await;

@@ -106,7 +106,7 @@ impl Notifier {
 
     /// The welcome, once the address is proven.
     async fn email_verified(self, m: Envelope<EmailVerifiedData>) -> HandlerResult {
-        let values = BTreeMap::from([("name", m.data.name.clone()), ("mover_id", m.data.mover_id.clone())]);
+        let values = BTreeMap::from([("name", m.data.name.clone()), ("mover_id", m.data.mover_id.to_string())]);
         self.notify(&m, &m.data.email, templates::EMAIL_VERIFIED, values).await
     }
 
@@ -117,7 +117,7 @@ impl Notifier {
             ("move_date", d.move_date.clone()),
             ("crew_size", d.crew_size.to_string()),
             ("deposit", dollars(d.deposit_cents)),
-            ("booking_id", d.booking_id.clone()),
+            ("booking_id", d.booking_id.to_string()),
         ]);
         self.notify(&m, &to, templates::MOVE_BOOKED, values).await
     }
@@ -127,7 +127,7 @@ impl Notifier {
         let Some(to) = d.contact_email.clone() else { return Ok(unproven(&d.booking_id)) };
         let values = BTreeMap::from([
             ("move_date", d.move_date.clone()),
-            ("booking_id", d.booking_id.clone()),
+            ("booking_id", d.booking_id.to_string()),
             ("reason", d.reason.trim_end_matches('.').to_owned()),
         ]);
         self.notify(&m, &to, templates::MOVE_CANCELLED, values).await

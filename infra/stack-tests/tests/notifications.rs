@@ -27,7 +27,7 @@ async fn an_event_delivered_twice_sends_one_email_and_journals_it() {
     let stack = stack().await;
     let to = format!("twice-{}@example.com", uuid::Uuid::new_v4().simple());
     let data = MoveBookedData {
-        booking_id: format!("bkg_{}", uuid::Uuid::new_v4().simple()),
+        booking_id: format!("bkg_{}", uuid::Uuid::new_v4().simple()).into(),
         mover_id: "mov_1".into(),
         owner_sub: "usr_1".into(),
         contact_email: Some(to.clone()),

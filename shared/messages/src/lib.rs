@@ -10,6 +10,7 @@ mod catalog;
 pub mod contracts;
 mod envelope;
 mod error;
+pub mod ids;
 mod names;
 pub mod validate;
 

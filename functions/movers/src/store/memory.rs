@@ -41,20 +41,20 @@ impl MoverStore for MemoryMoverStore {
 
     async fn insert(&self, mover: &Mover, messages: &[Outgoing]) -> Result<u64, StoreError> {
         let mut all = self.movers.lock().map_err(|e| StoreError::backend(e.to_string()))?;
-        if all.contains_key(&mover.id) {
+        if all.contains_key(mover.id.as_str()) {
             return Err(StoreError::Conflict(format!("{} exists", mover.id)));
         }
         self.announce(messages)?;
-        all.insert(mover.id.clone(), Versioned { value: mover.clone(), version: 1 });
+        all.insert(mover.id.to_string(), Versioned { value: mover.clone(), version: 1 });
         Ok(1)
     }
 
     async fn replace(&self, mover: &Mover, expected: u64, messages: &[Outgoing]) -> Result<u64, StoreError> {
         let mut all = self.movers.lock().map_err(|e| StoreError::backend(e.to_string()))?;
-        match all.get(&mover.id) {
+        match all.get(mover.id.as_str()) {
             Some(current) if current.version == expected => {
                 self.announce(messages)?;
-                all.insert(mover.id.clone(), Versioned { value: mover.clone(), version: expected + 1 });
+                all.insert(mover.id.to_string(), Versioned { value: mover.clone(), version: expected + 1 });
                 Ok(expected + 1)
             }
             _ => Err(StoreError::Conflict(format!("{} is not at version {expected}", mover.id))),
@@ -74,7 +74,7 @@ impl MoverStore for MemoryMoverStore {
         let next = more
             .then(|| items.last())
             .flatten()
-            .map(|m| Cursor { created_key: created_key(&m.value), id: m.value.id.clone() });
+            .map(|m| Cursor { created_key: created_key(&m.value), id: m.value.id.to_string() });
         Ok(Page { items, next })
     }
 }

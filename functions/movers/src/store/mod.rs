@@ -34,12 +34,12 @@ impl Cursor {
 
     /// Whether this cursor could have been given after `mover`.
     pub fn names(&self, mover: &Mover) -> bool {
-        self.id == mover.id && self.created_key == created_key(mover)
+        mover.id == self.id && self.created_key == created_key(mover)
     }
 
     /// The cursor that continues after `mover`.
     pub fn of(mover: &Mover) -> Self {
-        Self { created_key: created_key(mover), id: mover.id.clone() }
+        Self { created_key: created_key(mover), id: mover.id.to_string() }
     }
 
     /// The cursor as clients see it.

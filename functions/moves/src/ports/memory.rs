@@ -24,7 +24,7 @@ pub struct MemoryBookings(Mutex<HashMap<String, Booking>>);
 impl MemoryBookings {
     /// Stores `booking` as it is.
     pub fn put(&self, booking: Booking) {
-        self.0.lock().expect("bookings").insert(booking.booking_id.clone(), booking);
+        self.0.lock().expect("bookings").insert(booking.booking_id.to_string(), booking);
     }
 }
 
@@ -96,7 +96,7 @@ pub struct MemoryMovers(Mutex<HashMap<String, MoverView>>);
 impl MemoryMovers {
     /// Knows `mover`.
     pub fn put(&self, mover: MoverView) {
-        self.0.lock().expect("movers").insert(mover.id.clone(), mover);
+        self.0.lock().expect("movers").insert(mover.id.to_string(), mover);
     }
 }
 

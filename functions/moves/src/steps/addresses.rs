@@ -32,7 +32,7 @@ impl<B: Bookings, C: CrewLedger, M: MoverLookup> Steps<B, C, M> {
         };
         let data = AddressSubmission { reference: format!("{}:{label}", b.booking_id), address: state.submitted };
         let mut task = Outgoing::new::<ReconcileAddress>(&data).map_err(transient)?;
-        task.envelope.correlation_id = b.booking_id.clone();
+        task.envelope.correlation_id = b.booking_id.to_string();
         task.envelope.task_token = Some(token.to_owned());
         self.publisher.publish(vec![task]).await.map_err(transient)?;
         done("verify_address", format!("asked the addressing service to reconcile the `{label}` address"))

@@ -1,4 +1,5 @@
 //! Contracts owned by the movers service.
+use crate::ids::MoverId;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -52,7 +53,7 @@ pub struct AddressState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct MoverView {
     /// Mover id.
-    pub id: String,
+    pub id: MoverId,
     /// Version, +1 per change.
     pub version: u64,
     /// The `sub` of the user who owns the record.
@@ -125,7 +126,7 @@ impl Contract for CreateMover {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct EmailVerificationRequestedData {
     /// The mover whose email it is.
-    pub mover_id: String,
+    pub mover_id: MoverId,
     /// The address to prove.
     pub email: String,
     /// The one-time code (six digits).
@@ -145,7 +146,7 @@ impl Contract for EmailVerificationRequested {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct EmailVerifiedData {
     /// The mover whose email it is.
-    pub mover_id: String,
+    pub mover_id: MoverId,
     /// The proven address.
     pub email: String,
     /// The mover's name (for the welcome email's body, never its subject).

@@ -1,4 +1,5 @@
 //! Contracts owned by the moves service: the outcomes of the move-booking saga.
+use crate::ids::{BookingId, MoverId};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -10,9 +11,9 @@ use crate::names::MessageName;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct MoveBookedData {
     /// The booking id (also the saga execution's name).
-    pub booking_id: String,
+    pub booking_id: BookingId,
     /// The mover who moves.
-    pub mover_id: String,
+    pub mover_id: MoverId,
     /// The user who owns the booking.
     pub owner_sub: String,
     /// Where to send news of the booking: the mover's email once its owner proved
@@ -31,9 +32,9 @@ pub struct MoveBookedData {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct MoveCancelledData {
     /// The booking id.
-    pub booking_id: String,
+    pub booking_id: BookingId,
     /// The mover who wanted to move.
-    pub mover_id: String,
+    pub mover_id: MoverId,
     /// The user who owns the booking.
     pub owner_sub: String,
     /// Where to send news of the booking: the mover's email once its owner proved
