@@ -1,5 +1,6 @@
 //! A booking: the request that starts the saga, the record the steps keep
 //! current, and what each caller may see of it.
+use platform_messages::dates::CalendarDate;
 use platform_messages::ids::{BookingId, MoverId};
 use platform_messages::validate::{self, Invalid};
 use serde::{Deserialize, Serialize};
@@ -64,7 +65,7 @@ pub struct BookingRequest {
     /// The mover who moves.
     pub mover_id: MoverId,
     /// `YYYY-MM-DD`, today or later.
-    pub move_date: String,
+    pub move_date: CalendarDate,
     /// People in the crew (1 to 8).
     pub crew_size: u32,
     /// The deposit.
@@ -89,7 +90,10 @@ impl BookingRequest {
         if !self.mover_id.starts_with("mov_") || self.mover_id.len() > 64 {
             return Err(Invalid::field("mover_id", "must be a mover id (`mov_...`)"));
         }
-        let date = validate::future_date("move_date", &self.move_date, today)?;
+        if self.move_date.0 < today {
+            return Err(Invalid::field("move_date", "must not be in the past"));
+        }
+        let date = self.move_date.0;
         check_crew_size(self.crew_size)?;
         let price = crate::pricing::deposit_cents(date, self.crew_size, today);
         if let Some(stated) = self.deposit.amount_cents
@@ -186,7 +190,7 @@ pub struct Booking {
     #[serde(default)]
     pub contact_email: Option<String>,
     /// Move date.
-    pub move_date: String,
+    pub move_date: CalendarDate,
     /// People in the crew.
     pub crew_size: u32,
     /// Deposit in cents.
@@ -231,7 +235,7 @@ impl Booking {
             mover_id: request.mover_id.clone(),
             owner_sub: owner_sub.to_owned(),
             contact_email: contact_email.map(str::to_owned),
-            move_date: request.move_date.clone(),
+            move_date: request.move_date,
             crew_size: request.crew_size,
             deposit_cents: deposit.amount_cents,
             request_fingerprint: request.fingerprint(),
@@ -268,7 +272,7 @@ impl Booking {
             booking_id: self.booking_id.clone(),
             mover_id: self.mover_id.clone(),
             status: self.status,
-            move_date: self.move_date.clone(),
+            move_date: self.move_date,
             crew_size: self.crew_size,
             deposit_cents: self.deposit_cents,
             contact_email: if redacted { None } else { self.contact_email.clone() },
@@ -290,7 +294,7 @@ pub struct BookingView {
     /// Where it stands.
     pub status: BookingStatus,
     /// Move date.
-    pub move_date: String,
+    pub move_date: CalendarDate,
     /// People in the crew.
     pub crew_size: u32,
     /// Deposit in cents.
@@ -317,7 +321,7 @@ mod tests {
     fn request() -> BookingRequest {
         BookingRequest {
             mover_id: "mov_1".into(),
-            move_date: "2026-12-07".into(),
+            move_date: CalendarDate::parse("2026-12-07").unwrap(),
             crew_size: 3,
             deposit: DepositRequest { amount_cents: Some(12_000), card_token: "tok_visa".into() },
         }
@@ -334,7 +338,7 @@ mod tests {
         type Change = fn(&mut BookingRequest);
         let cases: [(Change, &str); 7] = [
             (|r| r.mover_id = "usr_1".into(), "`mover_id`"),
-            (|r| r.move_date = "2026-11-01".into(), "`move_date`"),
+            (|r| r.move_date = CalendarDate::parse("2026-11-01").unwrap(), "`move_date`"),
             (|r| r.crew_size = 0, "`crew_size`"),
             (|r| r.crew_size = 9, "`crew_size`"),
             (|r| r.deposit.amount_cents = Some(1), "`deposit.amount_cents`: must equal the quote, 12000 cents"),

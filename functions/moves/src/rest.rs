@@ -131,7 +131,7 @@ async fn book(
             booking_id: booking.booking_id.clone(),
             mover_id: booking.mover_id.clone(),
             owner_sub: booking.owner_sub.clone(),
-            move_date: booking.move_date.clone(),
+            move_date: booking.move_date,
             crew_size: booking.crew_size,
             deposit,
         },

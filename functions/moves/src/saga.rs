@@ -1,6 +1,7 @@
 //! The booking saga as the gateway sees it: its input, starting it (named by the
 //! booking id, so a second start runs nothing), and the names of its errors.
 use aws_sdk_sfn::Client;
+use platform_messages::dates::CalendarDate;
 use platform_messages::ids::{BookingId, MoverId};
 use serde::{Deserialize, Serialize};
 
@@ -16,7 +17,7 @@ pub struct SagaBooking {
     /// The booking's owner.
     pub owner_sub: String,
     /// Move date.
-    pub move_date: String,
+    pub move_date: CalendarDate,
     /// People in the crew.
     pub crew_size: u32,
     /// The deposit to charge.

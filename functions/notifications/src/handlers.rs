@@ -114,7 +114,7 @@ impl Notifier {
         let d = &m.data;
         let Some(to) = d.contact_email.clone() else { return Ok(unproven(&d.booking_id)) };
         let values = BTreeMap::from([
-            ("move_date", d.move_date.clone()),
+            ("move_date", d.move_date.to_string()),
             ("crew_size", d.crew_size.to_string()),
             ("deposit", dollars(d.deposit_cents)),
             ("booking_id", d.booking_id.to_string()),
@@ -126,7 +126,7 @@ impl Notifier {
         let d = &m.data;
         let Some(to) = d.contact_email.clone() else { return Ok(unproven(&d.booking_id)) };
         let values = BTreeMap::from([
-            ("move_date", d.move_date.clone()),
+            ("move_date", d.move_date.to_string()),
             ("booking_id", d.booking_id.to_string()),
             ("reason", d.reason.trim_end_matches('.').to_owned()),
         ]);

@@ -17,6 +17,7 @@ use platform::saga::{RecordedCallback, RecordingCallbacks, StepError};
 use platform::store::Table;
 use platform_messages::contracts::addressing::PostalAddress;
 use platform_messages::contracts::movers::{AddressState, AddressStatus, MoverView};
+use platform_messages::dates::CalendarDate;
 use platform_testkit::create_table;
 use serde_json::{Value, json};
 use stack_tests::stack;
@@ -52,7 +53,7 @@ fn saga_booking(id: &str, crew_size: u32, card: &str) -> SagaBooking {
         booking_id: id.into(),
         mover_id: "mov_1".into(),
         owner_sub: "usr_1".into(),
-        move_date: "2030-06-01".into(),
+        move_date: CalendarDate::parse("2030-06-01").unwrap(),
         crew_size,
         deposit: Deposit { amount_cents: 5_000, card_token: card.into() },
     }
@@ -61,7 +62,7 @@ fn saga_booking(id: &str, crew_size: u32, card: &str) -> SagaBooking {
 async fn stored(f: &Fixture, b: &SagaBooking) {
     let request = BookingRequest {
         mover_id: b.mover_id.clone(),
-        move_date: b.move_date.clone(),
+        move_date: b.move_date,
         crew_size: b.crew_size,
         deposit: DepositRequest { amount_cents: None, card_token: b.deposit.card_token.clone() },
     };
@@ -87,7 +88,7 @@ async fn reserve_and_release_are_idempotent_and_the_last_crew_is_refused() {
     stored(&f, &b).await;
     run(&f, input("reserve_crew", &a)).await.unwrap();
     run(&f, input("reserve_crew", &a)).await.unwrap();
-    assert_eq!(f.capacity.get(&a.move_date).await.unwrap().reserved(), 2, "reserved once");
+    assert_eq!(f.capacity.get(&a.move_date.to_string()).await.unwrap().reserved(), 2, "reserved once");
 
     let refused = run(&f, input("reserve_crew", &b)).await.unwrap_err();
     assert_eq!(refused.error_type, "NoCrewAvailable");
@@ -97,7 +98,7 @@ async fn reserve_and_release_are_idempotent_and_the_last_crew_is_refused() {
     let release = json!({"step": "release_crew", "booking": a, "failure": failure});
     assert_eq!(run(&f, release.clone()).await.unwrap().outcome, "crew released");
     assert_eq!(run(&f, release).await.unwrap().outcome, "no crew was held");
-    assert_eq!(f.capacity.get(&a.move_date).await.unwrap().reserved(), 0);
+    assert_eq!(f.capacity.get(&a.move_date.to_string()).await.unwrap().reserved(), 0);
     let booking = f.steps.bookings.get("bkg_a").await.unwrap().unwrap();
     let names: Vec<_> = booking.steps.iter().map(|s| format!("{}:{}", s.name, s.status)).collect();
     assert_eq!(names, ["reserve_crew:done", "verify_addresses:failed", "release_crew:done"]);

@@ -18,6 +18,7 @@ use platform_messages::contracts::movers::{
     EmailVerificationRequested, EmailVerificationRequestedData, EmailVerified, EmailVerifiedData,
 };
 use platform_messages::contracts::moves::{MoveBooked, MoveBookedData};
+use platform_messages::dates::CalendarDate;
 use platform_testkit::create_table;
 use stack_tests::moves::{emails_to, wait_email};
 use stack_tests::{send, stack};
@@ -31,7 +32,7 @@ async fn an_event_delivered_twice_sends_one_email_and_journals_it() {
         mover_id: "mov_1".into(),
         owner_sub: "usr_1".into(),
         contact_email: Some(to.clone()),
-        move_date: "2031-05-02".into(),
+        move_date: CalendarDate::parse("2031-05-02").unwrap(),
         crew_size: 4,
         deposit_cents: 12_345,
     };
@@ -138,7 +139,7 @@ fn booked_data(booking_id: &str, email: &str) -> MoveBookedData {
         mover_id: "mov_1".into(),
         owner_sub: "usr_1".into(),
         contact_email: Some(email.into()),
-        move_date: "2031-05-02".into(),
+        move_date: CalendarDate::parse("2031-05-02").unwrap(),
         crew_size: 2,
         deposit_cents: 100,
     }

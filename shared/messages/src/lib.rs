@@ -8,6 +8,7 @@
 mod attributes;
 mod catalog;
 pub mod contracts;
+pub mod dates;
 mod envelope;
 mod error;
 pub mod ids;

@@ -40,7 +40,7 @@ impl<B: Bookings, C: CrewLedger, M: MoverLookup> Steps<B, C, M> {
             mover_id: booking.mover_id.clone(),
             owner_sub: booking.owner_sub.clone(),
             contact_email: booking.contact_email.clone(),
-            move_date: booking.move_date.clone(),
+            move_date: booking.move_date,
             crew_size: booking.crew_size,
             deposit_cents: booking.deposit_cents,
         };

@@ -9,7 +9,7 @@ use crate::saga::{SagaBooking, SagaError};
 
 impl<B: Bookings, C: CrewLedger, M: MoverLookup> Steps<B, C, M> {
     pub(super) async fn reserve_crew(&self, b: &SagaBooking) -> Result<StepDone, StepError> {
-        match self.capacity.reserve(&b.move_date, &b.booking_id, b.crew_size).await {
+        match self.capacity.reserve(&b.move_date.to_string(), &b.booking_id, b.crew_size).await {
             Ok(()) => {
                 self.record(&b.booking_id, BookingStep::ReserveCrew).await?;
                 done("reserve_crew", format!("{} crew members reserved on {}", b.crew_size, b.move_date))
@@ -20,7 +20,7 @@ impl<B: Bookings, C: CrewLedger, M: MoverLookup> Steps<B, C, M> {
     }
 
     pub(super) async fn release_crew(&self, b: &SagaBooking) -> Result<StepDone, StepError> {
-        let held = self.capacity.release(&b.move_date, &b.booking_id).await.map_err(transient)?;
+        let held = self.capacity.release(&b.move_date.to_string(), &b.booking_id).await.map_err(transient)?;
         self.record_compensation(&b.booking_id, BookingStep::ReleaseCrew).await?;
         done("release_crew", if held { "crew released" } else { "no crew was held" })
     }

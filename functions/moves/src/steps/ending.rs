@@ -33,7 +33,7 @@ impl<B: Bookings, C: CrewLedger, M: MoverLookup> Steps<B, C, M> {
             mover_id: booking.mover_id.clone(),
             owner_sub: booking.owner_sub.clone(),
             contact_email: booking.contact_email.clone(),
-            move_date: booking.move_date.clone(),
+            move_date: booking.move_date,
             error: booking.error.clone().unwrap_or(error),
             reason: booking.reason.clone().unwrap_or(reason),
         };

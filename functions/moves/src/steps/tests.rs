@@ -8,6 +8,7 @@ use platform::bus::RecordingPublisher;
 use platform::saga::{RecordedCallback, RecordingCallbacks, StepError};
 use platform_messages::contracts::addressing::PostalAddress;
 use platform_messages::contracts::movers::{AddressState, AddressStatus, MoverView};
+use platform_messages::dates::CalendarDate;
 
 use super::*;
 use crate::booking::{BookingRequest, BookingStatus, Deposit, DepositRequest};
@@ -36,7 +37,7 @@ fn given_a_pending_booking(crew: u32) -> (World, SagaBooking) {
     };
     let request = BookingRequest {
         mover_id: "mov_1".into(),
-        move_date: "2031-05-02".into(),
+        move_date: CalendarDate::parse("2031-05-02").unwrap(),
         crew_size: 2,
         deposit: DepositRequest { amount_cents: None, card_token: "tok_visa".into() },
     };
@@ -46,7 +47,7 @@ fn given_a_pending_booking(crew: u32) -> (World, SagaBooking) {
         booking_id: "bkg_1".into(),
         mover_id: "mov_1".into(),
         owner_sub: "usr_1".into(),
-        move_date: "2031-05-02".into(),
+        move_date: CalendarDate::parse("2031-05-02").unwrap(),
         crew_size: 2,
         deposit,
     };

@@ -1,4 +1,5 @@
 //! Contracts owned by the moves service: the outcomes of the move-booking saga.
+use crate::dates::CalendarDate;
 use crate::ids::{BookingId, MoverId};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -21,7 +22,7 @@ pub struct MoveBookedData {
     #[serde(default)]
     pub contact_email: Option<String>,
     /// Move date, `YYYY-MM-DD`.
-    pub move_date: String,
+    pub move_date: CalendarDate,
     /// People in the reserved crew.
     pub crew_size: u32,
     /// The deposit charged, in cents.
@@ -42,7 +43,7 @@ pub struct MoveCancelledData {
     #[serde(default)]
     pub contact_email: Option<String>,
     /// Move date, `YYYY-MM-DD`.
-    pub move_date: String,
+    pub move_date: CalendarDate,
     /// The business error that ended the saga (`NoCrewAvailable`, `AddressRejected`,
     /// `PaymentDeclined`, `PaymentTimeout`, `ConfirmationCancelled`,
     /// `ConfirmationTimedOut`, ...).
