@@ -87,6 +87,8 @@ pub fn on_fresh_stack(bin: &std::path::Path, options: Options) -> Result<()> {
     env.set("StepRetryMaxDelaySeconds", 8);
     env.set("AddressVerificationTimeoutSeconds", 900);
     env.set("ConfirmationTimeoutSeconds", 3600);
+    // A long run at DEBUG writes gigabytes of emulator log; INFO keeps every record's outcome.
+    env.set("LogLevel", "INFO");
     let outputs = deploy::deploy(bin, port, &env)?;
     let result = run(port, outputs, options);
     drop(guard);
