@@ -65,6 +65,8 @@ pub struct Driver {
     token_at: Instant,
     /// The tokens of the users creating this chunk's movers.
     users: Vec<String>,
+    /// Movers seen settled, and bookings seen done: final, so not read again.
+    settled: HashSet<String>,
 }
 
 /// Inputs per chunk (the run sends chunk by chunk, with users of the chunk's own).
@@ -101,6 +103,7 @@ impl Driver {
             token: String::new(),
             token_at: Instant::now(),
             users: Vec::new(),
+            settled: HashSet::new(),
         };
         driver.login().await?;
         Ok(driver)
@@ -318,7 +321,10 @@ impl Driver {
                 Input::Mover { key, email, ids, sent } => {
                     let count = emails.get(email).copied().unwrap_or(0);
                     let distinct: HashSet<_> = ids.iter().collect();
-                    let settled = *sent && self.mover_settled(&ids[0]).await;
+                    let settled = *sent && (self.settled.contains(&ids[0]) || self.mover_settled(&ids[0]).await);
+                    if settled {
+                        self.settled.insert(ids[0].clone());
+                    }
                     let label = format!("mover {key} ({count} emails, {} mover ids)", distinct.len());
                     ("mover", settled && count >= 1, count > 1 || distinct.len() > 1, label)
                 }
