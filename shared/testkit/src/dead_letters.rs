@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use anyhow::Result;
-use aws_sdk_sqs::types::MessageAttributeValue;
+use aws_sdk_sqs::types::{ChangeMessageVisibilityBatchRequestEntry, MessageAttributeValue};
 
 /// A service's DLQ and the queue its messages go back to.
 pub struct DeadLetters {
@@ -50,14 +50,36 @@ impl DeadLetters {
         }
     }
 
-    /// The bodies in the DLQ; they become visible again after a few seconds.
+    /// The bodies in the DLQ. Each message stays hidden while the listing runs (long
+    /// enough for a DLQ of thousands, so none is seen twice or missed), then is made
+    /// visible again at once.
     pub async fn list(&self) -> Result<Vec<String>> {
-        let mut bodies = Vec::new();
-        self.drain(5, async |m| {
+        let (mut bodies, mut receipts) = (Vec::new(), Vec::new());
+        self.drain(120, async |m| {
             bodies.push(m.body().unwrap_or_default().to_owned());
+            receipts.push(m.receipt_handle().unwrap_or_default().to_owned());
             Ok(())
         })
         .await?;
+        for batch in receipts.chunks(10) {
+            let entries = batch
+                .iter()
+                .enumerate()
+                .map(|(i, receipt)| {
+                    ChangeMessageVisibilityBatchRequestEntry::builder()
+                        .id(i.to_string())
+                        .receipt_handle(receipt)
+                        .visibility_timeout(0)
+                        .build()
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            self.sqs
+                .change_message_visibility_batch()
+                .queue_url(&self.dlq_url)
+                .set_entries(Some(entries))
+                .send()
+                .await?;
+        }
         Ok(bodies)
     }
 

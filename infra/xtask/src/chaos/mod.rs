@@ -117,19 +117,21 @@ async fn dead_letters(driver: &Driver) -> Result<(HashSet<String>, BTreeMap<Stri
     Ok((markers, reasons))
 }
 
-/// Waits until every input has its outcome, or nothing changed for `quiet`.
+/// Waits until every input has its outcome, or nothing changed for `quiet` and at
+/// least two passes (a pass over a large run can itself outlast `quiet`).
 async fn settle(driver: &mut Driver, inputs: &mut [Input], probe: &mut Probe, quiet: Duration) -> Result<Tally> {
-    let (mut best, mut since) = (0, Instant::now());
+    let (mut best, mut since, mut idle_passes) = (0, Instant::now(), 0);
     loop {
         driver.refresh().await?;
         driver.advance_all(inputs).await;
         let (dead, _) = dead_letters(driver).await?;
         let tally = driver.tally(inputs, probe, &dead).await?;
-        if tally.completed == inputs.len() || since.elapsed() > quiet {
+        if tally.completed == inputs.len() || (since.elapsed() > quiet && idle_passes >= 2) {
             return Ok(tally);
         }
+        idle_passes += 1;
         if tally.completed > best {
-            (best, since) = (tally.completed, Instant::now());
+            (best, since, idle_passes) = (tally.completed, Instant::now(), 0);
         }
         tokio::time::sleep(Duration::from_secs(3)).await;
     }
