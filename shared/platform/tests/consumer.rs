@@ -321,38 +321,3 @@ async fn records_are_not_started_when_the_invocation_is_about_to_time_out() {
     let resp = platform::deadline::until(later, f.consumer.handle_batch(batch(vec![record("late", &body)]))).await;
     assert!(resp.batch_item_failures.is_empty(), "handled once there is time");
 }
-
-/// A log sink for one test.
-#[derive(Clone, Default)]
-struct Logs(Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Logs {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-#[tokio::test]
-async fn each_record_logs_the_lambda_request_it_ran_in() {
-    let logs = Logs::default();
-    let sink = logs.clone();
-    let subscriber =
-        tracing_subscriber::fmt().json().with_current_span(true).with_writer(move || sink.clone()).finish();
-    let _logging = tracing::subscriber::set_default(subscriber);
-    let f = fixture();
-    let mut context = lambda_runtime::Context::default();
-    context.request_id = "req-7".into();
-    context.deadline = (std::time::SystemTime::now() + Duration::from_secs(30))
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64;
-    let event = batch(vec![record("ok", &submission("a").to_json().unwrap())]);
-    platform::invocation::within(&context, f.consumer.handle_batch(event)).await;
-    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
-    let handled = text.lines().find(|l| l.contains("\"handled\"")).unwrap_or_else(|| panic!("no `handled` in {text}"));
-    assert!(handled.contains("\"function_request_id\":\"req-7\""), "{handled}");
-}

@@ -1,0 +1,62 @@
+//! Each record's log lines carry the Lambda request it ran in. A test binary of its
+//! own: tracing caches which call sites a subscriber wants per process, and tests on
+//! other threads without a subscriber would race it.
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+use platform::bus::RecordingPublisher;
+use platform::consumer::{Accepts, Consumer, Emit, MemoryLedger};
+use platform::metrics::MetricsSink;
+use platform_identity::TestIssuer;
+use platform_messages::contracts::addressing::{AddressReceived, AddressSubmission, PostalAddress};
+use platform_messages::{Envelope, event};
+
+/// A log sink for one test.
+#[derive(Clone, Default)]
+struct Logs(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logs {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn each_record_logs_the_lambda_request_it_ran_in() {
+    let logs = Logs::default();
+    let sink = logs.clone();
+    let subscriber =
+        tracing_subscriber::fmt().json().with_current_span(true).with_writer(move || sink.clone()).finish();
+    let _logging = tracing::subscriber::set_default(subscriber);
+    let issuer = TestIssuer::new();
+    let consumer = Consumer::new(
+        "addressing",
+        Arc::new(MemoryLedger::new(Duration::from_secs(30))),
+        Arc::new(RecordingPublisher::default()),
+        issuer.verifier(),
+    )
+    .with_metrics(MetricsSink::Buffer(Default::default()))
+    .on::<AddressReceived, _, _>(Accepts::SystemWork, |_m: Envelope<AddressSubmission>, _| async { Ok(Emit::none()) });
+    let mut context = lambda_runtime::Context::default();
+    context.request_id = "req-7".into();
+    context.deadline = (std::time::SystemTime::now() + Duration::from_secs(30))
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    let data = AddressSubmission { reference: "a".into(), address: PostalAddress::default() };
+    let envelope = Envelope::new(event!("address.received"), serde_json::to_value(data).unwrap());
+    let mut record = SqsMessage::default();
+    record.message_id = Some("ok".into());
+    record.body = Some(envelope.to_json().unwrap());
+    let mut event = SqsEvent::default();
+    event.records = vec![record];
+    platform::invocation::within(&context, consumer.handle_batch(event)).await;
+    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let handled = text.lines().find(|l| l.contains("\"handled\"")).unwrap_or_else(|| panic!("no `handled` in {text}"));
+    assert!(handled.contains("\"function_request_id\":\"req-7\""), "{handled}");
+}
