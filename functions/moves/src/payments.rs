@@ -36,6 +36,16 @@ pub enum ChargeStatus {
     Refunded,
 }
 
+impl ChargeStatus {
+    /// The name the ledger writes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChargeStatus::Captured => "captured",
+            ChargeStatus::Refunded => "refunded",
+        }
+    }
+}
+
 /// A captured charge.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Charge {

@@ -32,6 +32,12 @@ impl Env<fn(&str) -> Option<String>> {
     }
 }
 
+/// Variables from fixed pairs, for the tests of what reads them.
+#[cfg(test)]
+pub(crate) fn env(pairs: &'static [(&'static str, &'static str)]) -> Env<impl Fn(&str) -> Option<String>> {
+    Env::from_fn(move |n| pairs.iter().find(|(k, _)| *k == n).map(|(_, v)| v.to_string()))
+}
+
 impl<F: Fn(&str) -> Option<String>> Env<F> {
     /// Variables from any lookup function.
     pub fn from_fn(lookup: F) -> Self {
@@ -70,10 +76,6 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn env(pairs: &'static [(&'static str, &'static str)]) -> Env<impl Fn(&str) -> Option<String>> {
-        Env::from_fn(move |n| pairs.iter().find(|(k, _)| *k == n).map(|(_, v)| v.to_string()))
-    }
 
     #[test]
     fn errors_name_the_variable() {

@@ -31,10 +31,7 @@ impl ServiceSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn env(pairs: &'static [(&'static str, &'static str)]) -> Env<impl Fn(&str) -> Option<String>> {
-        Env::from_fn(move |n| pairs.iter().find(|(k, _)| *k == n).map(|(_, v)| v.to_string()))
-    }
+    use crate::config::env;
 
     #[test]
     fn service_settings_read_table_bus_and_lease() {

@@ -202,7 +202,7 @@ impl Driver {
         let charged = charge.as_ref().map(|c| c.status);
         let amount_right = charge.as_ref().is_none_or(|c| c.amount_cents == view.deposit_cents);
         let done = view.status == status && charged == charge_status && amount_right;
-        let charged = charged.map_or("none".to_owned(), |c| format!("{c:?}").to_lowercase());
+        let charged = charged.map_or("none", ChargeStatus::as_str);
         let end = format!("{path} → {}, charge {charged}", view.status.as_str());
         (done, format!("booking {id} ({end})"), end)
     }

@@ -65,7 +65,7 @@ pub struct Driver {
     token_at: Instant,
     /// The tokens of the users creating this chunk's movers.
     users: Vec<String>,
-    /// Movers seen settled, and bookings seen done: final, so not read again.
+    /// Movers seen with both addresses settled: final, so not read again.
     settled: HashSet<String>,
 }
 
