@@ -3,6 +3,7 @@
 //! answers the latest submission of that address (older answers are stale).
 use platform_messages::contracts::addressing::{NormalizedAddress, PostalAddress};
 use platform_messages::contracts::movers::{AddressState, AddressStatus, MoverView};
+use platform_messages::dates::CalendarDate;
 use platform_messages::ids::MoverId;
 use platform_messages::validate;
 use serde::{Deserialize, Serialize};
@@ -91,8 +92,8 @@ pub struct Mover {
     pub verification: Option<PendingVerification>,
     /// Phone.
     pub phone: Option<String>,
-    /// Move date, `YYYY-MM-DD`.
-    pub move_date: Option<String>,
+    /// Move date.
+    pub move_date: Option<CalendarDate>,
     /// The address moved from.
     pub from_address: Option<AddressSlot>,
     /// The address moved to.
@@ -169,6 +170,14 @@ fn check_phone(phone: &str) -> Result<(), MoverError> {
     Ok(())
 }
 
+/// What checking a request proved, in the types the record keeps: only
+/// [`MoverInput::validate`] and [`MoverPatch::validate`] make one, so a mover is
+/// built or patched from checked fields only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Validated {
+    move_date: Option<CalendarDate>,
+}
+
 /// Checks the fields given (absent ones are not checked), naming the first wrong one.
 fn check_fields(
     name: Option<&str>,
@@ -176,7 +185,7 @@ fn check_fields(
     phone: Option<&str>,
     move_date: Option<&str>,
     addresses: [Option<&PostalAddress>; 2],
-) -> Result<(), MoverError> {
+) -> Result<Validated, MoverError> {
     if let Some(name) = name {
         validate::text("name", name, validate::MAX_NAME_CHARS)?;
     }
@@ -186,20 +195,21 @@ fn check_fields(
     if let Some(phone) = phone {
         check_phone(phone)?;
     }
-    if let Some(date) = move_date {
-        validate::future_date("move_date", date, today())?;
-    }
+    let move_date = match move_date {
+        Some(date) => Some(CalendarDate(validate::future_date("move_date", date, today())?)),
+        None => None,
+    };
     for (field, address) in ["from_address", "to_address"].into_iter().zip(addresses) {
         if let Some(address) = address {
             validate::postal_address(field, address)?;
         }
     }
-    Ok(())
+    Ok(Validated { move_date })
 }
 
 impl MoverInput {
     /// Checks every field, naming the first that is wrong.
-    pub fn validate(&self) -> Result<(), MoverError> {
+    pub fn validate(&self) -> Result<Validated, MoverError> {
         check_fields(
             Some(&self.name),
             Some(&self.email),
@@ -225,7 +235,7 @@ impl MoverInput {
 
 impl MoverPatch {
     /// Checks the fields present; an empty patch is refused.
-    pub fn validate(&self) -> Result<(), MoverError> {
+    pub fn validate(&self) -> Result<Validated, MoverError> {
         if *self == MoverPatch::default() {
             return Err(MoverError::NothingToChange("the patch changes nothing".into()));
         }
@@ -240,8 +250,8 @@ impl MoverPatch {
 }
 
 impl Mover {
-    /// A new mover from validated input (addresses are submitted separately).
-    pub fn new(id: String, owner_sub: &str, input: &MoverInput, now: i64) -> Self {
+    /// A new mover from checked input (addresses are submitted separately).
+    pub fn new(id: String, owner_sub: &str, input: &MoverInput, checked: Validated, now: i64) -> Self {
         Self {
             id: MoverId::from(id),
             owner_sub: owner_sub.to_owned(),
@@ -250,7 +260,7 @@ impl Mover {
             email_verified: false,
             verification: None,
             phone: input.phone.clone(),
-            move_date: input.move_date.clone(),
+            move_date: checked.move_date,
             from_address: None,
             to_address: None,
             created_at: now,
@@ -320,8 +330,8 @@ impl Mover {
         Ok(())
     }
 
-    /// Applies the scalar fields of a patch; a new email is unproven.
-    pub fn patch_fields(&mut self, patch: &MoverPatch) {
+    /// Applies the scalar fields of a checked patch; a new email is unproven.
+    pub fn patch_fields(&mut self, patch: &MoverPatch, checked: Validated) {
         if let Some(name) = &patch.name {
             self.name = name.trim().to_owned();
         }
@@ -336,8 +346,8 @@ impl Mover {
         if let Some(phone) = &patch.phone {
             self.phone = Some(phone.clone());
         }
-        if let Some(date) = &patch.move_date {
-            self.move_date = Some(date.clone());
+        if let Some(date) = checked.move_date {
+            self.move_date = Some(date);
         }
     }
 
@@ -351,7 +361,7 @@ impl Mover {
             email: (!redact).then(|| self.email.clone()),
             email_verified: self.email_verified,
             phone: if redact { None } else { self.phone.clone() },
-            move_date: self.move_date.clone(),
+            move_date: self.move_date,
             from_address: self.from_address.as_ref().map(|s| s.state.clone()),
             to_address: self.to_address.as_ref().map(|s| s.state.clone()),
         }
@@ -371,7 +381,8 @@ mod tests {
             from_address: None,
             to_address: None,
         };
-        Mover::new("mov_1".into(), "usr_1", &input, 0)
+        let checked = input.validate().expect("a valid mover");
+        Mover::new("mov_1".into(), "usr_1", &input, checked, 0)
     }
 
     fn normalized() -> NormalizedAddress {

@@ -153,7 +153,7 @@ impl From<MoverView> for GqlMover {
             email: v.email,
             email_verified: v.email_verified,
             phone: v.phone,
-            move_date: v.move_date,
+            move_date: v.move_date.map(|d| d.to_string()),
             from_address: v.from_address.map(address),
             to_address: v.to_address.map(address),
         }

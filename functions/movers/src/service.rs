@@ -169,8 +169,8 @@ impl MoversService {
         now: i64,
         origin: &Origin,
     ) -> Result<Outcome, MoverError> {
-        input.validate()?;
-        let mut mover = Mover::new(id, owner_sub, &input, now);
+        let checked = input.validate()?;
+        let mut mover = Mover::new(id, owner_sub, &input, checked, now);
         let addresses: Vec<_> = [(AddressKind::From, input.from_address), (AddressKind::To, input.to_address)]
             .into_iter()
             .filter_map(|(kind, a)| a.map(|a| (kind, a)))
@@ -237,7 +237,7 @@ impl MoversService {
         guard: Guard<'_>,
         origin: &Origin,
     ) -> Result<Outcome, MoverError> {
-        patch.validate()?;
+        let checked = patch.validate()?;
         let current = self.get(id).await?;
         guard(&current.value)?;
         if let Some(expected) = expected
@@ -247,7 +247,7 @@ impl MoversService {
         }
         let mut mover = current.value;
         let previous_email = mover.email.clone();
-        mover.patch_fields(&patch);
+        mover.patch_fields(&patch, checked);
         let version = current.version + 1;
         let verification = (mover.email != previous_email).then(|| Self::verification(&mut mover, epoch_now()));
         let addresses: Vec<_> = [(AddressKind::From, patch.from_address), (AddressKind::To, patch.to_address)]

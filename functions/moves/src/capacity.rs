@@ -5,6 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use platform::store::{Key, StoreError, Table};
+
+use crate::error::MovesError;
 use serde::{Deserialize, Serialize};
 
 /// One date's capacity and reservations.
@@ -26,26 +28,6 @@ impl DateCapacity {
     pub fn reserved(&self) -> u32 {
         self.holders.values().sum()
     }
-}
-
-/// Why a reservation failed.
-#[derive(Debug, thiserror::Error)]
-pub enum ReserveError {
-    /// Not enough crew members left that date.
-    #[error("no crew of {wanted} left on {date}: {reserved} of {capacity} crew members are reserved")]
-    NoCrew {
-        /// The date.
-        date: String,
-        /// Asked for.
-        wanted: u32,
-        /// Already reserved.
-        reserved: u32,
-        /// Available in total.
-        capacity: u32,
-    },
-    /// The table failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
 }
 
 /// The crew capacity of every date, in the moves table.
@@ -140,7 +122,7 @@ impl CrewCapacity {
 
     /// Reserves `wanted` crew members on `date` for `booking_id`. Reserving again for
     /// the same booking changes nothing.
-    pub async fn reserve(&self, date: &str, booking_id: &str, wanted: u32) -> Result<(), ReserveError> {
+    pub async fn reserve(&self, date: &str, booking_id: &str, wanted: u32) -> Result<(), MovesError> {
         for _ in 0..8 {
             let current = self.get(date).await?;
             if current.holders.contains_key(booking_id) {
@@ -148,7 +130,7 @@ impl CrewCapacity {
             }
             let capacity = self.effective(&current);
             if current.reserved() + wanted > capacity {
-                return Err(ReserveError::NoCrew {
+                return Err(MovesError::NoCrew {
                     date: date.to_owned(),
                     wanted,
                     reserved: current.reserved(),

@@ -10,6 +10,7 @@ pub mod booking_store;
 pub mod capacity;
 pub mod catalog;
 pub mod config;
+pub mod error;
 pub mod mover_directory;
 pub mod payments;
 pub mod permissions;

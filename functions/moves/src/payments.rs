@@ -8,23 +8,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use platform::store::{Key, StoreError, Table};
 use serde::{Deserialize, Serialize};
-use thiserror::Error;
 
 use crate::booking::now;
-
-/// Why a payment call failed.
-#[derive(Debug, Error, PartialEq, Eq)]
-pub enum PaymentError {
-    /// The card was declined: a business outcome.
-    #[error("payment declined: {0}")]
-    Declined(String),
-    /// No answer in time: the charge may or may not have happened.
-    #[error("the payment provider did not answer within {0:?}")]
-    Timeout(Duration),
-    /// The provider could not be reached or failed: retry.
-    #[error("the payment provider is unavailable: {0}")]
-    Unavailable(String),
-}
+use crate::error::MovesError;
 
 /// Where a charge stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,9 +65,9 @@ pub enum Refund {
 #[async_trait]
 pub trait PaymentProvider: Send + Sync {
     /// Charges `amount_cents` to `card_token`, once per key.
-    async fn charge(&self, idempotency_key: &str, amount_cents: u64, card_token: &str) -> Result<Charge, PaymentError>;
+    async fn charge(&self, idempotency_key: &str, amount_cents: u64, card_token: &str) -> Result<Charge, MovesError>;
     /// Refunds the key's charge, if any, once.
-    async fn refund(&self, idempotency_key: &str) -> Result<Refund, PaymentError>;
+    async fn refund(&self, idempotency_key: &str) -> Result<Refund, MovesError>;
 }
 
 /// The sandbox provider: its ledger lives in the moves table (`PAYMENT#<key>`).
@@ -95,8 +81,8 @@ fn key(idempotency_key: &str) -> Key {
     Key::new(format!("PAYMENT#{idempotency_key}"), "CHARGE")
 }
 
-fn unavailable(e: StoreError) -> PaymentError {
-    PaymentError::Unavailable(e.to_string())
+fn unavailable(e: StoreError) -> MovesError {
+    MovesError::PaymentUnavailable(platform::error_chain::text(&e))
 }
 
 impl SandboxPayments {
@@ -110,12 +96,7 @@ impl SandboxPayments {
         Ok(self.table.get::<Charge>(&key(idempotency_key)).await?.map(|v| v.value))
     }
 
-    async fn capture(
-        &self,
-        idempotency_key: &str,
-        amount_cents: u64,
-        card_token: &str,
-    ) -> Result<Charge, PaymentError> {
+    async fn capture(&self, idempotency_key: &str, amount_cents: u64, card_token: &str) -> Result<Charge, MovesError> {
         let charge = Charge {
             charge_id: format!(
                 "ch_{}",
@@ -133,10 +114,10 @@ impl SandboxPayments {
                 let existing = self.charge_of(idempotency_key).await.map_err(unavailable)?;
                 match existing {
                     Some(c) if c.amount_cents == amount_cents && c.card_token == card_token => Ok(c),
-                    Some(_) => Err(PaymentError::Declined(format!(
+                    Some(_) => Err(MovesError::PaymentDeclined(format!(
                         "idempotency key `{idempotency_key}` was used for a different charge"
                     ))),
-                    None => Err(PaymentError::Unavailable("the charge vanished".into())),
+                    None => Err(MovesError::PaymentUnavailable("the charge vanished".into())),
                 }
             }
             Err(e) => Err(unavailable(e)),
@@ -146,20 +127,20 @@ impl SandboxPayments {
 
 #[async_trait]
 impl PaymentProvider for SandboxPayments {
-    async fn charge(&self, idempotency_key: &str, amount_cents: u64, card_token: &str) -> Result<Charge, PaymentError> {
+    async fn charge(&self, idempotency_key: &str, amount_cents: u64, card_token: &str) -> Result<Charge, MovesError> {
         match card_token {
             "tok_visa" | "tok_refund_fails" => self.capture(idempotency_key, amount_cents, card_token).await,
-            "tok_decline" => Err(PaymentError::Declined("your card was declined (test card tok_decline)".into())),
+            "tok_decline" => Err(MovesError::PaymentDeclined("your card was declined (test card tok_decline)".into())),
             "tok_timeout" => {
                 self.capture(idempotency_key, amount_cents, card_token).await?;
                 tokio::time::sleep(self.timeout).await;
-                Err(PaymentError::Timeout(self.timeout))
+                Err(MovesError::PaymentTimeout(self.timeout))
             }
-            other => Err(PaymentError::Declined(format!("unknown test card token `{other}`"))),
+            other => Err(MovesError::PaymentDeclined(format!("unknown test card token `{other}`"))),
         }
     }
 
-    async fn refund(&self, idempotency_key: &str) -> Result<Refund, PaymentError> {
+    async fn refund(&self, idempotency_key: &str) -> Result<Refund, MovesError> {
         let mut outcome = Refund::NothingCharged;
         let mut refused = false;
         self.table
@@ -180,7 +161,7 @@ impl PaymentProvider for SandboxPayments {
             .await
             .map_err(unavailable)?;
         if refused {
-            return Err(PaymentError::Unavailable("refunds fail for test card tok_refund_fails".into()));
+            return Err(MovesError::PaymentUnavailable("refunds fail for test card tok_refund_fails".into()));
         }
         // Untouched when there is no charge: `NothingCharged`.
         Ok(outcome)

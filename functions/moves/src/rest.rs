@@ -9,7 +9,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use platform::saga::{CallbackError, TaskCallbacks};
-use platform::store::StoreError;
 use platform_gateway::{ApiError, Authenticated, JsonBody, validate};
 use platform_identity::Verifier;
 use serde::Deserialize;
@@ -18,6 +17,7 @@ use serde_json::json;
 use crate::booking::{Booking, BookingRequest, BookingStatus};
 use crate::booking_store::{BookingStore, Created, MAX_OPEN_BOOKINGS};
 use crate::capacity::CrewCapacity;
+use crate::error::MovesError;
 use crate::mover_directory::MoverDirectory;
 use crate::permissions::{MovePermission::*, PERMISSIONS};
 use crate::saga::SagaError;
@@ -58,10 +58,6 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-fn store_error(e: StoreError) -> ApiError {
-    ApiError::internal(e)
-}
-
 /// The `Idempotency-Key` header: 1 to 128 visible ASCII characters.
 fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
     let value = headers
@@ -96,7 +92,7 @@ async fn book(
     PERMISSIONS.require(&who.caller, ManageOwn)?;
     let key = idempotency_key(&headers)?;
     let deposit = request.validate(time::OffsetDateTime::now_utc().date())?;
-    let mover = s.movers.get(&request.mover_id).await.map_err(store_error)?.ok_or_else(|| {
+    let mover = s.movers.get(&request.mover_id).await.map_err(MovesError::from)?.ok_or_else(|| {
         ApiError::not_found(format!(
             "mover `{}` is not known to the moves service (a new mover is known within seconds)",
             request.mover_id
@@ -110,13 +106,15 @@ async fn book(
     let booking = Booking::pending(booking_id(&who.caller.sub, &key), &request, &deposit, &mover.owner_sub, contact);
     // A replay of a booking answers it; a new one waits until its owner holds fewer
     // than MAX_OPEN_BOOKINGS open ones.
-    let replayed = s.bookings.get(&booking.booking_id).await.map_err(store_error)?;
-    if replayed.is_none() && s.bookings.open_of(&booking.owner_sub).await.map_err(store_error)? >= MAX_OPEN_BOOKINGS {
+    let replayed = s.bookings.get(&booking.booking_id).await.map_err(MovesError::from)?;
+    if replayed.is_none()
+        && s.bookings.open_of(&booking.owner_sub).await.map_err(MovesError::from)? >= MAX_OPEN_BOOKINGS
+    {
         return Err(ApiError::conflict(format!(
             "{MAX_OPEN_BOOKINGS} bookings are already open for this mover's owner; confirm or cancel one first"
         )));
     }
-    let booking = match s.bookings.create(&booking).await.map_err(store_error)? {
+    let booking = match s.bookings.create(&booking).await.map_err(MovesError::from)? {
         Created::New(b) => b,
         Created::Existing(b) if b.request_fingerprint == booking.request_fingerprint => b,
         Created::Existing(_) => {
@@ -136,7 +134,7 @@ async fn book(
             deposit,
         },
     };
-    let started = s.saga.start(&input).await.map_err(ApiError::internal)?;
+    let started = s.saga.start(&input).await?;
     tracing::info!(booking_id = %booking.booking_id, started, "booking accepted");
     Ok(accepted(&booking))
 }
@@ -183,7 +181,7 @@ fn not_found(id: &str) -> ApiError {
 }
 
 async fn load(s: &AppState, id: &str) -> Result<Booking, ApiError> {
-    s.bookings.get(id).await.map_err(store_error)?.ok_or_else(|| not_found(id))
+    s.bookings.get(id).await.map_err(MovesError::from)?.ok_or_else(|| not_found(id))
 }
 
 async fn read(State(s): State<AppState>, who: Authenticated, Path(id): Path<String>) -> Result<Response, ApiError> {
@@ -249,7 +247,7 @@ async fn read_capacity(
 ) -> Result<Response, ApiError> {
     PERMISSIONS.require(&who.caller, SetCapacity)?;
     validate::future_date("date", &date, time::Date::MIN)?;
-    let c = s.capacity.get(&date).await.map_err(store_error)?;
+    let c = s.capacity.get(&date).await.map_err(MovesError::from)?;
     Ok(capacity_view(&s, &date, &c))
 }
 
@@ -264,6 +262,6 @@ async fn set_capacity(
     if input.crew_capacity > 10_000 {
         return Err(ApiError::invalid_field("crew_capacity", "must be at most 10000"));
     }
-    let c = s.capacity.set(&date, input.crew_capacity).await.map_err(store_error)?;
+    let c = s.capacity.set(&date, input.crew_capacity).await.map_err(MovesError::from)?;
     Ok(capacity_view(&s, &date, &c))
 }

@@ -6,6 +6,7 @@ use platform_messages::ids::{BookingId, MoverId};
 use serde::{Deserialize, Serialize};
 
 use crate::booking::Deposit;
+use crate::error::MovesError;
 
 /// The execution input: everything the steps need about the booking.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,11 +88,6 @@ pub const STATES_TIMEOUT: &str = "States.Timeout";
 /// The error the saga ends with when a compensation kept failing (its `Fail` state).
 pub const COMPENSATION_FAILED: &str = "CompensationFailed";
 
-/// Why a saga could not be started.
-#[derive(Debug, thiserror::Error)]
-#[error("starting the booking saga failed: {0}")]
-pub struct StartError(String);
-
 /// Starts booking sagas on Step Functions.
 #[derive(Clone, Debug)]
 pub struct SagaStarter {
@@ -107,8 +103,8 @@ impl SagaStarter {
 
     /// Starts the saga named by the booking id; an execution of that name that
     /// exists already is left alone. Returns whether this call started it.
-    pub async fn start(&self, input: &SagaInput) -> Result<bool, StartError> {
-        let body = serde_json::to_string(input).map_err(|e| StartError(e.to_string()))?;
+    pub async fn start(&self, input: &SagaInput) -> Result<bool, MovesError> {
+        let body = serde_json::to_string(input).map_err(|e| MovesError::SagaStart(e.to_string()))?;
         let sent = self
             .client
             .start_execution()
@@ -120,7 +116,7 @@ impl SagaStarter {
         match sent {
             Ok(_) => Ok(true),
             Err(e) if e.as_service_error().is_some_and(|s| s.is_execution_already_exists()) => Ok(false),
-            Err(e) => Err(StartError(format!("{}", aws_sdk_sfn::error::DisplayErrorContext(e)))),
+            Err(e) => Err(MovesError::SagaStart(format!("{}", aws_sdk_sfn::error::DisplayErrorContext(e)))),
         }
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use platform::bus::Publish;
-use platform::consumer::{Accepts, Consumer, Emit, HandlerError, HandlerResult, IdempotencyLedger};
+use platform::consumer::{Accepts, Consumer, Emit, HandlerResult, IdempotencyLedger};
 use platform_identity::Verifier;
 use platform_messages::Envelope;
 use platform_messages::contracts::movers::{
@@ -15,6 +15,7 @@ use platform_messages::contracts::movers::{
 use platform_messages::contracts::moves::{MoveBooked, MoveBookedData, MoveCancelled, MoveCancelledData};
 
 use crate::catalog::SERVICE;
+use crate::error::NotificationError;
 use crate::journal::{Begin, Journal, Notification, NotificationStatus};
 use crate::mailer::Mailer;
 use crate::templates::{self, dollars, render};
@@ -46,7 +47,18 @@ impl Notifier {
         template: &str,
         values: BTreeMap<&str, String>,
     ) -> HandlerResult {
-        let email = render(template, &values).map_err(HandlerError::new)?;
+        self.send_once(envelope, to, template, values).await?;
+        Ok(Emit::none())
+    }
+
+    async fn send_once<D>(
+        &self,
+        envelope: &Envelope<D>,
+        to: &str,
+        template: &str,
+        values: BTreeMap<&str, String>,
+    ) -> Result<(), NotificationError> {
+        let email = render(template, &values)?;
         let event_id = envelope.id.to_string();
         let notification = Notification {
             event_id: event_id.clone(),
@@ -59,28 +71,27 @@ impl Notifier {
         // An email cannot be taken back: start it only with the time to journal it as
         // sent, so a timeout never leaves an email out that the journal does not know of.
         if !platform::deadline::has(SEND_MARGIN) {
-            return Err(HandlerError::msg("too little time left to send and journal the email; retrying later"));
+            return Err(NotificationError::OutOfTime("too little time left to send and journal the email"));
         }
-        match self.journal.begin(&notification).await.map_err(HandlerError::new)? {
+        match self.journal.begin(&notification).await? {
             Begin::AlreadySent => {
                 tracing::info!(event_id, "email sent before; not sending again");
-                return Ok(Emit::none());
+                return Ok(());
             }
             Begin::Resend => tracing::warn!(event_id, "an earlier attempt may have sent this email; sending again"),
             Begin::Send => {}
         }
         let message_id = platform::deadline::leaving(JOURNAL_RESERVE, self.mailer.send(to, &email))
             .await
-            .ok_or_else(|| HandlerError::msg("SES did not answer in the time left; retrying later"))?
-            .map_err(HandlerError::new)?;
+            .ok_or(NotificationError::OutOfTime("SES did not answer in the time left"))??;
         self.journal_sent(&event_id, &message_id).await?;
         tracing::info!(event_id, message_id, subject = %email.subject, "email sent");
-        Ok(Emit::none())
+        Ok(())
     }
 
     /// Journals an email as sent, trying again while the invocation has time: an
     /// email out but not journaled would go out again on the next delivery.
-    async fn journal_sent(&self, event_id: &str, message_id: &str) -> Result<(), HandlerError> {
+    async fn journal_sent(&self, event_id: &str, message_id: &str) -> Result<(), NotificationError> {
         let mut pause = Duration::from_millis(50);
         loop {
             match self.journal.sent(event_id, message_id).await {
@@ -92,7 +103,7 @@ impl Notifier {
                 }
                 Err(e) => {
                     tracing::error!(event_id, message_id, error = %e, "an email went out that the journal could not record");
-                    return Err(HandlerError::new(e));
+                    return Err(e.into());
                 }
             }
         }

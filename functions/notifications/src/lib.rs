@@ -7,6 +7,7 @@
 
 pub mod catalog;
 pub mod config;
+pub mod error;
 pub mod handlers;
 pub mod journal;
 pub mod mailer;

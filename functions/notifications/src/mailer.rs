@@ -2,20 +2,15 @@
 use async_trait::async_trait;
 use aws_sdk_sesv2::Client;
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
-use thiserror::Error;
 
+use crate::error::NotificationError;
 use crate::templates::Email;
-
-/// Why an email was not sent.
-#[derive(Debug, Error)]
-#[error("sending the email failed: {0}")]
-pub struct MailError(pub String);
 
 /// Sends emails.
 #[async_trait]
 pub trait Mailer: Send + Sync {
     /// Sends `email` to `to`; returns the provider's message id.
-    async fn send(&self, to: &str, email: &Email) -> Result<String, MailError>;
+    async fn send(&self, to: &str, email: &Email) -> Result<String, NotificationError>;
 }
 
 /// Amazon SES v2 `SendEmail`, from a verified sender identity.
@@ -32,13 +27,13 @@ impl SesMailer {
     }
 }
 
-fn content(text: &str) -> Result<Content, MailError> {
-    Content::builder().data(text).charset("UTF-8").build().map_err(|e| MailError(e.to_string()))
+fn content(text: &str) -> Result<Content, NotificationError> {
+    Content::builder().data(text).charset("UTF-8").build().map_err(|e| NotificationError::Mail(e.to_string()))
 }
 
 #[async_trait]
 impl Mailer for SesMailer {
-    async fn send(&self, to: &str, email: &Email) -> Result<String, MailError> {
+    async fn send(&self, to: &str, email: &Email) -> Result<String, NotificationError> {
         let message = Message::builder()
             .subject(content(&email.subject)?)
             .body(Body::builder().text(content(&email.body)?).build())
@@ -51,7 +46,7 @@ impl Mailer for SesMailer {
             .content(EmailContent::builder().simple(message).build())
             .send()
             .await
-            .map_err(|e| MailError(format!("{}", aws_sdk_sesv2::error::DisplayErrorContext(e))))?;
+            .map_err(|e| NotificationError::Mail(format!("{}", aws_sdk_sesv2::error::DisplayErrorContext(e))))?;
         Ok(out.message_id().unwrap_or_default().to_owned())
     }
 }
@@ -75,8 +70,8 @@ impl RecordingMailer {
 #[cfg(any(test, feature = "testing"))]
 #[async_trait]
 impl Mailer for RecordingMailer {
-    async fn send(&self, to: &str, email: &Email) -> Result<String, MailError> {
-        let mut sent = self.sent.lock().map_err(|_| MailError("recording lock poisoned".into()))?;
+    async fn send(&self, to: &str, email: &Email) -> Result<String, NotificationError> {
+        let mut sent = self.sent.lock().map_err(|_| NotificationError::Mail("recording lock poisoned".into()))?;
         sent.push((to.to_owned(), email.clone()));
         Ok(format!("recorded-{}", sent.len()))
     }

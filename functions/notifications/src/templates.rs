@@ -3,7 +3,7 @@
 //! that names a value the event does not give is an error, never a blank.
 use std::collections::BTreeMap;
 
-use thiserror::Error;
+use crate::error::NotificationError;
 
 /// The one-time code, on `email_verification.requested`: fixed text and the code only.
 pub const EMAIL_VERIFICATION: &str = include_str!("../templates/email_verification.txt");
@@ -23,29 +23,15 @@ pub struct Email {
     pub body: String,
 }
 
-/// Why a template could not be rendered.
-#[derive(Debug, Error, PartialEq, Eq)]
-pub enum TemplateError {
-    /// The template lacks its `Subject:` line.
-    #[error("the template does not start with a `Subject:` line")]
-    NoSubject,
-    /// A placeholder has no value.
-    #[error("the template needs `{0}`, which the event does not give")]
-    Missing(String),
-    /// A `{{` without its `}}`.
-    #[error("unclosed placeholder in the template")]
-    Unclosed,
-}
-
-fn fill(text: &str, values: &BTreeMap<&str, String>) -> Result<String, TemplateError> {
+fn fill(text: &str, values: &BTreeMap<&str, String>) -> Result<String, NotificationError> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find("{{") {
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
-        let end = after.find("}}").ok_or(TemplateError::Unclosed)?;
+        let end = after.find("}}").ok_or(NotificationError::UnclosedPlaceholder)?;
         let name = after[..end].trim();
-        out.push_str(values.get(name).ok_or_else(|| TemplateError::Missing(name.to_owned()))?);
+        out.push_str(values.get(name).ok_or_else(|| NotificationError::MissingValue(name.to_owned()))?);
         rest = &after[end + 2..];
     }
     out.push_str(rest);
@@ -53,9 +39,9 @@ fn fill(text: &str, values: &BTreeMap<&str, String>) -> Result<String, TemplateE
 }
 
 /// Renders `template` with `values`.
-pub fn render(template: &str, values: &BTreeMap<&str, String>) -> Result<Email, TemplateError> {
-    let (first, body) = template.split_once('\n').ok_or(TemplateError::NoSubject)?;
-    let subject = first.strip_prefix("Subject:").ok_or(TemplateError::NoSubject)?.trim();
+pub fn render(template: &str, values: &BTreeMap<&str, String>) -> Result<Email, NotificationError> {
+    let (first, body) = template.split_once('\n').ok_or(NotificationError::NoSubject)?;
+    let subject = first.strip_prefix("Subject:").ok_or(NotificationError::NoSubject)?.trim();
     Ok(Email { subject: fill(subject, values)?, body: fill(body.trim_start_matches('\n'), values)? })
 }
 
@@ -126,9 +112,11 @@ mod tests {
 
     #[test]
     fn a_missing_value_or_a_broken_template_is_an_error() {
-        assert_eq!(render(MOVE_BOOKED, &values(&[])), Err(TemplateError::Missing("move_date".into())));
-        assert_eq!(render("no subject\nbody", &values(&[])), Err(TemplateError::NoSubject));
-        assert_eq!(render("Subject: x\n{{open", &values(&[])), Err(TemplateError::Unclosed));
+        let missing = render(MOVE_BOOKED, &values(&[]));
+        assert!(matches!(missing, Err(NotificationError::MissingValue(ref v)) if v == "move_date"), "{missing:?}");
+        assert!(matches!(render("no subject\nbody", &values(&[])), Err(NotificationError::NoSubject)));
+        let open = render("Subject: x\n{{open", &values(&[]));
+        assert!(matches!(open, Err(NotificationError::UnclosedPlaceholder)), "{open:?}");
     }
 
     #[test]

@@ -8,8 +8,9 @@ use std::time::Duration;
 use moves::booking::{Booking, BookingRequest, BookingStatus, Deposit, DepositRequest};
 use moves::booking_store::BookingStore;
 use moves::capacity::CrewCapacity;
+use moves::error::MovesError;
 use moves::mover_directory::MoverDirectory;
-use moves::payments::{Charge, ChargeStatus, PaymentError, PaymentProvider, Refund, SandboxPayments};
+use moves::payments::{Charge, ChargeStatus, PaymentProvider, Refund, SandboxPayments};
 use moves::saga::SagaBooking;
 use moves::steps::{StepInput, Steps};
 use platform::bus::RecordingPublisher;
@@ -237,7 +238,7 @@ struct HeldCharge {
 
 #[async_trait::async_trait]
 impl PaymentProvider for HeldCharge {
-    async fn charge(&self, key: &str, amount_cents: u64, card_token: &str) -> Result<Charge, PaymentError> {
+    async fn charge(&self, key: &str, amount_cents: u64, card_token: &str) -> Result<Charge, MovesError> {
         if let Some(started) = self.started.lock().await.take() {
             started.send(()).unwrap();
             self.release.lock().await.take().unwrap().await.unwrap();
@@ -245,7 +246,7 @@ impl PaymentProvider for HeldCharge {
         self.sandbox.charge(key, amount_cents, card_token).await
     }
 
-    async fn refund(&self, key: &str) -> Result<Refund, PaymentError> {
+    async fn refund(&self, key: &str) -> Result<Refund, MovesError> {
         self.sandbox.refund(key).await
     }
 }

@@ -200,7 +200,7 @@ impl notifications::mailer::Mailer for SlowMailer {
         &self,
         to: &str,
         email: &notifications::templates::Email,
-    ) -> Result<String, notifications::mailer::MailError> {
+    ) -> Result<String, notifications::error::NotificationError> {
         tokio::time::sleep(self.delay).await;
         self.inner.send(to, email).await
     }

@@ -10,8 +10,8 @@ use platform_messages::contracts::movers::MoverView;
 
 use super::{Bookings, CrewLedger, MoverLookup};
 use crate::booking::Booking;
-use crate::capacity::ReserveError;
-use crate::payments::{Charge, ChargeStatus, PaymentError, PaymentProvider, Refund};
+use crate::error::MovesError;
+use crate::payments::{Charge, ChargeStatus, PaymentProvider, Refund};
 
 fn poisoned(e: impl std::fmt::Display) -> StoreError {
     StoreError::backend(e.to_string())
@@ -69,7 +69,7 @@ impl MemoryCrew {
 
 #[async_trait]
 impl CrewLedger for MemoryCrew {
-    async fn reserve(&self, date: &str, booking_id: &str, wanted: u32) -> Result<(), ReserveError> {
+    async fn reserve(&self, date: &str, booking_id: &str, wanted: u32) -> Result<(), MovesError> {
         let mut dates = self.dates.lock().map_err(poisoned)?;
         let holders = dates.entry(date.to_owned()).or_default();
         if holders.contains_key(booking_id) {
@@ -77,7 +77,7 @@ impl CrewLedger for MemoryCrew {
         }
         let reserved: u32 = holders.values().sum();
         if reserved + wanted > self.capacity {
-            return Err(ReserveError::NoCrew { date: date.to_owned(), wanted, reserved, capacity: self.capacity });
+            return Err(MovesError::NoCrew { date: date.to_owned(), wanted, reserved, capacity: self.capacity });
         }
         holders.insert(booking_id.to_owned(), wanted);
         Ok(())
@@ -112,14 +112,14 @@ impl MoverLookup for MemoryMovers {
 #[derive(Debug, Default)]
 pub struct MemoryPayments {
     charges: Mutex<HashMap<String, Charge>>,
-    next_failure: Mutex<Option<PaymentError>>,
+    next_failure: Mutex<Option<MovesError>>,
     charge_calls: Mutex<usize>,
 }
 
 impl MemoryPayments {
     /// The next charge fails with `error`; a `Timeout` captures the charge first
     /// (the ambiguous case a refund must cover).
-    pub fn fail_next(&self, error: PaymentError) {
+    pub fn fail_next(&self, error: MovesError) {
         *self.next_failure.lock().expect("payments") = Some(error);
     }
 
@@ -151,10 +151,10 @@ impl MemoryPayments {
 
 #[async_trait]
 impl PaymentProvider for MemoryPayments {
-    async fn charge(&self, key: &str, amount_cents: u64, card_token: &str) -> Result<Charge, PaymentError> {
+    async fn charge(&self, key: &str, amount_cents: u64, card_token: &str) -> Result<Charge, MovesError> {
         *self.charge_calls.lock().expect("payments") += 1;
         match self.next_failure.lock().expect("payments").take() {
-            Some(e @ PaymentError::Timeout(_)) => {
+            Some(e @ MovesError::PaymentTimeout(_)) => {
                 self.capture(key, amount_cents, card_token);
                 Err(e)
             }
@@ -163,7 +163,7 @@ impl PaymentProvider for MemoryPayments {
         }
     }
 
-    async fn refund(&self, key: &str) -> Result<Refund, PaymentError> {
+    async fn refund(&self, key: &str) -> Result<Refund, MovesError> {
         let mut charges = self.charges.lock().expect("payments");
         Ok(match charges.get_mut(key) {
             None => Refund::NothingCharged,

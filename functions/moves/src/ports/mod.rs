@@ -10,7 +10,8 @@ use platform_messages::contracts::movers::MoverView;
 
 use crate::booking::Booking;
 use crate::booking_store::BookingStore;
-use crate::capacity::{CrewCapacity, ReserveError};
+use crate::capacity::CrewCapacity;
+use crate::error::MovesError;
 use crate::mover_directory::MoverDirectory;
 
 #[cfg(any(test, feature = "testing"))]
@@ -32,7 +33,7 @@ pub trait Bookings: Send + Sync {
 #[async_trait]
 pub trait CrewLedger: Send + Sync {
     /// Holds `wanted` crew members on `date` for `booking_id`; holding again changes nothing.
-    async fn reserve(&self, date: &str, booking_id: &str, wanted: u32) -> Result<(), ReserveError>;
+    async fn reserve(&self, date: &str, booking_id: &str, wanted: u32) -> Result<(), MovesError>;
     /// Lets go of what `booking_id` holds on `date`; whether it held anything.
     async fn release(&self, date: &str, booking_id: &str) -> Result<bool, StoreError>;
 }
@@ -60,7 +61,7 @@ impl Bookings for BookingStore {
 
 #[async_trait]
 impl CrewLedger for CrewCapacity {
-    async fn reserve(&self, date: &str, booking_id: &str, wanted: u32) -> Result<(), ReserveError> {
+    async fn reserve(&self, date: &str, booking_id: &str, wanted: u32) -> Result<(), MovesError> {
         CrewCapacity::reserve(self, date, booking_id, wanted).await
     }
 

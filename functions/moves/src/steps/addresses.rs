@@ -5,6 +5,7 @@ use platform::saga::StepError;
 use platform_messages::contracts::addressing::{AddressSubmission, ReconcileAddress};
 
 use super::{StepDone, Steps, Which, done, transient};
+use crate::error::MovesError;
 use crate::ports::{Bookings, CrewLedger, MoverLookup};
 use crate::saga::{SagaBooking, SagaError};
 
@@ -15,7 +16,7 @@ impl<B: Bookings, C: CrewLedger, M: MoverLookup> Steps<B, C, M> {
         which: Which,
         token: &str,
     ) -> Result<StepDone, StepError> {
-        let mover = self.movers.mover(&b.mover_id).await.map_err(transient)?;
+        let mover = self.movers.mover(&b.mover_id).await.map_err(MovesError::from)?;
         let state = mover.and_then(|m| match which {
             Which::From => m.from_address,
             Which::To => m.to_address,

@@ -16,10 +16,11 @@ use uuid::Uuid;
 use crate::booking::{Booking, BookingStep, StepStatus};
 use crate::booking_store::BookingStore;
 use crate::capacity::CrewCapacity;
+use crate::error::MovesError;
 use crate::mover_directory::MoverDirectory;
 use crate::payments::PaymentProvider;
 use crate::ports::{Bookings, CrewLedger, MoverLookup};
-use crate::saga::{SagaBooking, SagaError};
+use crate::saga::SagaBooking;
 
 mod addresses;
 mod confirmation;
@@ -145,12 +146,9 @@ pub struct Steps<B = BookingStore, C = CrewCapacity, M = MoverDirectory> {
     pub callbacks: Arc<dyn TaskCallbacks>,
 }
 
-fn business(error: SagaError, cause: impl Into<String>) -> StepError {
-    StepError::business(error.name(), cause)
-}
-
-fn transient(e: impl std::fmt::Display) -> StepError {
-    StepError::transient(e.to_string())
+/// A failure of something outside the domain (the bus, a callback): retried.
+fn transient<E: std::error::Error + 'static>(e: E) -> StepError {
+    StepError::transient(platform::error_chain::text(&e))
 }
 
 fn done(step: &str, outcome: impl Into<String>) -> Result<StepDone, StepError> {
@@ -191,8 +189,8 @@ impl<B: Bookings, C: CrewLedger, M: MoverLookup> Steps<B, C, M> {
     {
         match self.bookings.modify(booking_id, change).await {
             Ok(Some(b)) => Ok(b),
-            Ok(None) => Err(business(SagaError::BookingNotFound, format!("booking {booking_id} does not exist"))),
-            Err(e) => Err(transient(e)),
+            Ok(None) => Err(MovesError::BookingNotFound(booking_id.to_owned()).into()),
+            Err(e) => Err(MovesError::Store(e).into()),
         }
     }
 

@@ -12,8 +12,10 @@ use platform_messages::dates::CalendarDate;
 
 use super::*;
 use crate::booking::{BookingRequest, BookingStatus, Deposit, DepositRequest};
-use crate::payments::{ChargeStatus, PaymentError};
+use crate::error::MovesError;
+use crate::payments::ChargeStatus;
 use crate::ports::memory::{MemoryBookings, MemoryCrew, MemoryMovers, MemoryPayments};
+use crate::saga::SagaError;
 
 struct World {
     steps: Steps<MemoryBookings, MemoryCrew, MemoryMovers>,
@@ -172,11 +174,11 @@ async fn charge_deposit_charges_once_and_records_both_verifications_and_the_char
 async fn a_declined_or_unanswered_charge_fails_by_name_and_a_provider_outage_is_transient() {
     let (w, b) = given_a_pending_booking(4);
     let charge = || StepInput::ChargeDeposit { booking: b.clone() };
-    w.payments.fail_next(PaymentError::Declined("no".into()));
+    w.payments.fail_next(MovesError::PaymentDeclined("no".into()));
     assert_eq!(business_name(w.steps.run(charge()).await), SagaError::PaymentDeclined.name());
-    w.payments.fail_next(PaymentError::Unavailable("down".into()));
+    w.payments.fail_next(MovesError::PaymentUnavailable("down".into()));
     assert_eq!(business_name(w.steps.run(charge()).await), "Transient");
-    w.payments.fail_next(PaymentError::Timeout(Duration::from_secs(1)));
+    w.payments.fail_next(MovesError::PaymentTimeout(Duration::from_secs(1)));
     assert_eq!(business_name(w.steps.run(charge()).await), SagaError::PaymentTimeout.name());
     assert_eq!(w.payments.charge_of("bkg_1").map(|c| c.status), Some(ChargeStatus::Captured), "a timeout may charge");
     assert!(!w.log().await.contains(&"charge_deposit:done".to_owned()));

@@ -1,4 +1,5 @@
 //! Contracts owned by the movers service.
+use crate::dates::CalendarDate;
 use crate::ids::MoverId;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -68,8 +69,8 @@ pub struct MoverView {
     pub email_verified: bool,
     /// Phone (absent when not given or redacted).
     pub phone: Option<String>,
-    /// Move date, `YYYY-MM-DD`.
-    pub move_date: Option<String>,
+    /// Move date.
+    pub move_date: Option<CalendarDate>,
     /// The address moved from.
     pub from_address: Option<AddressState>,
     /// The address moved to.
