@@ -9,7 +9,7 @@ use platform::saga::StepError;
 use platform::store::StoreError;
 use platform_gateway::ApiError;
 
-use crate::saga::SagaError;
+use crate::saga_error::SagaError;
 
 /// What went wrong.
 #[derive(Debug, thiserror::Error)]

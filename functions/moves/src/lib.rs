@@ -18,6 +18,7 @@ pub mod ports;
 pub mod pricing;
 pub mod rest;
 pub mod saga;
+pub mod saga_error;
 pub mod steps;
 pub mod worker;
 

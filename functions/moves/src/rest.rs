@@ -20,8 +20,8 @@ use crate::capacity::CrewCapacity;
 use crate::error::MovesError;
 use crate::mover_directory::MoverDirectory;
 use crate::permissions::{MovePermission::*, PERMISSIONS};
-use crate::saga::SagaError;
 use crate::saga::{SagaBooking, SagaInput, SagaStarter};
+use crate::saga_error::SagaError;
 
 /// What the routes share.
 #[derive(Clone)]

@@ -6,7 +6,7 @@
 //! [`COMPENSATION_FAILED`].
 use std::collections::BTreeSet;
 
-use moves::saga::{COMPENSATION_FAILED, Caught, SagaError};
+use moves::saga_error::{COMPENSATION_FAILED, Caught, SagaError};
 use moves::steps::StepName;
 use serde_json::Value;
 use strum::IntoEnumIterator;

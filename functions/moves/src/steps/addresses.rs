@@ -7,7 +7,8 @@ use platform_messages::contracts::addressing::{AddressSubmission, ReconcileAddre
 use super::{StepDone, Steps, Which, done, transient};
 use crate::error::MovesError;
 use crate::ports::{Bookings, CrewLedger, MoverLookup};
-use crate::saga::{SagaBooking, SagaError};
+use crate::saga::SagaBooking;
+use crate::saga_error::SagaError;
 
 impl<B: Bookings, C: CrewLedger, M: MoverLookup> Steps<B, C, M> {
     pub(super) async fn verify_address(

@@ -7,7 +7,8 @@ use platform_messages::contracts::moves::{MoveCancelled, MoveCancelledData};
 use super::{Failure, StepDone, Steps, done};
 use crate::booking::{Booking, BookingStatus, BookingStep, StepStatus};
 use crate::ports::{Bookings, CrewLedger, MoverLookup};
-use crate::saga::{STATES_TIMEOUT, SagaBooking};
+use crate::saga::SagaBooking;
+use crate::saga_error::STATES_TIMEOUT;
 
 impl<B: Bookings, C: CrewLedger, M: MoverLookup> Steps<B, C, M> {
     pub(super) async fn cancel_booking(&self, b: &SagaBooking, failure: &Failure) -> Result<StepDone, StepError> {

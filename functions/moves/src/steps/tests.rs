@@ -15,7 +15,7 @@ use crate::booking::{BookingRequest, BookingStatus, Deposit, DepositRequest};
 use crate::error::MovesError;
 use crate::payments::ChargeStatus;
 use crate::ports::memory::{MemoryBookings, MemoryCrew, MemoryMovers, MemoryPayments};
-use crate::saga::SagaError;
+use crate::saga_error::SagaError;
 
 struct World {
     steps: Steps<MemoryBookings, MemoryCrew, MemoryMovers>,
