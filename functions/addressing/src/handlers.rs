@@ -4,9 +4,7 @@
 //! reconciled address, or the business error `AddressRejected`.
 use std::sync::Arc;
 
-use platform::bus::Publish;
-use platform::consumer::{Accepts, Consumer, Emit, HandlerError, HandlerResult, IdempotencyLedger};
-use platform_identity::Verifier;
+use platform::consumer::{Accepts, Consumer, ConsumerParts, Emit, HandlerError, HandlerResult};
 use platform_messages::Envelope;
 use platform_messages::contracts::addressing::{
     AddressReceived, AddressReconciled, AddressRejected, AddressSubmission, RECONCILE_REJECTED_ERROR, ReconcileAddress,
@@ -28,14 +26,10 @@ async fn answer(book: Arc<dyn AddressBook>, message: Envelope<AddressSubmission>
 }
 
 /// The addressing consumer with both routes.
-pub fn consumer(
-    book: Arc<dyn AddressBook>,
-    ledger: Arc<dyn IdempotencyLedger>,
-    publisher: Arc<dyn Publish>,
-    verifier: Arc<Verifier>,
-) -> Consumer {
-    let for_event = book.clone();
-    Consumer::new(SERVICE, ledger, publisher, verifier)
-        .on::<AddressReceived, _, _>(Accepts::SystemWork, move |m, _| answer(for_event.clone(), m))
-        .on::<ReconcileAddress, _, _>(Accepts::SystemWork, move |m, _| answer(book.clone(), m))
+pub fn consumer(book: Arc<dyn AddressBook>, parts: ConsumerParts) -> Consumer {
+    Consumer::from_parts(SERVICE, parts)
+        .with_state(book)
+        .on::<AddressReceived, _, _>(Accepts::SystemWork, |book, m, _| answer(book, m))
+        .on::<ReconcileAddress, _, _>(Accepts::SystemWork, |book, m, _| answer(book, m))
+        .build()
 }

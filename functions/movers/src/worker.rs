@@ -2,11 +2,9 @@
 //! address status (stale answers are ignored), and `movers.mover.create` creates
 //! movers for other systems (only the system: the task names the owner),
 //! idempotently by message id.
-use std::sync::Arc;
-
-use platform::bus::{Origin, Publish};
-use platform::consumer::{Accepts, Consumer, Emit, HandlerError, HandlerResult, IdempotencyLedger};
-use platform_identity::{Role, Verifier};
+use platform::bus::Origin;
+use platform::consumer::{Accepts, Consumer, ConsumerParts, Emit, HandlerError, HandlerResult};
+use platform_identity::Role;
 use platform_messages::Envelope;
 use platform_messages::contracts::addressing::{
     AddressReconciled, AddressReconciledData, AddressRejected, AddressRejectedData,
@@ -76,15 +74,11 @@ async fn create(service: MoversService, m: Envelope<CreateMoverData>, origin: Or
 }
 
 /// The movers consumer with its three routes.
-pub fn consumer(
-    service: MoversService,
-    ledger: Arc<dyn IdempotencyLedger>,
-    publisher: Arc<dyn Publish>,
-    verifier: Arc<Verifier>,
-) -> Consumer {
-    let (a, b) = (service.clone(), service.clone());
-    Consumer::new(SERVICE, ledger, publisher, verifier)
-        .on::<AddressReconciled, _, _>(Accepts::SystemWork, move |m, o| reconciled(a.clone(), m, o))
-        .on::<AddressRejected, _, _>(Accepts::SystemWork, move |m, o| rejected(b.clone(), m, o))
-        .on::<CreateMover, _, _>(Accepts::SystemWork, move |m, o| create(service.clone(), m, o))
+pub fn consumer(service: MoversService, parts: ConsumerParts) -> Consumer {
+    Consumer::from_parts(SERVICE, parts)
+        .with_state(service)
+        .on::<AddressReconciled, _, _>(Accepts::SystemWork, reconciled)
+        .on::<AddressRejected, _, _>(Accepts::SystemWork, rejected)
+        .on::<CreateMover, _, _>(Accepts::SystemWork, create)
+        .build()
 }

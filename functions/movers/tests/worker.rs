@@ -1,13 +1,12 @@
 //! The movers worker against in-memory movers: answers update address status,
 //! stale answers change nothing, and the create task is idempotent by message id.
 use std::sync::Arc;
-use std::time::Duration;
 
 use aws_lambda_events::event::sqs::SqsMessage;
 use movers::service::MoversService;
 use movers::store::{MemoryMoverStore, MoverStore};
 use platform::bus::RecordingPublisher;
-use platform::consumer::{Consumer, MemoryLedger, RecordOutcome};
+use platform::consumer::{Consumer, ConsumerParts, RecordOutcome};
 use platform::metrics::MetricsSink;
 use platform_identity::{Role, TestIssuer};
 use platform_messages::contracts::addressing::{
@@ -30,9 +29,7 @@ fn fixture() -> Fixture {
     let issuer = TestIssuer::new();
     let consumer = movers::worker::consumer(
         MoversService::new(store.clone()),
-        Arc::new(MemoryLedger::new(Duration::from_secs(30))),
-        publisher.clone(),
-        issuer.verifier(),
+        ConsumerParts::in_memory(publisher.clone(), issuer.verifier()),
     )
     .with_metrics(MetricsSink::Discard);
     // The catalog is law: the worker handles exactly what the catalog consumes.
@@ -146,9 +143,7 @@ async fn the_create_task_is_idempotent_by_message_id() {
     // creates nothing new: the mover and its messages were written together, once.
     let fresh_ledger = movers::worker::consumer(
         MoversService::new(f.store.clone()),
-        Arc::new(MemoryLedger::new(Duration::from_secs(30))),
-        f.publisher.clone(),
-        f.issuer.verifier(),
+        ConsumerParts::in_memory(f.publisher.clone(), f.issuer.verifier()),
     );
     assert_eq!(fresh_ledger.handle_record(&record(&task)).await, RecordOutcome::Handled);
     let names: Vec<_> = f.store.outbox().iter().map(|m| m.envelope.name.to_string()).collect();

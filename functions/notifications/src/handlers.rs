@@ -5,9 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use platform::bus::Publish;
-use platform::consumer::{Accepts, Consumer, Emit, HandlerResult, IdempotencyLedger};
-use platform_identity::Verifier;
+use platform::consumer::{Accepts, Consumer, ConsumerParts, Emit, HandlerResult};
 use platform_messages::Envelope;
 use platform_messages::contracts::movers::{
     EmailVerificationRequested, EmailVerificationRequestedData, EmailVerified, EmailVerifiedData,
@@ -152,16 +150,12 @@ fn unproven(booking_id: &str) -> Emit {
 }
 
 /// The notifications consumer.
-pub fn consumer(
-    notifier: Notifier,
-    ledger: Arc<dyn IdempotencyLedger>,
-    publisher: Arc<dyn Publish>,
-    verifier: Arc<Verifier>,
-) -> Consumer {
-    let (a, b, c, d) = (notifier.clone(), notifier.clone(), notifier.clone(), notifier);
-    Consumer::new(SERVICE, ledger, publisher, verifier)
-        .on::<EmailVerificationRequested, _, _>(Accepts::SystemWork, move |m, _| a.clone().verification_requested(m))
-        .on::<EmailVerified, _, _>(Accepts::SystemWork, move |m, _| b.clone().email_verified(m))
-        .on::<MoveBooked, _, _>(Accepts::SystemWork, move |m, _| c.clone().move_booked(m))
-        .on::<MoveCancelled, _, _>(Accepts::SystemWork, move |m, _| d.clone().move_cancelled(m))
+pub fn consumer(notifier: Notifier, parts: ConsumerParts) -> Consumer {
+    Consumer::from_parts(SERVICE, parts)
+        .with_state(notifier)
+        .on::<EmailVerificationRequested, _, _>(Accepts::SystemWork, |n, m, _| n.verification_requested(m))
+        .on::<EmailVerified, _, _>(Accepts::SystemWork, |n, m, _| n.email_verified(m))
+        .on::<MoveBooked, _, _>(Accepts::SystemWork, |n, m, _| n.move_booked(m))
+        .on::<MoveCancelled, _, _>(Accepts::SystemWork, |n, m, _| n.move_cancelled(m))
+        .build()
 }

@@ -12,14 +12,14 @@ use notifications::journal::{Journal, NotificationStatus};
 use notifications::mailer::RecordingMailer;
 use platform::bus::Outgoing;
 use platform::bus::RecordingPublisher;
-use platform::consumer::{MemoryLedger, RecordOutcome};
+use platform::consumer::{ConsumerParts, RecordOutcome};
 use platform::store::Table;
 use platform_messages::contracts::movers::{
     EmailVerificationRequested, EmailVerificationRequestedData, EmailVerified, EmailVerifiedData,
 };
 use platform_messages::contracts::moves::{MoveBooked, MoveBookedData};
 use platform_messages::dates::CalendarDate;
-use platform_testkit::create_table;
+use platform_testkit::{create_table, wait_until_drained};
 use stack_tests::moves::{emails_to, wait_email};
 use stack_tests::{send, stack};
 
@@ -41,7 +41,9 @@ async fn an_event_delivered_twice_sends_one_email_and_journals_it() {
     send(&stack, message.clone()).await.unwrap();
 
     let emails = wait_email(&stack, &to, "is booked").await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Both copies leave the queue only once handled: then one email, not two.
+    let queue = stack.output("NotificationsQueueUrl").unwrap();
+    wait_until_drained(&stack.sqs(), queue, Duration::from_secs(30)).await.unwrap();
     let emails_later = emails_to(&stack, &to).await;
     assert_eq!(emails_later.len(), 1, "one email for one event: {emails_later:?}");
     assert_eq!(emails[0].0, "Your move on 2031-05-02 is booked");
@@ -126,9 +128,10 @@ fn recording_worker(journal: &Journal, mailer: &Arc<RecordingMailer>) -> platfor
     let notifier = Notifier { journal: journal.clone(), mailer: mailer.clone() };
     consumer(
         notifier,
-        Arc::new(MemoryLedger::new(Duration::from_secs(30))),
-        Arc::new(RecordingPublisher::default()),
-        platform_identity::TestIssuer::new().verifier(),
+        ConsumerParts::in_memory(
+            Arc::new(RecordingPublisher::default()),
+            platform_identity::TestIssuer::new().verifier(),
+        ),
     )
 }
 
@@ -217,9 +220,10 @@ async fn a_slow_send_is_cut_before_it_eats_the_time_to_journal_it() {
     };
     let worker = consumer(
         slow,
-        Arc::new(MemoryLedger::new(Duration::from_secs(30))),
-        Arc::new(RecordingPublisher::default()),
-        platform_identity::TestIssuer::new().verifier(),
+        ConsumerParts::in_memory(
+            Arc::new(RecordingPublisher::default()),
+            platform_identity::TestIssuer::new().verifier(),
+        ),
     );
     let (message, record) = booked("bkg_slow_send", "slow@example.com");
 

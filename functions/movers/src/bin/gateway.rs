@@ -9,17 +9,16 @@ use movers::gateway::router;
 use movers::service::MoversService;
 use movers::store::DynamoMoverStore;
 use platform::config::Env;
-use platform::store::{Table, TableCounters};
+use platform::service_aws::ServiceAws;
+use platform::store::TableCounters;
 
 async fn init() -> Result<Router, Error> {
     let config = Config::from_env(&Env::process())?;
-    let aws = platform::faults::aws_config().await;
-    let table = Table::new(aws_sdk_dynamodb::Client::new(&aws), &config.service.table_name);
-    movers::table_schema().verify(table.client(), table.name()).await?;
+    let aws = ServiceAws::connect(&config.service, movers::table_schema()).await?;
     let state = AppState {
-        verifier: config.identity.verifier(&aws).await?,
-        service: MoversService::new(Arc::new(DynamoMoverStore::new(table.clone()))),
-        counters: Arc::new(TableCounters::new(table)),
+        verifier: config.identity.verifier(&aws.sdk).await?,
+        service: MoversService::new(Arc::new(DynamoMoverStore::new(aws.table.clone()))),
+        counters: Arc::new(TableCounters::new(aws.table.clone())),
         mails_per_account: movers::app::mails_per_account(config.movers_per_account_per_hour),
     };
     Ok(router(state, movers::graphql::endpoint(config.introspection)))

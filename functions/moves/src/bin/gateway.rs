@@ -1,6 +1,4 @@
 //! The moves gateway Lambda: wiring only.
-use std::sync::Arc;
-
 use axum::Router;
 use lambda_http::Error;
 use moves::booking_store::BookingStore;
@@ -10,24 +8,21 @@ use moves::mover_directory::MoverDirectory;
 use moves::rest::{AppState, router};
 use moves::saga::SagaStarter;
 use platform::config::Env;
-use platform::saga::SfnCallbacks;
-use platform::store::Table;
+use platform::service_aws::ServiceAws;
 
 async fn init() -> Result<Router, Error> {
     let env = Env::process();
     let config = Config::from_env(&env)?;
     let gateway = GatewayConfig::from_env(&env)?;
-    let aws = platform::faults::aws_config().await;
-    let table = Table::new(aws_sdk_dynamodb::Client::new(&aws), &config.service.table_name);
-    moves::table_schema().verify(table.client(), table.name()).await?;
-    let sfn = aws_sdk_sfn::Client::new(&aws);
+    let aws = ServiceAws::connect(&config.service, moves::table_schema()).await?;
+    let table = &aws.table;
     Ok(router(AppState {
-        verifier: gateway.identity.verifier(&aws).await?,
+        verifier: gateway.identity.verifier(&aws.sdk).await?,
         bookings: BookingStore::new(table.clone()),
         capacity: CrewCapacity::new(table.clone(), config.default_crew_capacity),
-        movers: MoverDirectory::new(table),
-        saga: SagaStarter::new(sfn.clone(), gateway.state_machine_arn),
-        callbacks: Arc::new(SfnCallbacks::new(sfn)),
+        movers: MoverDirectory::new(table.clone()),
+        saga: SagaStarter::new(aws_sdk_sfn::Client::new(&aws.sdk), gateway.state_machine_arn),
+        callbacks: aws.callbacks(),
     }))
 }
 

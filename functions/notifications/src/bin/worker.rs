@@ -6,26 +6,18 @@ use notifications::config::Config;
 use notifications::handlers::{Notifier, consumer};
 use notifications::journal::Journal;
 use notifications::mailer::SesMailer;
-use platform::bus::SnsPublisher;
 use platform::config::Env;
 use platform::consumer::Consumer;
-use platform::store::{DynamoLedger, Table};
+use platform::service_aws::ServiceAws;
 
 async fn init() -> Result<Consumer, Error> {
     let config = Config::from_env(&Env::process())?;
-    let aws = platform::faults::aws_config().await;
-    let table = Table::new(aws_sdk_dynamodb::Client::new(&aws), &config.service.table_name);
-    notifications::table_schema().verify(table.client(), table.name()).await?;
+    let aws = ServiceAws::connect(&config.service, notifications::table_schema()).await?;
     let notifier = Notifier {
-        journal: Journal::new(table.clone()),
-        mailer: Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(&aws), config.sender)),
+        journal: Journal::new(aws.table.clone()),
+        mailer: Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(&aws.sdk), config.sender)),
     };
-    Ok(consumer(
-        notifier,
-        Arc::new(DynamoLedger::new(table, config.service.idempotency_lease)),
-        Arc::new(SnsPublisher::new(aws_sdk_sns::Client::new(&aws), config.service.topics)),
-        config.identity.verifier(&aws).await?,
-    ))
+    Ok(consumer(notifier, aws.consumer_parts(&config.identity).await?))
 }
 
 #[tokio::main]

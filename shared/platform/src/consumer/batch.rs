@@ -45,6 +45,28 @@ pub enum RecordOutcome {
     Failed(String),
 }
 
+/// What every consumer is built on: its idempotency ledger, its publisher and
+/// the verifier of the identities that records carry.
+#[derive(Clone)]
+pub struct ConsumerParts {
+    /// Claims each message id once.
+    pub ledger: Arc<dyn IdempotencyLedger>,
+    /// Publishes what the handlers emit.
+    pub publisher: Arc<dyn Publish>,
+    /// Verifies the identity a record carries.
+    pub verifier: Arc<Verifier>,
+}
+
+#[cfg(any(test, feature = "testing"))]
+impl ConsumerParts {
+    /// Parts for tests: a fresh in-memory ledger (30 s leases), `publisher`, and
+    /// `verifier` (a test issuer's). The `testing` feature.
+    pub fn in_memory(publisher: Arc<dyn Publish>, verifier: Arc<Verifier>) -> Self {
+        let ledger = Arc::new(super::MemoryLedger::new(std::time::Duration::from_secs(30)));
+        Self { ledger, publisher, verifier }
+    }
+}
+
 /// Routes records by message name to typed handlers.
 pub struct Consumer {
     service: String,
@@ -77,6 +99,11 @@ impl Consumer {
             verifier,
             callbacks: None,
         }
+    }
+
+    /// A consumer for `service` built on `parts` (see [`Consumer::new`]).
+    pub fn from_parts(service: impl Into<String>, parts: ConsumerParts) -> Self {
+        Self::new(service, parts.ledger, parts.publisher, parts.verifier)
     }
 
     /// Completes the task tokens that tasks carry (a saga step waiting with

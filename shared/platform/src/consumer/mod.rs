@@ -10,11 +10,13 @@ mod idempotency;
 #[cfg(any(test, feature = "testing"))]
 mod memory_ledger;
 mod record;
+mod routes;
 
 pub use acting::Accepts;
-pub use batch::{Consumer, RecordOutcome};
+pub use batch::{Consumer, ConsumerParts, RecordOutcome};
 pub use handler::{Emit, HandlerError, HandlerResult, Reply};
 pub use idempotency::{Claim, IdempotencyLedger, LedgerError, fingerprint};
 #[cfg(any(test, feature = "testing"))]
 pub use memory_ledger::MemoryLedger;
 pub use record::{DecodeError, Incoming, decode_record};
+pub use routes::Routes;

@@ -1,0 +1,58 @@
+//! What every function of a service connects to at cold start: the AWS SDK
+//! configuration (with the chaos faults when the stack was deployed with them),
+//! the service's own table, checked against its declared shape before any work,
+//! and from those the bus, the idempotency ledger and the saga callbacks.
+use std::sync::Arc;
+
+use aws_config::SdkConfig;
+
+use crate::bus::SnsPublisher;
+use crate::consumer::ConsumerParts;
+use crate::identity::VerifierConfig;
+use crate::saga::SfnCallbacks;
+use crate::settings::ServiceSettings;
+use crate::store::{DynamoLedger, Table, TableSchema};
+
+/// A failure to connect at cold start (the function then does not start).
+pub type ConnectError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A service's AWS connections.
+#[derive(Clone, Debug)]
+pub struct ServiceAws {
+    /// The SDK configuration, for the clients only this function needs.
+    pub sdk: SdkConfig,
+    /// The service's own table.
+    pub table: Table,
+    settings: ServiceSettings,
+}
+
+impl ServiceAws {
+    /// Connects to the table and bus of `settings`, and fails unless the table has
+    /// the shape `schema` declares.
+    pub async fn connect(settings: &ServiceSettings, schema: TableSchema) -> Result<Self, ConnectError> {
+        let sdk = crate::faults::aws_config().await;
+        let table = Table::new(aws_sdk_dynamodb::Client::new(&sdk), &settings.table_name);
+        schema.verify(table.client(), table.name()).await?;
+        Ok(Self { sdk, table, settings: settings.clone() })
+    }
+
+    /// Publishes to the service's topics.
+    pub fn publisher(&self) -> Arc<SnsPublisher> {
+        Arc::new(SnsPublisher::new(aws_sdk_sns::Client::new(&self.sdk), self.settings.topics.clone()))
+    }
+
+    /// Completes saga task tokens.
+    pub fn callbacks(&self) -> Arc<SfnCallbacks> {
+        Arc::new(SfnCallbacks::new(aws_sdk_sfn::Client::new(&self.sdk)))
+    }
+
+    /// What the service's consumer is built on: the ledger in its table, its
+    /// publisher, and the verifier of `identity`.
+    pub async fn consumer_parts(&self, identity: &VerifierConfig) -> Result<ConsumerParts, ConnectError> {
+        Ok(ConsumerParts {
+            ledger: Arc::new(DynamoLedger::new(self.table.clone(), self.settings.idempotency_lease)),
+            publisher: self.publisher(),
+            verifier: identity.verifier(&self.sdk).await?,
+        })
+    }
+}
