@@ -8,7 +8,7 @@ use platform::store::{Key, StoreError, Table, epoch_seconds};
 use platform_messages::contracts::addressing::NormalizedAddress;
 use serde::{Deserialize, Serialize};
 
-use crate::reconcile::AddressBook;
+use crate::reconcile::{AddressBook, AddressUse};
 
 /// The address book in the service's table.
 pub struct DynamoAddressBook {
@@ -71,13 +71,8 @@ fn reference_key(address_id: &str, reference: &str) -> Key {
 
 #[async_trait]
 impl AddressBook for DynamoAddressBook {
-    async fn record(
-        &self,
-        address_id: &str,
-        address: &NormalizedAddress,
-        reference: &str,
-        message_id: &str,
-    ) -> Result<bool, StoreError> {
+    async fn record(&self, used: AddressUse<'_>) -> Result<bool, StoreError> {
+        let AddressUse { address_id, address, reference, message_id } = used;
         let key = key(address_id);
         let item = AddressItem { address: address.clone(), created_by: message_id.to_owned() };
         let created = match self.table.insert(&key, &item).await {

@@ -23,18 +23,26 @@ pub fn address_id(address: &NormalizedAddress) -> String {
     format!("adr_{}", &hex::encode(hasher.finalize())[..24])
 }
 
+/// One caller's use of an address: what the address book records.
+#[derive(Debug, Clone, Copy)]
+pub struct AddressUse<'a> {
+    /// The address's stable id (see [`address_id`]).
+    pub address_id: &'a str,
+    /// The address, normalized.
+    pub address: &'a NormalizedAddress,
+    /// The caller's reference for it.
+    pub reference: &'a str,
+    /// The message that submitted it.
+    pub message_id: &'a str,
+}
+
 /// Where addresses and their references are kept (the service's table).
 #[async_trait]
 pub trait AddressBook: Send + Sync {
-    /// Records `reference` for the address, creating it if new. Returns `true` when
-    /// the address was created by `message_id` (also when that message is retried).
-    async fn record(
-        &self,
-        address_id: &str,
-        address: &NormalizedAddress,
-        reference: &str,
-        message_id: &str,
-    ) -> Result<bool, StoreError>;
+    /// Records the use's reference for its address, creating the address if new.
+    /// Returns `true` when the address was created by the use's message (also when
+    /// that message is retried).
+    async fn record(&self, used: AddressUse<'_>) -> Result<bool, StoreError>;
 }
 
 /// The answer to a submission.
@@ -63,7 +71,8 @@ pub async fn reconcile(
         }
     };
     let id = address_id(&normalized);
-    let created = book.record(&id, &normalized, &submission.reference, message_id).await?;
+    let used = AddressUse { address_id: &id, address: &normalized, reference: &submission.reference, message_id };
+    let created = book.record(used).await?;
     Ok(Outcome::Reconciled(AddressReconciledData {
         address_id: id,
         reference: submission.reference,

@@ -3,7 +3,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
 
-use addressing::reconcile::{AddressBook, Outcome, address_id, reconcile};
+use addressing::reconcile::{AddressBook, AddressUse, Outcome, address_id, reconcile};
 use async_trait::async_trait;
 use platform::store::StoreError;
 use platform_messages::contracts::addressing::{AddressSubmission, NormalizedAddress, PostalAddress};
@@ -13,15 +13,10 @@ struct MemoryBook(Mutex<HashMap<String, (String, BTreeSet<String>)>>);
 
 #[async_trait]
 impl AddressBook for MemoryBook {
-    async fn record(
-        &self,
-        id: &str,
-        _: &NormalizedAddress,
-        reference: &str,
-        message_id: &str,
-    ) -> Result<bool, StoreError> {
+    async fn record(&self, used: AddressUse<'_>) -> Result<bool, StoreError> {
+        let AddressUse { address_id, reference, message_id, .. } = used;
         let mut book = self.0.lock().unwrap();
-        let entry = book.entry(id.to_owned()).or_insert_with(|| (message_id.to_owned(), BTreeSet::new()));
+        let entry = book.entry(address_id.to_owned()).or_insert_with(|| (message_id.to_owned(), BTreeSet::new()));
         entry.1.insert(reference.to_owned());
         Ok(entry.0 == message_id)
     }

@@ -4,9 +4,8 @@
 use std::sync::Arc;
 
 use axum::extract::FromRef;
-use axum::http::HeaderMap;
 use platform::store::{Counters, Limit};
-use platform_gateway::{ApiError, Authenticated, validate};
+use platform_gateway::{ApiError, Authenticated};
 use platform_identity::Verifier;
 use platform_messages::contracts::movers::MoverView;
 
@@ -93,14 +92,6 @@ pub fn may_change(who: &Authenticated, mover: &Mover) -> Result<(), MoverError> 
     } else {
         Err(MoverError::Forbidden("you may only change your own movers".into()))
     }
-}
-
-/// The `Idempotency-Key` header, if sent.
-pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
-    let Some(value) = headers.get("idempotency-key") else { return Ok(None) };
-    let key = value.to_str().unwrap_or("\u{0}");
-    validate::token("Idempotency-Key", key, validate::MAX_IDEMPOTENCY_KEY_CHARS)?;
-    Ok(Some(key))
 }
 
 impl From<MoverError> for ApiError {

@@ -9,11 +9,11 @@ use axum::extract::State;
 use axum::routing::post;
 use axum::{Extension, Json, Router};
 use platform_gateway::graphql_limits::{self, Limits};
-use platform_gateway::{ApiError, Authenticated, JsonBody};
+use platform_gateway::{ApiError, Authenticated, JsonBody, idempotency_key};
 use platform_messages::contracts::addressing::{NormalizedAddress, PostalAddress};
 use platform_messages::contracts::movers::{AddressState, MoverView};
 
-use crate::app::{AppState, count_mail, idempotency_key, list_scope, may_change, visible};
+use crate::app::{AppState, count_mail, list_scope, may_change, visible};
 use crate::domain::{AddressKind, Mover, MoverInput, MoverPatch};
 use crate::permissions::{MoverPermission::CreateOwn, PERMISSIONS};
 use crate::service::new_mover_id;

@@ -8,12 +8,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use platform::store::Versioned;
-use platform_gateway::{ApiError, Authenticated, JsonBody};
+use platform_gateway::{ApiError, Authenticated, JsonBody, idempotency_key};
 use platform_messages::contracts::movers::MoverView;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::app::{AppState, count_mail, idempotency_key, list_scope, may_change, visible};
+use crate::app::{AppState, count_mail, list_scope, may_change, visible};
 use crate::domain::{Mover, MoverInput, MoverPatch};
 use crate::permissions::{MoverPermission::*, PERMISSIONS};
 use crate::service::{Outcome, new_mover_id};

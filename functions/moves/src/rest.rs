@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use platform::saga::{CallbackError, TaskCallbacks};
-use platform_gateway::{ApiError, Authenticated, JsonBody, validate};
+use platform_gateway::{ApiError, Authenticated, JsonBody, required_idempotency_key, validate};
 use platform_identity::Verifier;
 use serde::Deserialize;
 use serde_json::json;
@@ -58,16 +58,6 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The `Idempotency-Key` header: 1 to 128 visible ASCII characters.
-fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
-    let value = headers
-        .get("idempotency-key")
-        .ok_or_else(|| ApiError::bad_request("send an `Idempotency-Key` header (one per booking attempt)"))?;
-    let key = value.to_str().unwrap_or("\u{0}");
-    validate::token("Idempotency-Key", key, validate::MAX_IDEMPOTENCY_KEY_CHARS)?;
-    Ok(key.to_owned())
-}
-
 /// The booking id of `key` sent by `sub`: the same key always names the same booking.
 pub fn booking_id(sub: &str, key: &str) -> BookingId {
     let id = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, format!("updater:moves:{sub}\n{key}").as_bytes());
@@ -90,7 +80,7 @@ async fn book(
     JsonBody(request): JsonBody<BookingRequest>,
 ) -> Result<Response, ApiError> {
     PERMISSIONS.require(&who.caller, ManageOwn)?;
-    let key = idempotency_key(&headers)?;
+    let key = required_idempotency_key(&headers, "booking attempt")?;
     let deposit = request.validate(time::OffsetDateTime::now_utc().date())?;
     let mover = s.movers.get(&request.mover_id).await.map_err(MovesError::from)?.ok_or_else(|| {
         ApiError::not_found(format!(
@@ -103,7 +93,7 @@ async fn book(
     }
     // News of the booking go only to an email its owner proved.
     let contact = mover.email.as_deref().filter(|_| mover.email_verified);
-    let booking = Booking::pending(booking_id(&who.caller.sub, &key), &request, &deposit, &mover.owner_sub, contact);
+    let booking = Booking::pending(booking_id(&who.caller.sub, key), &request, &deposit, &mover.owner_sub, contact);
     // A replay of a booking answers it; a new one waits until its owner holds fewer
     // than MAX_OPEN_BOOKINGS open ones.
     let replayed = s.bookings.get(&booking.booking_id).await.map_err(MovesError::from)?;

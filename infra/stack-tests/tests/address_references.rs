@@ -3,7 +3,7 @@
 //! still reconciles it.
 use addressing::address_book::DynamoAddressBook;
 use addressing::normalize::normalize;
-use addressing::reconcile::{AddressBook, address_id};
+use addressing::reconcile::{AddressBook, AddressUse, address_id};
 use futures::StreamExt;
 use platform::bus::Outgoing;
 use platform::store::Table;
@@ -25,7 +25,12 @@ async fn an_address_with_two_thousand_references_still_reconciles_and_stays_smal
     let created: Vec<bool> = futures::stream::iter(0..2_000)
         .map(|n| {
             let (book, normalized, id) = (&book, &normalized, &id);
-            async move { book.record(id, normalized, &format!("caller-{n}:from"), &format!("msg-{n}")).await.unwrap() }
+            async move {
+                let (reference, message_id) = (format!("caller-{n}:from"), format!("msg-{n}"));
+                let used =
+                    AddressUse { address_id: id, address: normalized, reference: &reference, message_id: &message_id };
+                book.record(used).await.unwrap()
+            }
         })
         .buffer_unordered(32)
         .collect()
