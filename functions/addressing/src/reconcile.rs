@@ -6,6 +6,7 @@ use platform::store::StoreError;
 use platform_messages::contracts::addressing::{
     AddressReconciledData, AddressRejectedData, AddressSubmission, MAX_REFERENCE_CHARS, NormalizedAddress,
 };
+use platform_messages::ids::AddressId;
 use sha2::{Digest, Sha256};
 
 use crate::normalize::normalize;
@@ -13,14 +14,14 @@ use crate::normalize::normalize;
 /// The stable id of an address: a hash of the parts that identify a delivery point
 /// (street, unit, state and ZIP5). The city is left out on purpose: USPS accepts
 /// several city names for one ZIP, and they must not split one address in two.
-pub fn address_id(address: &NormalizedAddress) -> String {
+pub fn address_id(address: &NormalizedAddress) -> AddressId {
     let zip5 = address.zip.split('-').next().unwrap_or_default();
     let mut hasher = Sha256::new();
     for part in [address.street.as_str(), address.unit.as_deref().unwrap_or(""), address.state.as_str(), zip5] {
         hasher.update(part.as_bytes());
         hasher.update([0x1f]);
     }
-    format!("adr_{}", &hex::encode(hasher.finalize())[..24])
+    AddressId::from(format!("adr_{}", &hex::encode(hasher.finalize())[..24]))
 }
 
 /// One caller's use of an address: what the address book records.

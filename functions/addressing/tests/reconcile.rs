@@ -58,7 +58,7 @@ async fn two_spellings_of_one_address_share_an_id_and_keep_both_refs() {
     assert_eq!(a.address_id, b.address_id);
     assert!(a.created && !b.created);
     assert_eq!(b.reference, "r2");
-    let refs = book.0.lock().unwrap()[&a.address_id].1.clone();
+    let refs = book.0.lock().unwrap()[a.address_id.as_str()].1.clone();
     assert_eq!(refs, BTreeSet::from(["r1".to_owned(), "r2".to_owned()]));
 }
 

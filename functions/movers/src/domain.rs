@@ -4,7 +4,7 @@
 use platform_messages::contracts::addressing::{NormalizedAddress, PostalAddress};
 use platform_messages::contracts::movers::{AddressState, AddressStatus, MoverView};
 use platform_messages::dates::CalendarDate;
-use platform_messages::ids::MoverId;
+use platform_messages::ids::{AddressId, MoverId, UserId};
 use platform_messages::validate;
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
@@ -62,7 +62,7 @@ pub enum AddressResult {
     /// Valid, with its id and normalized form.
     Reconciled {
         /// The address id.
-        address_id: String,
+        address_id: AddressId,
         /// The normalized address.
         normalized: NormalizedAddress,
     },
@@ -79,7 +79,7 @@ pub struct Mover {
     /// `mov_<uuid>`.
     pub id: MoverId,
     /// The owning user's `sub`.
-    pub owner_sub: String,
+    pub owner_sub: UserId,
     /// Name.
     pub name: String,
     /// Email.
@@ -251,10 +251,10 @@ impl MoverPatch {
 
 impl Mover {
     /// A new mover from checked input (addresses are submitted separately).
-    pub fn new(id: String, owner_sub: &str, input: &MoverInput, checked: Validated, now: i64) -> Self {
+    pub fn new(id: String, owner_sub: &UserId, input: &MoverInput, checked: Validated, now: i64) -> Self {
         Self {
             id: MoverId::from(id),
-            owner_sub: owner_sub.to_owned(),
+            owner_sub: owner_sub.clone(),
             name: input.name.trim().to_owned(),
             email: input.email.trim().to_owned(),
             email_verified: false,
@@ -382,7 +382,7 @@ mod tests {
             to_address: None,
         };
         let checked = input.validate().expect("a valid mover");
-        Mover::new("mov_1".into(), "usr_1", &input, checked, 0)
+        Mover::new("mov_1".into(), &"usr_1".into(), &input, checked, 0)
     }
 
     fn normalized() -> NormalizedAddress {

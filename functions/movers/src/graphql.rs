@@ -131,7 +131,7 @@ pub struct GqlMover {
 fn address(state: AddressState) -> Address {
     Address {
         status: state.status.as_str().to_owned(),
-        address_id: state.address_id,
+        address_id: state.address_id.map(String::from),
         normalized: state.normalized.map(|n: NormalizedAddress| Normalized {
             street: n.street,
             unit: n.unit,
@@ -148,7 +148,7 @@ impl From<MoverView> for GqlMover {
         Self {
             id: ID(v.id.into()),
             version: v.version,
-            owner_sub: v.owner_sub,
+            owner_sub: v.owner_sub.into(),
             name: v.name,
             email: v.email,
             email_verified: v.email_verified,
@@ -225,7 +225,7 @@ impl Mutation {
         let id = new_mover_id(&who.caller.sub, key).map_err(gql)?;
         count_mail(s, who).await.map_err(gql)?;
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        let outcome = s.service.create(id, &who.caller.sub, input, now, &who.origin()).await.map_err(gql)?;
+        let outcome = s.service.create(id, &who.user_id(), input, now, &who.origin()).await.map_err(gql)?;
         Ok(outcome.mover.view(outcome.version, false).into())
     }
 

@@ -44,7 +44,7 @@ async fn create(
     let id = new_mover_id(&who.caller.sub, idempotency_key(&headers)?)?;
     count_mail(&s, &who).await?;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let Outcome { mover, version, .. } = s.service.create(id, &who.caller.sub, input, now, &who.origin()).await?;
+    let Outcome { mover, version, .. } = s.service.create(id, &who.user_id(), input, now, &who.origin()).await?;
     Ok(with_etag(StatusCode::CREATED, mover.view(version, false)))
 }
 

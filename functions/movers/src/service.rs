@@ -11,6 +11,7 @@ use platform_messages::contracts::movers::{
     EmailVerificationRequested, EmailVerificationRequestedData, EmailVerified, EmailVerifiedData, MoverCreated,
     MoverUpdated, MoverView,
 };
+use platform_messages::ids::UserId;
 use platform_messages::validate;
 use platform_messages::{Contract, MessageName};
 use uuid::Uuid;
@@ -164,7 +165,7 @@ impl MoversService {
     pub async fn create(
         &self,
         id: String,
-        owner_sub: &str,
+        owner_sub: &UserId,
         input: MoverInput,
         now: i64,
         origin: &Origin,

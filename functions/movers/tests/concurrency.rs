@@ -54,7 +54,7 @@ async fn a_code_confirmed_during_a_concurrent_change_is_judged_again_and_proves_
     let created = service
         .create(
             "mov_race".into(),
-            "usr_1",
+            &"usr_1".into(),
             input(),
             time::OffsetDateTime::now_utc().unix_timestamp(),
             &Origin::system(),

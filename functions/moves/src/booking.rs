@@ -1,7 +1,7 @@
 //! A booking: the request that starts the saga, the record the steps keep
 //! current, and what each caller may see of it.
 use platform_messages::dates::CalendarDate;
-use platform_messages::ids::{BookingId, MoverId};
+use platform_messages::ids::{BookingId, MoverId, UserId};
 use platform_messages::validate::{self, Invalid};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -185,7 +185,7 @@ pub struct Booking {
     /// The mover.
     pub mover_id: MoverId,
     /// The owner of the mover (and of the booking).
-    pub owner_sub: String,
+    pub owner_sub: UserId,
     /// Where news of the booking go.
     #[serde(default)]
     pub contact_email: Option<String>,
@@ -227,13 +227,13 @@ impl Booking {
         booking_id: BookingId,
         request: &BookingRequest,
         deposit: &Deposit,
-        owner_sub: &str,
+        owner_sub: &UserId,
         contact_email: Option<&str>,
     ) -> Self {
         Self {
             booking_id,
             mover_id: request.mover_id.clone(),
-            owner_sub: owner_sub.to_owned(),
+            owner_sub: owner_sub.clone(),
             contact_email: contact_email.map(str::to_owned),
             move_date: request.move_date,
             crew_size: request.crew_size,
@@ -356,7 +356,7 @@ mod tests {
     #[test]
     fn a_step_is_recorded_once_per_status() {
         let deposit = request().validate(time::macros::date!(2026 - 11 - 26)).unwrap();
-        let mut b = Booking::pending("bkg_1".into(), &request(), &deposit, "usr_1", Some("a@b.co"));
+        let mut b = Booking::pending("bkg_1".into(), &request(), &deposit, &"usr_1".into(), Some("a@b.co"));
         assert!(b.record_step(BookingStep::ReserveCrew, StepStatus::Done));
         assert!(!b.record_step(BookingStep::ReserveCrew, StepStatus::Done));
         assert!(b.record_step(BookingStep::ReleaseCrew, StepStatus::Done));

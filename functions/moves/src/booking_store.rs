@@ -4,6 +4,7 @@
 //! `by_open_owner` counts an owner's open bookings; every write keeps it true.
 use aws_sdk_dynamodb::types::{AttributeValue, Select};
 use platform::store::{Key, StoreError, Table, Versioned};
+use platform_messages::ids::UserId;
 use serde::{Deserialize, Serialize};
 
 use crate::booking::{Booking, BookingStatus};
@@ -17,7 +18,7 @@ struct BookingItem {
     #[serde(flatten)]
     booking: Booking,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    open_owner: Option<String>,
+    open_owner: Option<UserId>,
 }
 
 impl BookingItem {

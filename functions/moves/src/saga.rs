@@ -2,7 +2,7 @@
 //! booking id, so a second start runs nothing).
 use aws_sdk_sfn::Client;
 use platform_messages::dates::CalendarDate;
-use platform_messages::ids::{BookingId, MoverId};
+use platform_messages::ids::{BookingId, MoverId, UserId};
 use serde::{Deserialize, Serialize};
 
 use crate::booking::Deposit;
@@ -16,7 +16,7 @@ pub struct SagaBooking {
     /// The mover.
     pub mover_id: MoverId,
     /// The booking's owner.
-    pub owner_sub: String,
+    pub owner_sub: UserId,
     /// Move date.
     pub move_date: CalendarDate,
     /// People in the crew.

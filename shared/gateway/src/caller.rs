@@ -7,6 +7,7 @@ use axum::http::header;
 use axum::http::request::Parts;
 use platform::bus::{Origin, Outgoing};
 use platform_identity::{Caller, Verifier};
+use platform_messages::ids::UserId;
 use platform_messages::{Actor, Contract};
 
 use crate::error::ApiError;
@@ -21,6 +22,11 @@ pub struct Authenticated {
 }
 
 impl Authenticated {
+    /// The caller's user id (their token's `sub`).
+    pub fn user_id(&self) -> UserId {
+        UserId::from(self.caller.sub.as_str())
+    }
+
     /// A message of contract `C` sent on behalf of this caller: their token rides in
     /// the `authorization` attribute and they are the envelope's `actor`.
     pub fn on_behalf<C: Contract>(&self, data: &C::Data) -> Result<Outgoing, ApiError> {

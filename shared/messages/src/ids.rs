@@ -66,6 +66,18 @@ macro_rules! string_id {
                 &self.0 == other
             }
         }
+
+        impl PartialEq<$name> for &str {
+            fn eq(&self, other: &$name) -> bool {
+                *self == other.0
+            }
+        }
+
+        impl PartialEq<$name> for String {
+            fn eq(&self, other: &$name) -> bool {
+                *self == other.0
+            }
+        }
     };
 }
 
@@ -77,6 +89,16 @@ string_id!(
 string_id!(
     /// A booking's id (`bkg_…`).
     BookingId
+);
+
+string_id!(
+    /// A user's id, the `sub` of their tokens (`usr_…`): who owns a mover or a booking.
+    UserId
+);
+
+string_id!(
+    /// An address's stable id (`adr_…`): one per normalized address, whoever submitted it.
+    AddressId
 );
 
 #[cfg(test)]

@@ -44,7 +44,7 @@ fn given_a_pending_booking(crew: u32) -> (World, SagaBooking) {
         deposit: DepositRequest { amount_cents: None, card_token: "tok_visa".into() },
     };
     let deposit = Deposit { amount_cents: 12_000, card_token: "tok_visa".into() };
-    steps.bookings.put(Booking::pending("bkg_1".into(), &request, &deposit, "usr_1", Some("a@b.co")));
+    steps.bookings.put(Booking::pending("bkg_1".into(), &request, &deposit, &"usr_1".into(), Some("a@b.co")));
     let saga = SagaBooking {
         booking_id: "bkg_1".into(),
         mover_id: "mov_1".into(),

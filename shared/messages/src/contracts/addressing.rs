@@ -1,4 +1,5 @@
 //! Contracts owned by the addressing service.
+use crate::ids::AddressId;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -93,7 +94,7 @@ pub struct NormalizedAddress {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct AddressReconciledData {
     /// The stable id of the normalized address.
-    pub address_id: String,
+    pub address_id: AddressId,
     /// The caller's reference.
     #[serde(rename = "ref")]
     pub reference: String,

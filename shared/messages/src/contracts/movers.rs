@@ -1,6 +1,6 @@
 //! Contracts owned by the movers service.
 use crate::dates::CalendarDate;
-use crate::ids::MoverId;
+use crate::ids::{AddressId, MoverId, UserId};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -41,7 +41,7 @@ pub struct AddressState {
     pub submitted: PostalAddress,
     /// The addressing service's id, once reconciled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub address_id: Option<String>,
+    pub address_id: Option<AddressId>,
     /// The normalized address, once reconciled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub normalized: Option<NormalizedAddress>,
@@ -58,7 +58,7 @@ pub struct MoverView {
     /// Version, +1 per change.
     pub version: u64,
     /// The `sub` of the user who owns the record.
-    pub owner_sub: String,
+    pub owner_sub: UserId,
     /// Name.
     pub name: String,
     /// Email (absent when redacted).
@@ -82,7 +82,7 @@ pub struct MoverView {
 #[serde(deny_unknown_fields)]
 pub struct CreateMoverData {
     /// The user who will own the record.
-    pub owner_sub: String,
+    pub owner_sub: UserId,
     /// Name.
     pub name: String,
     /// Email.

@@ -1,6 +1,6 @@
 //! Contracts owned by the moves service: the outcomes of the move-booking saga.
 use crate::dates::CalendarDate;
-use crate::ids::{BookingId, MoverId};
+use crate::ids::{BookingId, MoverId, UserId};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -16,7 +16,7 @@ pub struct MoveBookedData {
     /// The mover who moves.
     pub mover_id: MoverId,
     /// The user who owns the booking.
-    pub owner_sub: String,
+    pub owner_sub: UserId,
     /// Where to send news of the booking: the mover's email once its owner proved
     /// it (see `email.verified`); absent otherwise, and nothing is mailed.
     #[serde(default)]
@@ -37,7 +37,7 @@ pub struct MoveCancelledData {
     /// The mover who wanted to move.
     pub mover_id: MoverId,
     /// The user who owns the booking.
-    pub owner_sub: String,
+    pub owner_sub: UserId,
     /// Where to send news of the booking: the mover's email once its owner proved
     /// it (see `email.verified`); absent otherwise, and nothing is mailed.
     #[serde(default)]
