@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod catalog;
 pub mod config;
+pub mod error;
 pub mod limits;
 pub mod passwords;
 pub mod permissions;

@@ -16,6 +16,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::accounts::{Account, check_email, check_name, check_password, email_key, new_user_id};
+use crate::error::AuthError;
 use crate::limits::{self, LOGIN_FAILURES_PER_ACCOUNT, LOGIN_FAILURES_PER_SOURCE};
 use crate::passwords;
 use crate::permissions::{AuthPermission, PERMISSIONS};
@@ -92,15 +93,14 @@ pub async fn register(
     password: &str,
     name: &str,
     roles: Vec<Role>,
-) -> Result<String, ApiError> {
+) -> Result<String, AuthError> {
     check_email(email)?;
     check_password(password)?;
     check_name(name)?;
     let password = password.to_owned();
     let password_hash = tokio::task::spawn_blocking(move || passwords::hash(&password))
         .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?;
+        .map_err(|e| AuthError::Hashing(e.to_string()))??;
     let account = Account {
         user_id: new_user_id(),
         email: email.trim().to_owned(),
@@ -111,8 +111,8 @@ pub async fn register(
     };
     match accounts.create(&account).await {
         Ok(()) => Ok(account.user_id),
-        Err(StoreError::Conflict(_)) => Err(ApiError::conflict("an account with this email already exists")),
-        Err(e) => Err(ApiError::internal(e)),
+        Err(StoreError::Conflict(_)) => Err(AuthError::EmailTaken),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -172,8 +172,7 @@ async fn token(
         None => {
             tokio::task::spawn_blocking(move || passwords::burn_time(&password))
                 .await
-                .map_err(ApiError::internal)?
-                .map_err(ApiError::internal)?;
+                .map_err(|e| AuthError::Hashing(e.to_string()))??;
             return refused().await;
         }
     };

@@ -1,9 +1,9 @@
 //! Local stack only: one account per role, so that a developer can log in at once.
 //! Never enabled in the AWS environment (the template sets `SEED_LOCAL_ACCOUNTS`
 //! only when `Environment=local`).
-use platform_gateway::ApiError;
 use platform_identity::Role;
 
+use crate::error::AuthError;
 use crate::routes::register;
 use crate::store::AccountStore;
 
@@ -19,13 +19,13 @@ pub const LOCAL_ACCOUNTS: [(&str, Role); 4] = [
 ];
 
 /// Creates the accounts that do not exist yet; returns how many were created.
-pub async fn seed(accounts: &dyn AccountStore) -> Result<usize, ApiError> {
+pub async fn seed(accounts: &dyn AccountStore) -> Result<usize, AuthError> {
     let mut created = 0;
     for (email, role) in LOCAL_ACCOUNTS {
         let name = format!("Local {role}");
         match register(accounts, email, LOCAL_PASSWORD, &name, vec![role]).await {
             Ok(_) => created += 1,
-            Err(e) if e.code == "conflict" => {}
+            Err(AuthError::EmailTaken) => {}
             Err(e) => return Err(e),
         }
     }
