@@ -9,8 +9,9 @@ pub fn text(error: &(dyn Error + 'static)) -> String {
     let mut cause = error.source();
     while let Some(c) = cause {
         let said = c.to_string();
-        // A wrapper that prints its source already says it once.
-        if !line.ends_with(&said) {
+        // A wrapper that prints its sources (as `DisplayErrorContext` does for the
+        // SDK's errors) has said them already.
+        if !line.contains(&said) {
             line.push_str(": ");
             line.push_str(&said);
         }
@@ -29,9 +30,20 @@ mod tests {
     #[error("dynamodb: timed out")]
     struct Inner;
 
+    /// Prints its whole chain itself, as `StoreError::Backend` does with the SDK's
+    /// `DisplayErrorContext`.
+    #[derive(Debug, thiserror::Error)]
+    #[error("put mover#1: service error: dynamodb: timed out")]
+    struct SaysItsChain(#[source] Middle);
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("service error")]
+    struct Middle(#[source] Inner);
+
     #[test]
     fn every_cause_is_said_once() {
         assert_eq!(super::text(&Outer(Inner)), "the movers table failed: dynamodb: timed out");
         assert_eq!(super::text(&Inner), "dynamodb: timed out");
+        assert_eq!(super::text(&SaysItsChain(Middle(Inner))), "put mover#1: service error: dynamodb: timed out");
     }
 }
