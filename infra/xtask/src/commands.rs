@@ -255,8 +255,12 @@ pub fn keys(args: &[String]) -> Result<()> {
 }
 
 /// `bench`: the criterion benchmarks; `bench flow [--runs N]`: the end-to-end
-/// latency of a mover's address reconciliation in the local stack.
+/// latency of a mover's address reconciliation in the local stack;
+/// `bench batch-latency`: what a batch of 10 costs when each AWS call takes 5 ms.
 pub fn bench(args: &[String]) -> Result<()> {
+    if args.first().map(String::as_str) == Some("batch-latency") {
+        return run(cargo().args(["bench", "-p", "platform", "--bench", "batch_latency"]));
+    }
     if args.first().map(String::as_str) == Some("flow") {
         let runs = flag(args, "--runs").map(str::parse).transpose()?.unwrap_or(20);
         let port = port(args)?;

@@ -86,8 +86,9 @@ fn main() -> Result<()> {
              \n  fuzz --iterations N [--target NAME] [--seed S]\
              \n                         every decoder (envelope, SQS record, SNS body, JWT, address, REST, GraphQL) on N inputs\
              \n  release                arm64 release binaries for AWS (cargo-lambda + zig from PyPI)\
-             \n  bench [flow|saga [--runs N]] criterion benchmarks; `flow`: mover address reconciliation latency;\
-             \n                         `saga`: booking saga latency (happy path and compensation paths)"
+             \n  bench [flow|saga [--runs N]|batch-latency] criterion benchmarks; `flow`: mover address reconciliation latency;\
+             \n                         `saga`: booking saga latency (happy path and compensation paths);\
+             \n                         `batch-latency`: a batch of 10 against a single record when each AWS call takes 5 ms"
         ),
     }
 }

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
-use futures::FutureExt;
 use futures::future::BoxFuture;
+use futures::{FutureExt, StreamExt, stream};
 use platform_identity::Verifier;
 use platform_messages::{Contract, Envelope};
 use serde_json::Value;
@@ -18,6 +18,7 @@ use tracing::{Instrument, error, info, info_span, warn};
 use super::acting::{Accepts, authenticate};
 use super::handler::{Emit, HandlerError, HandlerResult, Reply};
 use super::idempotency::{Claim, IdempotencyLedger, fingerprint};
+use super::lanes::lanes;
 use super::record::{Incoming, decode_record};
 use crate::bus::{Origin, Publish};
 use crate::metrics::{BatchMetrics, MetricsSink};
@@ -30,6 +31,10 @@ struct Route {
     accepts: Accepts,
     handle: Handle,
 }
+
+/// How many records of a batch run at once unless [`Consumer::with_concurrency`]
+/// says otherwise: a whole standard batch, so it costs about one record's time.
+pub const DEFAULT_CONCURRENCY: usize = 10;
 
 /// A record is started only with at least this much of the invocation left.
 const RECORD_MARGIN: std::time::Duration = std::time::Duration::from_secs(1);
@@ -76,6 +81,7 @@ pub struct Consumer {
     metrics: MetricsSink,
     verifier: Arc<Verifier>,
     callbacks: Option<Arc<dyn TaskCallbacks>>,
+    concurrency: usize,
 }
 
 impl Consumer {
@@ -98,7 +104,15 @@ impl Consumer {
             metrics: MetricsSink::Stdout,
             verifier,
             callbacks: None,
+            concurrency: DEFAULT_CONCURRENCY,
         }
+    }
+
+    /// Runs at most `records` records of a batch at once (at least one); the
+    /// records of one FIFO message group always run one after another, in order.
+    pub fn with_concurrency(mut self, records: usize) -> Self {
+        self.concurrency = records.max(1);
+        self
     }
 
     /// A consumer for `service` built on `parts` (see [`Consumer::new`]).
@@ -151,24 +165,26 @@ impl Consumer {
         &self.metrics
     }
 
-    /// Handles a batch, one record at a time, and reports the failed ones only.
+    /// Handles a batch, its records side by side (see [`Consumer::with_concurrency`]
+    /// and the lanes of FIFO groups), each in its own span, and reports the failed
+    /// ones only.
     pub async fn handle_batch(&self, event: SqsEvent) -> SqsBatchResponse {
+        let records = &event.records;
+        let mut outcomes: Vec<(usize, RecordOutcome, f64)> = stream::iter(lanes(records))
+            .map(|lane| self.handle_lane(records, lane))
+            .buffer_unordered(self.concurrency)
+            .flat_map(stream::iter)
+            .collect()
+            .await;
+        outcomes.sort_by_key(|(index, ..)| *index);
         let mut metrics = BatchMetrics::default();
         let mut response = SqsBatchResponse::default();
-        for record in &event.records {
-            let started = Instant::now();
-            let outcome = if crate::deadline::has(RECORD_MARGIN) {
-                self.handle_record(record).await
-            } else {
-                // Started now, it could be cut off half-way: leave it to a redelivery.
-                let reason = "the invocation is about to time out; left for a redelivery".to_owned();
-                warn!(sqs_message_id = record.message_id.as_deref().unwrap_or("-"), "{reason}");
-                RecordOutcome::Failed(reason)
-            };
+        for (index, outcome, elapsed_ms) in outcomes {
+            let record = &records[index];
             match outcome {
                 RecordOutcome::Handled => {
                     metrics.handled += 1;
-                    metrics.latencies_ms.push(started.elapsed().as_secs_f64() * 1000.0);
+                    metrics.latencies_ms.push(elapsed_ms);
                 }
                 RecordOutcome::Duplicate => metrics.duplicated += 1,
                 RecordOutcome::Failed(_) => {
@@ -182,6 +198,33 @@ impl Consumer {
         self.metrics.emit(&self.service, &metrics);
         crate::faults::crash_point("before_batch_response");
         response
+    }
+
+    /// Handles one lane's records one after another; after a failure the rest of
+    /// the lane (a FIFO group) fail without running, so the group keeps its order.
+    async fn handle_lane(&self, records: &[SqsMessage], lane: Vec<usize>) -> Vec<(usize, RecordOutcome, f64)> {
+        let mut done = Vec::with_capacity(lane.len());
+        let mut failed_before = false;
+        for index in lane {
+            let record = &records[index];
+            let sqs_id = record.message_id.as_deref().unwrap_or("-");
+            let started = Instant::now();
+            let outcome = if failed_before {
+                let reason = "an earlier message of its FIFO group failed; left for a redelivery in order".to_owned();
+                warn!(sqs_message_id = sqs_id, "{reason}");
+                RecordOutcome::Failed(reason)
+            } else if crate::deadline::has(RECORD_MARGIN) {
+                self.handle_record(record).await
+            } else {
+                // Started now, it could be cut off half-way: leave it to a redelivery.
+                let reason = "the invocation is about to time out; left for a redelivery".to_owned();
+                warn!(sqs_message_id = sqs_id, "{reason}");
+                RecordOutcome::Failed(reason)
+            };
+            failed_before |= matches!(outcome, RecordOutcome::Failed(_));
+            done.push((index, outcome, started.elapsed().as_secs_f64() * 1000.0));
+        }
+        done
     }
 
     /// Handles one record in its own span, logging the outcome.

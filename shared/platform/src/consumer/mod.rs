@@ -7,13 +7,14 @@ mod acting;
 mod batch;
 mod handler;
 mod idempotency;
+mod lanes;
 #[cfg(any(test, feature = "testing"))]
 mod memory_ledger;
 mod record;
 mod routes;
 
 pub use acting::Accepts;
-pub use batch::{Consumer, ConsumerParts, RecordOutcome};
+pub use batch::{Consumer, ConsumerParts, DEFAULT_CONCURRENCY, RecordOutcome};
 pub use handler::{Emit, HandlerError, HandlerResult, Reply};
 pub use idempotency::{Claim, IdempotencyLedger, LedgerError, fingerprint};
 #[cfg(any(test, feature = "testing"))]
