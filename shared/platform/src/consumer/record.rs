@@ -46,7 +46,9 @@ fn unwrap_sns(body: &str) -> Option<(String, Option<String>)> {
     Some((message, token))
 }
 
-/// Decodes a record's body and the `authorization` attribute.
+/// Decodes a record's body and the `authorization` attribute. A raw envelope (the
+/// platform's subscriptions deliver raw) is parsed once; only a body that is not
+/// one is tried as an SNS notification wrapping one.
 pub fn decode_record(record: &SqsMessage) -> Result<Incoming, DecodeError> {
     let body = record.body.as_deref().ok_or(DecodeError::NoBody)?;
     let attribute_token = record
@@ -54,11 +56,15 @@ pub fn decode_record(record: &SqsMessage) -> Result<Incoming, DecodeError> {
         .get(attribute::AUTHORIZATION)
         .and_then(|a| a.string_value.as_deref())
         .and_then(bearer);
-    let (envelope, token) = match unwrap_sns(body) {
-        Some((message, wrapped_token)) => (Envelope::decode(&message)?, attribute_token.or(wrapped_token)),
-        None => (Envelope::decode(body)?, attribute_token),
-    };
-    Ok(Incoming { envelope, token })
+    match Envelope::decode(body) {
+        Ok(envelope) => Ok(Incoming { envelope, token: attribute_token }),
+        Err(raw_error) => match unwrap_sns(body) {
+            Some((message, wrapped_token)) => {
+                Ok(Incoming { envelope: Envelope::decode(&message)?, token: attribute_token.or(wrapped_token) })
+            }
+            None => Err(raw_error.into()),
+        },
+    }
 }
 
 #[cfg(test)]
