@@ -44,17 +44,6 @@ impl Notifier {
         to: &str,
         template: &str,
         values: BTreeMap<&str, String>,
-    ) -> HandlerResult {
-        self.send_once(envelope, to, template, values).await?;
-        Ok(Emit::none())
-    }
-
-    async fn send_once<D>(
-        &self,
-        envelope: &Envelope<D>,
-        to: &str,
-        template: &str,
-        values: BTreeMap<&str, String>,
     ) -> Result<(), NotificationError> {
         let email = render(template, &values)?;
         let event_id = envelope.id.to_string();
@@ -110,13 +99,15 @@ impl Notifier {
     /// The code to an address not proven yet: fixed text and the code only.
     async fn verification_requested(self, m: Envelope<EmailVerificationRequestedData>) -> HandlerResult {
         let values = BTreeMap::from([("code", m.data.code.clone()), ("expires_at", m.data.expires_at.clone())]);
-        self.notify(&m, &m.data.email, templates::EMAIL_VERIFICATION, values).await
+        self.notify(&m, &m.data.email, templates::EMAIL_VERIFICATION, values).await?;
+        Ok(Emit::none())
     }
 
     /// The welcome, once the address is proven.
     async fn email_verified(self, m: Envelope<EmailVerifiedData>) -> HandlerResult {
         let values = BTreeMap::from([("name", m.data.name.clone()), ("mover_id", m.data.mover_id.to_string())]);
-        self.notify(&m, &m.data.email, templates::EMAIL_VERIFIED, values).await
+        self.notify(&m, &m.data.email, templates::EMAIL_VERIFIED, values).await?;
+        Ok(Emit::none())
     }
 
     async fn move_booked(self, m: Envelope<MoveBookedData>) -> HandlerResult {
@@ -128,7 +119,8 @@ impl Notifier {
             ("deposit", dollars(d.deposit_cents)),
             ("booking_id", d.booking_id.to_string()),
         ]);
-        self.notify(&m, &to, templates::MOVE_BOOKED, values).await
+        self.notify(&m, &to, templates::MOVE_BOOKED, values).await?;
+        Ok(Emit::none())
     }
 
     async fn move_cancelled(self, m: Envelope<MoveCancelledData>) -> HandlerResult {
@@ -139,7 +131,8 @@ impl Notifier {
             ("booking_id", d.booking_id.to_string()),
             ("reason", d.reason.trim_end_matches('.').to_owned()),
         ]);
-        self.notify(&m, &to, templates::MOVE_CANCELLED, values).await
+        self.notify(&m, &to, templates::MOVE_CANCELLED, values).await?;
+        Ok(Emit::none())
     }
 }
 
