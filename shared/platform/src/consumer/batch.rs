@@ -209,17 +209,20 @@ impl Consumer {
             let record = &records[index];
             let sqs_id = record.message_id.as_deref().unwrap_or("-");
             let started = Instant::now();
-            let outcome = if failed_before {
-                let reason = "an earlier message of its FIFO group failed; left for a redelivery in order".to_owned();
-                warn!(sqs_message_id = sqs_id, "{reason}");
-                RecordOutcome::Failed(reason)
-            } else if crate::deadline::has(RECORD_MARGIN) {
-                self.handle_record(record).await
-            } else {
+            let left = if failed_before {
+                Some("an earlier message of its FIFO group failed; left for a redelivery in order")
+            } else if !crate::deadline::has(RECORD_MARGIN) {
                 // Started now, it could be cut off half-way: leave it to a redelivery.
-                let reason = "the invocation is about to time out; left for a redelivery".to_owned();
-                warn!(sqs_message_id = sqs_id, "{reason}");
-                RecordOutcome::Failed(reason)
+                Some("the invocation is about to time out; left for a redelivery")
+            } else {
+                None
+            };
+            let outcome = match left {
+                Some(reason) => {
+                    warn!(sqs_message_id = sqs_id, "{reason}");
+                    RecordOutcome::Failed(reason.to_owned())
+                }
+                None => self.handle_record(record).await,
             };
             failed_before |= matches!(outcome, RecordOutcome::Failed(_));
             done.push((index, outcome, started.elapsed().as_secs_f64() * 1000.0));
