@@ -14,7 +14,7 @@ use moves::payments::{Charge, ChargeStatus, PaymentProvider, Refund, SandboxPaym
 use moves::saga::SagaBooking;
 use moves::steps::{StepInput, Steps};
 use platform::bus::RecordingPublisher;
-use platform::saga::{RecordedCallback, RecordingCallbacks, StepError};
+use platform::saga::{Persistence, RecordedCallback, RecordingCallbacks, StepError};
 use platform::store::Table;
 use platform_messages::contracts::addressing::PostalAddress;
 use platform_messages::contracts::movers::{AddressState, AddressStatus, MoverView};
@@ -45,6 +45,7 @@ async fn fixture(crew_capacity: u32) -> Fixture {
         movers: MoverDirectory::new(table),
         publisher: publisher.clone(),
         callbacks: callbacks.clone(),
+        persistence: Persistence::default(),
     };
     Fixture { steps, publisher, callbacks, payments, capacity }
 }
@@ -188,6 +189,21 @@ async fn verify_address_asks_the_addressing_service_with_the_token_or_fails_the_
     assert_eq!(task.correlation_id, "bkg_v");
     assert_eq!(task.data["ref"], "bkg_v:from");
     assert_eq!(task.data["address"]["line1"], "1 Main St");
+
+    // The bus fails twice: the waiting step retries in-process rather than fail a
+    // state that would otherwise wait for its whole timeout; the ask keeps one id.
+    f.publisher.fail_next(2);
+    let retried = json!({"step": "verify_address", "booking": b, "address": "from", "task_token": "tok-3"});
+    run(&f, retried.clone()).await.expect("asked despite two failed publications");
+    run(&f, retried).await.expect("asked again");
+    let asks: Vec<_> = f.publisher.sent()[1..].iter().map(|m| (m.envelope.id, m.envelope.task_token.clone())).collect();
+    let id = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, b"tok-3");
+    assert_eq!(
+        asks,
+        vec![(id, Some("tok-3".to_owned())); 2],
+        "the same ask, dropped as a copy by the addressing service"
+    );
+    assert_eq!(f.callbacks.seen().len(), 1, "only the first (addressless) token was failed");
 }
 
 #[tokio::test]
@@ -268,6 +284,7 @@ async fn a_charge_that_lands_after_its_refund_is_refunded() {
         movers: f.steps.movers.clone(),
         publisher: f.publisher.clone(),
         callbacks: f.callbacks.clone(),
+        persistence: Persistence::default(),
     });
     let late = saga_booking("bkg_late", 1, "tok_visa");
     stored(&f, &late).await;

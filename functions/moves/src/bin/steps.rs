@@ -9,7 +9,7 @@ use moves::mover_directory::MoverDirectory;
 use moves::payments::SandboxPayments;
 use moves::steps::{StepInput, Steps};
 use platform::config::Env;
-use platform::saga::serve_step;
+use platform::saga::{Persistence, serve_step};
 use platform::service_aws::ServiceAws;
 
 async fn init() -> Result<Steps, Error> {
@@ -23,6 +23,7 @@ async fn init() -> Result<Steps, Error> {
         movers: MoverDirectory::new(table.clone()),
         publisher: aws.publisher(),
         callbacks: aws.callbacks(),
+        persistence: Persistence::default(),
     })
 }
 

@@ -3,6 +3,7 @@
 //! the steps' unit tests (the `testing` feature; never in a production build).
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use platform::store::StoreError;
@@ -17,28 +18,39 @@ fn poisoned(e: impl std::fmt::Display) -> StoreError {
     StoreError::backend(e.to_string())
 }
 
-/// Bookings in memory.
+/// Bookings in memory; the next edits can be told to fail (a throttled table).
 #[derive(Debug, Default)]
-pub struct MemoryBookings(Mutex<HashMap<String, Booking>>);
+pub struct MemoryBookings {
+    all: Mutex<HashMap<String, Booking>>,
+    failing_edits: AtomicUsize,
+}
 
 impl MemoryBookings {
     /// Stores `booking` as it is.
     pub fn put(&self, booking: Booking) {
-        self.0.lock().expect("bookings").insert(booking.booking_id.to_string(), booking);
+        self.all.lock().expect("bookings").insert(booking.booking_id.to_string(), booking);
+    }
+
+    /// Makes the next `edits` calls of `modify` fail, changing nothing.
+    pub fn fail_next_edits(&self, edits: usize) {
+        self.failing_edits.store(edits, Ordering::SeqCst);
     }
 }
 
 #[async_trait]
 impl Bookings for MemoryBookings {
     async fn get(&self, booking_id: &str) -> Result<Option<Booking>, StoreError> {
-        Ok(self.0.lock().map_err(poisoned)?.get(booking_id).cloned())
+        Ok(self.all.lock().map_err(poisoned)?.get(booking_id).cloned())
     }
 
     async fn modify<F>(&self, booking_id: &str, mut change: F) -> Result<Option<Booking>, StoreError>
     where
         F: FnMut(&mut Booking) -> bool + Send,
     {
-        let mut all = self.0.lock().map_err(poisoned)?;
+        if self.failing_edits.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok() {
+            return Err(StoreError::backend("throttled (MemoryBookings told to fail)"));
+        }
+        let mut all = self.all.lock().map_err(poisoned)?;
         let Some(stored) = all.get_mut(booking_id) else { return Ok(None) };
         let mut edited = stored.clone();
         if change(&mut edited) {

@@ -1,8 +1,11 @@
 //! VerifyAddress (one per address, both in parallel): the addressing service is
-//! asked to reconcile the address and answers the waiting state itself.
+//! asked to reconcile the address and answers the waiting state itself. The ask's
+//! message id is derived from the token, so a repeated ask (a retry after a publish
+//! whose answer was lost) is dropped by the addressing service as a copy.
 use platform::bus::Outgoing;
 use platform::saga::StepError;
 use platform_messages::contracts::addressing::{AddressSubmission, ReconcileAddress};
+use uuid::Uuid;
 
 use super::{StepDone, Steps, Which, done, transient};
 use crate::error::MovesError;
@@ -34,6 +37,7 @@ impl<B: Bookings, C: CrewLedger, M: MoverLookup> Steps<B, C, M> {
         };
         let data = AddressSubmission { reference: format!("{}:{label}", b.booking_id), address: state.submitted };
         let mut task = Outgoing::new::<ReconcileAddress>(&data).map_err(transient)?;
+        task.envelope.id = Uuid::new_v5(&Uuid::NAMESPACE_OID, token.as_bytes());
         task.envelope.correlation_id = b.booking_id.to_string();
         task.envelope.task_token = Some(token.to_owned());
         self.publisher.publish(vec![task]).await.map_err(transient)?;

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use platform::bus::{Outgoing, Publish};
-use platform::saga::{StepError, TaskCallbacks};
+use platform::saga::{Persistence, StepError, TaskCallbacks};
 use platform_messages::Contract;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -144,6 +144,9 @@ pub struct Steps<B = BookingStore, C = CrewCapacity, M = MoverDirectory> {
     pub publisher: Arc<dyn Publish>,
     /// Completes task tokens (a verification that cannot even be asked fails at once).
     pub callbacks: Arc<dyn TaskCallbacks>,
+    /// How the waiting steps (VerifyAddress, AwaitConfirmation) retry their own
+    /// transient failures before their state's `Retry` sees one.
+    pub persistence: Persistence,
 }
 
 /// A failure of something outside the domain (the bus, a callback): retried.
@@ -166,11 +169,13 @@ impl<B: Bookings, C: CrewLedger, M: MoverLookup> Steps<B, C, M> {
         match input {
             StepInput::ReserveCrew { booking } => self.reserve_crew(&booking).await,
             StepInput::VerifyAddress { booking, address, task_token } => {
-                self.verify_address(&booking, address, &task_token).await
+                let verify = || self.verify_address(&booking, address, &task_token);
+                self.persistence.run("verify_address", verify).await
             }
             StepInput::ChargeDeposit { booking } => self.charge_deposit(&booking).await,
             StepInput::AwaitConfirmation { booking, task_token } => {
-                self.await_confirmation(&booking, &task_token).await
+                let wait = || self.await_confirmation(&booking, &task_token);
+                self.persistence.run("await_confirmation", wait).await
             }
             StepInput::ConfirmBooking { booking } => self.confirm_booking(&booking).await,
             StepInput::RefundDeposit { booking, .. } => self.refund_deposit(&booking).await,

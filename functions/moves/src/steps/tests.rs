@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use platform::bus::RecordingPublisher;
-use platform::saga::{RecordedCallback, RecordingCallbacks, StepError};
+use platform::saga::{Persistence, RecordedCallback, RecordingCallbacks, StepError};
 use platform_messages::contracts::addressing::PostalAddress;
 use platform_messages::contracts::movers::{AddressState, AddressStatus, MoverView};
 use platform_messages::dates::CalendarDate;
@@ -24,6 +24,16 @@ struct World {
     callbacks: Arc<RecordingCallbacks>,
 }
 
+/// A waiting step's retries, in milliseconds: at most 5 attempts.
+fn quick_retries() -> Persistence {
+    Persistence {
+        first_pause: Duration::from_millis(1),
+        max_pause: Duration::from_millis(4),
+        reserve: Duration::ZERO,
+        max_attempts: 5,
+    }
+}
+
 /// A world with `crew` crew members a date and one pending booking, `bkg_1`, of 2.
 fn given_a_pending_booking(crew: u32) -> (World, SagaBooking) {
     let payments = Arc::new(MemoryPayments::default());
@@ -36,6 +46,7 @@ fn given_a_pending_booking(crew: u32) -> (World, SagaBooking) {
         movers: MemoryMovers::default(),
         publisher: publisher.clone(),
         callbacks: callbacks.clone(),
+        persistence: quick_retries(),
     };
     let request = BookingRequest {
         mover_id: "mov_1".into(),
@@ -145,6 +156,31 @@ async fn verify_address_asks_the_addressing_service_with_the_waiting_token() {
 }
 
 #[tokio::test]
+async fn verify_address_rides_out_a_failing_bus_and_asks_again_under_the_same_id() {
+    let (w, b) = given_a_pending_booking(4);
+    w.steps.movers.put(mover(Some("1 Main St")));
+    let verify = || StepInput::VerifyAddress { booking: b.clone(), address: Which::From, task_token: "tok-1".into() };
+    w.publisher.fail_next(3);
+    w.steps.run(verify()).await.expect("asked on the fourth try");
+    w.steps.run(verify()).await.expect("asked again (a retried invocation)");
+    let sent = w.sent();
+    let expected_id = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, b"tok-1");
+    assert_eq!(sent, vec![("addressing.address.reconcile".to_owned(), expected_id); 2], "one id: the copy is dropped");
+    assert!(w.callbacks.seen().is_empty(), "the waiting state is not failed");
+}
+
+#[tokio::test]
+async fn a_waiting_step_whose_bus_stays_down_hands_a_transient_failure_to_the_state() {
+    let (w, b) = given_a_pending_booking(4);
+    w.steps.movers.put(mover(Some("1 Main St")));
+    w.publisher.set_failing(true);
+    let verify = StepInput::VerifyAddress { booking: b, address: Which::From, task_token: "tok-1".into() };
+    let error = w.steps.run(verify).await.expect_err("the bus is down");
+    assert!(error.is_transient(), "{error}");
+    assert!(w.publisher.sent().is_empty() && w.callbacks.seen().is_empty());
+}
+
+#[tokio::test]
 async fn verify_address_of_a_missing_address_fails_the_waiting_state_at_once() {
     let (w, b) = given_a_pending_booking(4);
     w.steps.movers.put(mover(None));
@@ -221,6 +257,16 @@ async fn await_confirmation_keeps_the_token_and_confirm_booking_books_and_announ
     assert_eq!(sent.len(), 2, "published on each run: {sent:?}");
     assert!(sent.iter().all(|m| *m == sent[0]) && sent[0].0 == "move.booked", "one id, so consumers drop the copy");
     assert_eq!(w.log().await, ["await_confirmation:done", "confirm_booking:done"]);
+}
+
+#[tokio::test]
+async fn await_confirmation_rides_out_a_throttled_table() {
+    let (w, b) = given_a_pending_booking(4);
+    w.steps.bookings.fail_next_edits(4);
+    let wait = StepInput::AwaitConfirmation { booking: b, task_token: "tok-9".into() };
+    w.steps.run(wait).await.expect("stored on the fifth try");
+    let waiting = w.booking().await;
+    assert_eq!((waiting.status, waiting.task_token.as_deref()), (BookingStatus::AwaitingConfirmation, Some("tok-9")));
 }
 
 #[tokio::test]

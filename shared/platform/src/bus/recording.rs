@@ -1,5 +1,6 @@
 //! An in-memory publisher for domain unit tests: records what would be sent.
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 
@@ -10,6 +11,7 @@ use super::outgoing::{Outgoing, Publish, PublishError};
 pub struct RecordingPublisher {
     sent: Mutex<Vec<Outgoing>>,
     fail: Mutex<bool>,
+    fail_next: AtomicUsize,
 }
 
 impl RecordingPublisher {
@@ -22,6 +24,11 @@ impl RecordingPublisher {
     pub fn set_failing(&self, failing: bool) {
         *self.fail.lock().expect("publisher lock") = failing;
     }
+
+    /// Makes the next `calls` publications fail, then succeed again.
+    pub fn fail_next(&self, calls: usize) {
+        self.fail_next.store(calls, Ordering::SeqCst);
+    }
 }
 
 #[async_trait]
@@ -30,7 +37,9 @@ impl Publish for RecordingPublisher {
         for m in &messages {
             m.encode()?;
         }
-        if *self.fail.lock().expect("publisher lock") {
+        let failing_next =
+            self.fail_next.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok();
+        if failing_next || *self.fail.lock().expect("publisher lock") {
             return Err(PublishError::Transport("recording publisher set to fail".into()));
         }
         self.sent.lock().expect("publisher lock").extend(messages);

@@ -12,6 +12,9 @@ use thiserror::Error;
 
 use super::limits::{MAX_CAUSE_CHARS, MAX_ERROR_CHARS, cut};
 
+/// The error name of a failure worth retrying.
+const TRANSIENT: &str = "Transient";
+
 /// A step's failure: `error_type` is what Step Functions sees as the error name.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[error("{error_type}: {message}")]
@@ -32,7 +35,12 @@ impl StepError {
     /// A failure of infrastructure (a throttled table, a dropped connection): the
     /// state machine retries it with backoff.
     pub fn transient(message: impl Into<String>) -> Self {
-        Self { error_type: "Transient".to_owned(), message: message.into() }
+        Self { error_type: TRANSIENT.to_owned(), message: message.into() }
+    }
+
+    /// Whether this is a failure of infrastructure, worth retrying.
+    pub fn is_transient(&self) -> bool {
+        self.error_type == TRANSIENT
     }
 }
 
