@@ -3,6 +3,7 @@
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
+use serde_json::value::RawValue;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -183,10 +184,37 @@ impl Envelope<Value> {
     }
 
     /// Converts `data` to the payload type of the message.
-    pub fn typed<D: DeserializeOwned>(self) -> Result<Envelope<D>, EnvelopeError> {
-        let data = serde_json::from_value(self.data.clone())
+    pub fn typed<D: DeserializeOwned>(mut self) -> Result<Envelope<D>, EnvelopeError> {
+        let data = serde_json::from_value(std::mem::take(&mut self.data))
             .map_err(|source| EnvelopeError::Data { name: self.name.to_string(), source })?;
         Ok(self.with_data(data))
+    }
+}
+
+/// An envelope whose `data` is kept as the JSON text it arrived in: the body is
+/// parsed once, the data decoded straight into its payload type later (no `Value`
+/// in between), and its bytes can be hashed as received.
+pub type RawEnvelope = Envelope<Box<RawValue>>;
+
+impl Envelope<Box<RawValue>> {
+    /// Decodes and checks a wire body like [`Envelope::decode`], keeping `data` as text.
+    pub fn decode_raw(body: &str) -> Result<Self, EnvelopeError> {
+        let wire: WireIn<Box<RawValue>> = serde_json::from_str(body)?;
+        wire.validate()
+    }
+
+    /// Decodes `data` into the payload type of the message.
+    pub fn typed<D: DeserializeOwned>(self) -> Result<Envelope<D>, EnvelopeError> {
+        let data = serde_json::from_str(self.data.get())
+            .map_err(|source| EnvelopeError::Data { name: self.name.to_string(), source })?;
+        Ok(self.with_data(data))
+    }
+
+    /// The same envelope with `data` as a `Value` (for code that inspects it freely).
+    pub fn to_value(&self) -> Result<Envelope<Value>, EnvelopeError> {
+        let data = serde_json::from_str(self.data.get())
+            .map_err(|source| EnvelopeError::Data { name: self.name.to_string(), source })?;
+        Ok(self.clone().with_data(data))
     }
 }
 
@@ -233,6 +261,23 @@ mod tests {
         let body = e.to_json().unwrap();
         let back = Envelope::decode(&body).unwrap();
         assert_eq!(back, e);
+    }
+
+    #[test]
+    fn a_raw_envelope_keeps_data_as_received_and_decodes_it_once_into_its_type() {
+        let body = r#"{"id":"0b1e2a5c-3c4d-4e5f-8a9b-0c1d2e3f4a5b","name":"address.received","kind":"event",
+            "occurred_at":"2026-01-01T00:00:00Z","correlation_id":"c","schema":1,"data":{"z": 1, "ref":"r1"}}"#;
+        let raw = Envelope::decode_raw(body).unwrap();
+        assert_eq!(raw.data.get(), r#"{"z": 1, "ref":"r1"}"#, "the bytes as received");
+        assert_eq!(raw.to_value().unwrap(), Envelope::decode(body).unwrap());
+        #[derive(Deserialize, Debug, PartialEq)]
+        struct Payload {
+            r#ref: String,
+        }
+        assert_eq!(raw.clone().typed::<Payload>().unwrap().data, Payload { r#ref: "r1".into() });
+        let wrong = raw.typed::<Vec<u8>>().unwrap_err().to_string();
+        assert!(wrong.contains("`data` of `address.received`"), "{wrong}");
+        assert!(Envelope::decode_raw(&body.replace("\"schema\":1", "\"schema\":2")).is_err());
     }
 
     #[test]

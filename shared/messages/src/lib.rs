@@ -17,6 +17,6 @@ pub mod validate;
 
 pub use attributes::{Attributes, attribute};
 pub use catalog::{Catalog, CatalogEntry, Contract};
-pub use envelope::{Actor, Envelope, SCHEMA_VERSION};
+pub use envelope::{Actor, Envelope, RawEnvelope, SCHEMA_VERSION};
 pub use error::{EnvelopeError, NameError};
 pub use names::{EventName, Kind, MessageName, TaskName};

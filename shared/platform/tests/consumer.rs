@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use platform::bus::RecordingPublisher;
-use platform::consumer::{Accepts, Consumer, Emit, HandlerError, MemoryLedger, RecordOutcome};
+use platform::consumer::{
+    Accepts, Claim, Consumer, Emit, HandlerError, IdempotencyLedger, MemoryLedger, RecordOutcome, fingerprint,
+};
 use platform::metrics::MetricsSink;
 use platform_identity::TestIssuer;
 use platform_messages::contracts::addressing::{
@@ -20,6 +22,7 @@ struct Fixture {
     publisher: Arc<RecordingPublisher>,
     calls: Arc<AtomicUsize>,
     issuer: TestIssuer,
+    ledger: Arc<MemoryLedger>,
 }
 
 /// A consumer whose `address.received` handler rejects every address, and
@@ -34,7 +37,7 @@ fn fixture_accepting(accepts: Accepts) -> Fixture {
     let counter = calls.clone();
     let issuer = TestIssuer::new();
     let ledger = Arc::new(MemoryLedger::new(Duration::from_secs(30)));
-    let consumer = Consumer::new("addressing", ledger, publisher.clone(), issuer.verifier())
+    let consumer = Consumer::new("addressing", ledger.clone(), publisher.clone(), issuer.verifier())
         .with_metrics(MetricsSink::Buffer(Default::default()))
         .on::<AddressReceived, _, _>(accepts, move |msg: Envelope<AddressSubmission>, _| {
             let counter = counter.clone();
@@ -50,7 +53,7 @@ fn fixture_accepting(accepts: Accepts) -> Fixture {
                 }
             }
         });
-    Fixture { consumer, publisher, calls, issuer }
+    Fixture { consumer, publisher, calls, issuer, ledger }
 }
 
 fn submission(reference: &str) -> Envelope<Value> {
@@ -162,6 +165,26 @@ async fn the_same_id_with_another_payload_is_refused() {
         other => panic!("expected refusal, got {other:?}"),
     }
     assert_eq!(f.calls.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_message_handled_under_its_canonical_fingerprint_is_a_duplicate_in_any_rendering() {
+    // What an earlier release stored: the fingerprint of the data rendered canonically.
+    let f = fixture();
+    let message = submission("a");
+    let id = message.id.to_string();
+    let canonical = fingerprint("address.received", &message.data.to_string());
+    assert_eq!(f.ledger.claim(&id, &canonical).await.unwrap(), Claim::Acquired);
+    f.ledger.complete(&id, &canonical).await.unwrap();
+
+    // Delivered again in another producer's rendering (spaces, keys reordered).
+    let body = message.to_json().unwrap();
+    let data = message.data.to_string();
+    let reordered = format!(r#"{{ "address" : {}, "ref" : "a" }}"#, message.data["address"]);
+    assert!(body.contains(&data));
+    let other_rendering = body.replace(&data, &reordered);
+    assert_eq!(f.consumer.handle_record(&record("2", &other_rendering)).await, RecordOutcome::Duplicate);
+    assert_eq!(f.calls.load(Ordering::SeqCst), 0, "not handled again");
 }
 
 #[tokio::test]

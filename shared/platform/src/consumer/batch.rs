@@ -11,20 +11,20 @@ use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent
 use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt, stream};
 use platform_identity::Verifier;
-use platform_messages::{Contract, Envelope};
+use platform_messages::{Contract, Envelope, RawEnvelope};
 use serde_json::Value;
 use tracing::{Instrument, error, info, info_span, warn};
 
 use super::acting::{Accepts, authenticate};
 use super::handler::{Emit, HandlerError, HandlerResult, Reply};
-use super::idempotency::{Claim, IdempotencyLedger, fingerprint};
+use super::idempotency::{Claim, IdempotencyLedger, canonical_fingerprint, fingerprint};
 use super::lanes::lanes;
 use super::record::{Incoming, decode_record};
 use crate::bus::{Origin, Publish};
 use crate::metrics::{BatchMetrics, MetricsSink};
 use crate::saga::{CallbackError, TaskCallbacks};
 
-type Handle = Arc<dyn Fn(Envelope<Value>, Origin) -> BoxFuture<'static, HandlerResult> + Send + Sync>;
+type Handle = Arc<dyn Fn(RawEnvelope, Origin) -> BoxFuture<'static, HandlerResult> + Send + Sync>;
 
 /// A registered handler and who may ask for its work.
 struct Route {
@@ -143,7 +143,7 @@ impl Consumer {
         Fut: Future<Output = HandlerResult> + Send + 'static,
     {
         let handler = Arc::new(handler);
-        let handle: Handle = Arc::new(move |envelope: Envelope<Value>, origin: Origin| {
+        let handle: Handle = Arc::new(move |envelope: RawEnvelope, origin: Origin| {
             let handler = handler.clone();
             async move {
                 let typed = envelope.typed::<C::Data>().map_err(HandlerError::new)?;
@@ -273,29 +273,29 @@ impl Consumer {
             Ok(incoming) => incoming,
             Err(reason) => return RecordOutcome::Failed(reason),
         };
-        let envelope = &incoming.envelope;
-
-        let id = envelope.id.to_string();
-        let print = fingerprint(envelope);
-        match self.ledger.claim(&id, &print).await {
-            Ok(Claim::Acquired) => {}
-            Ok(Claim::Completed) => return RecordOutcome::Duplicate,
-            Ok(Claim::InFlight) => {
+        let id = incoming.envelope.id.to_string();
+        let print = match self.claim(&id, &incoming.envelope).await {
+            Ok((Claim::Acquired, print)) => print,
+            Ok((Claim::Completed, _)) => return RecordOutcome::Duplicate,
+            Ok((Claim::InFlight, _)) => {
                 return RecordOutcome::Failed(format!(
                     "message {id} is being handled by another delivery; retrying later"
                 ));
             }
-            Ok(Claim::Mismatch) => {
+            Ok((Claim::Mismatch, _)) => {
                 return RecordOutcome::Failed(format!(
                     "message id {id} was already used for a different payload; refusing it"
                 ));
             }
             Err(e) => return RecordOutcome::Failed(e.to_string()),
-        }
+        };
 
-        let result = match self.run(&route.handle, &incoming).await {
-            Ok(Emit(messages, reply)) => match self.publish(&incoming, messages).await {
-                Ok(()) => self.answer(&incoming, reply).await,
+        let Incoming { envelope, token } = incoming;
+        let origin = Origin::cause(&envelope, token);
+        let task_token = envelope.task_token.clone();
+        let result = match self.run(&route.handle, envelope, origin.clone()).await {
+            Ok(Emit(messages, reply)) => match self.publish(&origin, messages).await {
+                Ok(()) => self.answer(task_token.as_deref(), reply).await,
                 Err(reason) => Err(reason),
             },
             Err(reason) => Err(reason),
@@ -318,9 +318,22 @@ impl Consumer {
         }
     }
 
-    async fn run(&self, handle: &Handle, incoming: &Incoming) -> Result<Emit, String> {
-        let envelope = incoming.envelope.clone();
-        let origin = Origin::cause(&envelope, incoming.token.clone());
+    /// Claims the message id with the fingerprint of its data as received; when the
+    /// ledger holds another, claims again with the canonical one (what earlier
+    /// releases stored, or another rendering of the same content). Returns the
+    /// fingerprint the claim holds, for its completion.
+    async fn claim(&self, id: &str, envelope: &RawEnvelope) -> Result<(Claim, String), super::LedgerError> {
+        let print = fingerprint(envelope.name.as_str(), envelope.data.get());
+        match self.ledger.claim(id, &print).await? {
+            Claim::Mismatch => match canonical_fingerprint(envelope).filter(|canonical| *canonical != print) {
+                Some(canonical) => Ok((self.ledger.claim(id, &canonical).await?, canonical)),
+                None => Ok((Claim::Mismatch, print)),
+            },
+            claim => Ok((claim, print)),
+        }
+    }
+
+    async fn run(&self, handle: &Handle, envelope: RawEnvelope, origin: Origin) -> Result<Emit, String> {
         match AssertUnwindSafe(async move { handle(envelope, origin).await }).catch_unwind().await {
             Ok(Ok(emit)) => Ok(emit),
             Ok(Err(e)) => Err(format!("handler error: {e}")),
@@ -337,8 +350,8 @@ impl Consumer {
 
     /// Completes the waiting step's token, if the task carries one. A token the saga
     /// no longer awaits (timed out, cancelled) is logged and the record is done.
-    async fn answer(&self, incoming: &Incoming, reply: Option<Reply>) -> Result<(), String> {
-        let Some(token) = incoming.envelope.task_token.as_deref() else { return Ok(()) };
+    async fn answer(&self, task_token: Option<&str>, reply: Option<Reply>) -> Result<(), String> {
+        let Some(token) = task_token else { return Ok(()) };
         let Some(callbacks) = &self.callbacks else {
             return Err("the task carries a task token but this consumer cannot complete tokens".into());
         };
@@ -363,12 +376,11 @@ impl Consumer {
         }
     }
 
-    async fn publish(&self, incoming: &Incoming, emitted: Vec<super::handler::Emitted>) -> Result<(), String> {
+    async fn publish(&self, origin: &Origin, emitted: Vec<super::handler::Emitted>) -> Result<(), String> {
         if emitted.is_empty() {
             return Ok(());
         }
         // Derived ids: a retried handler re-emits the same ids, so consumers deduplicate.
-        let origin = Origin::cause(&incoming.envelope, incoming.token.clone());
         let messages = emitted
             .into_iter()
             .enumerate()

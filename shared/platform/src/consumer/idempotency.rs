@@ -2,7 +2,7 @@
 //! a redelivery is acknowledged without running it again. The DynamoDB adapter is
 //! `store::DynamoLedger`; `MemoryLedger` (the `testing` feature) serves unit tests.
 use async_trait::async_trait;
-use platform_messages::Envelope;
+use platform_messages::RawEnvelope;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use thiserror::Error;
@@ -36,30 +36,64 @@ pub trait IdempotencyLedger: Send + Sync {
     async fn release(&self, id: &str) -> Result<(), LedgerError>;
 }
 
-/// The fingerprint of a message's content: SHA-256 of its name and canonical data.
-pub fn fingerprint(envelope: &Envelope<Value>) -> String {
+/// The fingerprint of a message's content: SHA-256 of its name and its data's JSON
+/// text as received (the platform's publishers render data canonically: compact,
+/// keys sorted, so a redelivery and a re-publication have the same bytes).
+pub fn fingerprint(name: &str, data_json: &str) -> String {
     let mut hasher = Sha256::new();
-    hasher.update(envelope.name.as_str().as_bytes());
+    hasher.update(name.as_bytes());
     hasher.update([0]);
-    // serde_json's map is ordered by key, so this rendering is canonical.
-    hasher.update(envelope.data.to_string().as_bytes());
+    hasher.update(data_json.as_bytes());
     hex::encode(hasher.finalize())
+}
+
+/// The fingerprint of the data's canonical rendering (keys sorted, compact): what
+/// earlier releases stored, and what a producer that renders the same data
+/// differently shares with the platform's. Asked for only when the fingerprint of
+/// the bytes as received did not match.
+pub fn canonical_fingerprint(envelope: &RawEnvelope) -> Option<String> {
+    let data: Value = serde_json::from_str(envelope.data.get()).ok()?;
+    Some(fingerprint(envelope.name.as_str(), &data.to_string()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    use platform_messages::{Envelope, event};
+
+    fn raw(envelope: &Envelope) -> RawEnvelope {
+        RawEnvelope::decode_raw(&envelope.to_json().unwrap()).unwrap()
+    }
+
+    fn print(envelope: &RawEnvelope) -> String {
+        fingerprint(envelope.name.as_str(), envelope.data.get())
+    }
+
     #[test]
     fn fingerprint_depends_on_name_and_data_not_metadata() {
-        use platform_messages::event;
-        let a = Envelope::new(event!("x.happened"), serde_json::json!({"b": 1, "a": 2}));
+        let a = raw(&Envelope::new(event!("x.happened"), serde_json::json!({"b": 1, "a": 2})));
         let mut b = Envelope::new(event!("x.happened"), serde_json::json!({"a": 2, "b": 1}));
         b.correlation_id = "other".into();
-        assert_eq!(fingerprint(&a), fingerprint(&b));
-        let c = Envelope::new(event!("y.happened"), serde_json::json!({"a": 2, "b": 1}));
-        assert_ne!(fingerprint(&a), fingerprint(&c));
-        let d = Envelope::new(event!("x.happened"), serde_json::json!({"a": 3, "b": 1}));
-        assert_ne!(fingerprint(&a), fingerprint(&d));
+        assert_eq!(print(&a), print(&raw(&b)));
+        let c = raw(&Envelope::new(event!("y.happened"), serde_json::json!({"a": 2, "b": 1})));
+        assert_ne!(print(&a), print(&c));
+        let d = raw(&Envelope::new(event!("x.happened"), serde_json::json!({"a": 3, "b": 1})));
+        assert_ne!(print(&a), print(&d));
+    }
+
+    #[test]
+    fn the_platforms_rendering_is_canonical_so_both_fingerprints_agree() {
+        let published = raw(&Envelope::new(event!("x.happened"), serde_json::json!({"b": [1, 2], "a": "é"})));
+        assert_eq!(canonical_fingerprint(&published), Some(print(&published)));
+    }
+
+    #[test]
+    fn another_rendering_of_the_same_data_shares_the_canonical_fingerprint_only() {
+        let ours = raw(&Envelope::new(event!("x.happened"), serde_json::json!({"a": 2, "b": 1})));
+        let body = ours.to_json().unwrap().replace(r#""data":{"a":2,"b":1}"#, r#""data":{ "b": 1, "a": 2 }"#);
+        let theirs = RawEnvelope::decode_raw(&body).unwrap();
+        assert_ne!(print(&theirs), print(&ours), "other bytes");
+        assert_eq!(canonical_fingerprint(&theirs), Some(print(&ours)), "the same content");
     }
 }

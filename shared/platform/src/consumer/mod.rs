@@ -16,7 +16,7 @@ mod routes;
 pub use acting::Accepts;
 pub use batch::{Consumer, ConsumerParts, DEFAULT_CONCURRENCY, RecordOutcome};
 pub use handler::{Emit, HandlerError, HandlerResult, Reply};
-pub use idempotency::{Claim, IdempotencyLedger, LedgerError, fingerprint};
+pub use idempotency::{Claim, IdempotencyLedger, LedgerError, canonical_fingerprint, fingerprint};
 #[cfg(any(test, feature = "testing"))]
 pub use memory_ledger::MemoryLedger;
 pub use record::{DecodeError, Incoming, decode_record};

@@ -1,8 +1,8 @@
 //! Decoding one SQS record into an envelope: raw delivery, or an SNS notification
 //! wrapped in the body (when a subscription lacks `RawMessageDelivery`).
 use aws_lambda_events::event::sqs::SqsMessage;
-use platform_messages::{Envelope, EnvelopeError, attribute};
-use serde_json::Value;
+use platform_messages::{EnvelopeError, RawEnvelope, attribute};
+use serde::Deserialize;
 use thiserror::Error;
 
 /// Why a record could not be decoded.
@@ -16,11 +16,12 @@ pub enum DecodeError {
     Envelope(#[from] EnvelopeError),
 }
 
-/// A decoded record: the envelope and the caller's token, if one rode along.
-#[derive(Debug, Clone, PartialEq)]
+/// A decoded record: the envelope (its data still the JSON text it arrived as) and
+/// the caller's token, if one rode along.
+#[derive(Debug, Clone)]
 pub struct Incoming {
     /// The envelope.
-    pub envelope: Envelope<Value>,
+    pub envelope: RawEnvelope,
     /// The JWT from the `authorization` attribute (without `Bearer `).
     pub token: Option<String>,
 }
@@ -30,25 +31,43 @@ fn bearer(value: &str) -> Option<String> {
     (!token.is_empty()).then(|| token.to_owned())
 }
 
-/// The SNS notification JSON, when a body is one; `None` for a raw envelope.
+/// The parts of an SNS notification (a body delivered without `RawMessageDelivery`)
+/// that the consumer reads; everything else is skipped.
+#[derive(Deserialize)]
+struct SnsNotification {
+    #[serde(rename = "Type")]
+    kind: String,
+    #[serde(rename = "Message")]
+    message: String,
+    #[serde(rename = "MessageAttributes", default)]
+    attributes: SnsAttributes,
+}
+
+#[derive(Deserialize, Default)]
+struct SnsAttributes {
+    // The name of `attribute::AUTHORIZATION` (a test holds the two together).
+    authorization: Option<SnsAttribute>,
+}
+
+#[derive(Deserialize)]
+struct SnsAttribute {
+    #[serde(rename = "Value")]
+    value: String,
+}
+
+/// The wrapped envelope and token, when a body is an SNS notification.
 fn unwrap_sns(body: &str) -> Option<(String, Option<String>)> {
-    let v: Value = serde_json::from_str(body).ok()?;
-    if v.get("Type")?.as_str()? != "Notification" {
+    let notification: SnsNotification = serde_json::from_str(body).ok()?;
+    if notification.kind != "Notification" {
         return None;
     }
-    let message = v.get("Message")?.as_str()?.to_owned();
-    let token = v
-        .get("MessageAttributes")
-        .and_then(|a| a.get(attribute::AUTHORIZATION))
-        .and_then(|a| a.get("Value"))
-        .and_then(Value::as_str)
-        .and_then(bearer);
-    Some((message, token))
+    let token = notification.attributes.authorization.and_then(|a| bearer(&a.value));
+    Some((notification.message, token))
 }
 
 /// Decodes a record's body and the `authorization` attribute. A raw envelope (the
-/// platform's subscriptions deliver raw) is parsed once; only a body that is not
-/// one is tried as an SNS notification wrapping one.
+/// platform's subscriptions deliver raw) is parsed once, its data kept as text;
+/// only a body that is not one is tried as an SNS notification wrapping one.
 pub fn decode_record(record: &SqsMessage) -> Result<Incoming, DecodeError> {
     let body = record.body.as_deref().ok_or(DecodeError::NoBody)?;
     let attribute_token = record
@@ -56,11 +75,11 @@ pub fn decode_record(record: &SqsMessage) -> Result<Incoming, DecodeError> {
         .get(attribute::AUTHORIZATION)
         .and_then(|a| a.string_value.as_deref())
         .and_then(bearer);
-    match Envelope::decode(body) {
+    match RawEnvelope::decode_raw(body) {
         Ok(envelope) => Ok(Incoming { envelope, token: attribute_token }),
         Err(raw_error) => match unwrap_sns(body) {
             Some((message, wrapped_token)) => {
-                Ok(Incoming { envelope: Envelope::decode(&message)?, token: attribute_token.or(wrapped_token) })
+                Ok(Incoming { envelope: RawEnvelope::decode_raw(&message)?, token: attribute_token.or(wrapped_token) })
             }
             None => Err(raw_error.into()),
         },
@@ -71,7 +90,7 @@ pub fn decode_record(record: &SqsMessage) -> Result<Incoming, DecodeError> {
 mod tests {
     use super::*;
     use aws_lambda_events::event::sqs::SqsMessageAttribute;
-    use platform_messages::event;
+    use platform_messages::{Envelope, event};
     use serde_json::json;
 
     fn record(body: &str) -> SqsMessage {
@@ -90,7 +109,7 @@ mod tests {
         attr.data_type = Some("String".into());
         r.message_attributes.insert("authorization".into(), attr);
         let got = decode_record(&r).unwrap();
-        assert_eq!(got.envelope, e);
+        assert_eq!(got.envelope.to_value().unwrap(), e);
         assert_eq!(got.token.as_deref(), Some("t0k"));
     }
 
@@ -103,8 +122,9 @@ mod tests {
             "MessageAttributes": {"authorization": {"Type": "String", "Value": "Bearer abc"}}
         });
         let got = decode_record(&record(&wrapped.to_string())).unwrap();
-        assert_eq!(got.envelope, e);
+        assert_eq!(got.envelope.to_value().unwrap(), e);
         assert_eq!(got.token.as_deref(), Some("abc"));
+        assert_eq!(attribute::AUTHORIZATION, "authorization", "the field SnsAttributes reads");
     }
 
     #[test]
