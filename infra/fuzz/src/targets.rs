@@ -2,10 +2,9 @@
 //! mutate, and a run that decodes one input. A run answers whether the input was
 //! accepted or refused (with its reason); a refusal without a reason, a broken
 //! promise of the decoder's output, or a panic is a finding.
-use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
-use aws_lambda_events::event::sqs::{SqsMessage, SqsMessageAttribute};
+use platform::consumer::{QueueRecord, StringAttribute, Unwrapped};
 use platform_gateway::graphql_limits::{self, Limits};
 use platform_identity::{Role, TestIssuer, Verifier};
 use platform_messages::Envelope;
@@ -77,21 +76,14 @@ fn envelope(input: &[u8]) -> Result<Verdict, Finding> {
     }
 }
 
-fn record(body: String, token: Option<String>) -> SqsMessage {
-    let mut r = SqsMessage::default();
-    r.message_id = Some("fuzz".into());
-    r.body = Some(body);
-    if let Some(token) = token {
-        let mut attribute = SqsMessageAttribute::default();
-        attribute.data_type = Some("String".into());
-        attribute.string_value = Some(token);
-        r.message_attributes = HashMap::from([("authorization".to_owned(), attribute)]);
-    }
+fn record(body: String, token: Option<String>) -> QueueRecord {
+    let mut r = QueueRecord { message_id: Some("fuzz".into()), body: Some(body), ..Default::default() };
+    r.message_attributes.authorization = token.map(|t| StringAttribute { string_value: Some(t) });
     r
 }
 
-fn decoded(r: &SqsMessage) -> Result<Verdict, Finding> {
-    match platform::consumer::decode_record(r) {
+fn decoded(r: &QueueRecord) -> Result<Verdict, Finding> {
+    match platform::consumer::decode_record(r, &mut Unwrapped::default()) {
         Ok(incoming) if incoming.token.as_deref().is_some_and(str::is_empty) => Err("an empty token was kept".into()),
         Ok(_) => Ok(Verdict::Accepted),
         Err(e) => refused(e.to_string()),

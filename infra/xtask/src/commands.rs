@@ -258,6 +258,12 @@ pub fn keys(args: &[String]) -> Result<()> {
 /// latency of a mover's address reconciliation in the local stack;
 /// `bench batch-latency`: what a batch of 10 costs when each AWS call takes 5 ms.
 pub fn bench(args: &[String]) -> Result<()> {
+    if args.first().map(String::as_str) == Some("pipeline") {
+        return crate::pipeline_bench::pipeline().map(|_| ());
+    }
+    if args.first().map(String::as_str) == Some("peers") {
+        return crate::pipeline_bench::peers();
+    }
     if args.first().map(String::as_str) == Some("batch-latency") {
         return run(cargo().args(["bench", "-p", "platform", "--bench", "batch_latency"]));
     }

@@ -29,6 +29,7 @@ mod flow_bench;
 mod keys;
 mod local_stack;
 mod paths;
+mod pipeline_bench;
 mod policy_check;
 mod process;
 mod saga_bench;
@@ -86,7 +87,9 @@ fn main() -> Result<()> {
              \n  fuzz --iterations N [--target NAME] [--seed S]\
              \n                         every decoder (envelope, SQS record, SNS body, JWT, address, REST, GraphQL) on N inputs\
              \n  release                arm64 release binaries for AWS (cargo-lambda + zig from PyPI)\
-             \n  bench [flow|saga [--runs N]|batch-latency] criterion benchmarks; `flow`: mover address reconciliation latency;\
+             \n  bench [pipeline|peers|flow|saga [--runs N]|batch-latency] benchmarks; `pipeline`: the consumer on one core;\
+             \n                         `peers`: the same records through Powertools for AWS Lambda (Python), and the ratio;\
+             \n                         `flow`: mover address reconciliation latency;\
              \n                         `saga`: booking saga latency (happy path and compensation paths);\
              \n                         `batch-latency`: a batch of 10 against a single record when each AWS call takes 5 ms"
         ),

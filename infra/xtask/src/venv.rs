@@ -1,7 +1,8 @@
 //! Python virtual environments with pinned tools, created on first use and
 //! refreshed when their requirements file changes: the emulator and template tools
-//! (`localstack/requirements.txt`) and the release build tools
-//! (`infra/requirements-release.txt`).
+//! (`localstack/requirements.txt`), the release build tools
+//! (`infra/requirements-release.txt`) and the benchmarks' Python peer
+//! (`infra/requirements-bench.txt`).
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -38,4 +39,9 @@ pub fn ensure() -> Result<PathBuf> {
 /// cargo-lambda and zig; returns the venv's `bin/`.
 pub fn ensure_release_tools() -> Result<PathBuf> {
     ensure_env("release-venv", "infra/requirements-release.txt", "cargo-lambda")
+}
+
+/// Powertools for AWS Lambda (Python), the peer of `bench peers`; returns the venv's `bin/`.
+pub fn ensure_bench_tools() -> Result<PathBuf> {
+    ensure_env("bench-venv", "infra/requirements-bench.txt", "python")
 }

@@ -191,15 +191,16 @@ impl Envelope<Value> {
     }
 }
 
-/// An envelope whose `data` is kept as the JSON text it arrived in: the body is
-/// parsed once, the data decoded straight into its payload type later (no `Value`
-/// in between), and its bytes can be hashed as received.
-pub type RawEnvelope = Envelope<Box<RawValue>>;
+/// An envelope whose `data` is the JSON text it arrived in, borrowed from the body:
+/// the body is parsed once, nothing of the data is copied, the data is decoded
+/// straight into its payload type later (no `Value` in between), and its bytes can
+/// be hashed as received.
+pub type RawEnvelope<'a> = Envelope<&'a RawValue>;
 
-impl Envelope<Box<RawValue>> {
+impl<'a> Envelope<&'a RawValue> {
     /// Decodes and checks a wire body like [`Envelope::decode`], keeping `data` as text.
-    pub fn decode_raw(body: &str) -> Result<Self, EnvelopeError> {
-        let wire: WireIn<Box<RawValue>> = serde_json::from_str(body)?;
+    pub fn decode_raw(body: &'a str) -> Result<Self, EnvelopeError> {
+        let wire: WireIn<&'a RawValue> = serde_json::from_str(body)?;
         wire.validate()
     }
 

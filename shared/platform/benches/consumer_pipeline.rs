@@ -2,14 +2,15 @@
 //! ~1.2 KB envelopes is parsed from JSON, each record decoded, claimed, routed to a
 //! trivial handler, and the batch response serialized.
 //!
-//! Run: `cargo xtask bench` (or `cargo bench -p platform --bench consumer_pipeline`).
+//! Run: `cargo xtask bench pipeline` (or `cargo bench -p platform --bench
+//! consumer_pipeline`); `cargo xtask bench peers` hands the same event, written to
+//! `PIPELINE_EVENT_FILE`, to Powertools for AWS Lambda (Python).
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use aws_lambda_events::event::sqs::SqsEvent;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use platform::bus::RecordingPublisher;
-use platform::consumer::{Accepts, Claim, Consumer, Emit, IdempotencyLedger, LedgerError};
+use platform::consumer::{Accepts, Claim, Consumer, Emit, IdempotencyLedger, LedgerError, QueueEvent};
 use platform::metrics::MetricsSink;
 use platform_messages::contracts::addressing::{AddressReceived, AddressSubmission, PostalAddress};
 use platform_messages::{Envelope, event};
@@ -77,6 +78,9 @@ fn bench(c: &mut Criterion) {
         .with_metrics(MetricsSink::Discard)
         .on::<AddressReceived, _, _>(Accepts::SystemWork, |_, _| async { Ok(Emit::none()) });
     let payload = lambda_event();
+    if let Some(path) = std::env::var_os("PIPELINE_EVENT_FILE") {
+        std::fs::write(path, &payload).expect("writing the benchmark's event");
+    }
     let envelope_bytes = envelope(0).len();
     eprintln!("batch of 10 records, envelope {envelope_bytes} bytes, event {} bytes", payload.len());
 
@@ -84,7 +88,7 @@ fn bench(c: &mut Criterion) {
     group.throughput(Throughput::Elements(10));
     group.bench_function("sqs_batch_of_10", |b| {
         b.iter(|| {
-            let event: SqsEvent = serde_json::from_str(&payload).unwrap();
+            let event: QueueEvent = serde_json::from_str(&payload).unwrap();
             let response = runtime.block_on(consumer.handle_batch(event));
             assert!(response.batch_item_failures.is_empty());
             serde_json::to_vec(&response).unwrap()

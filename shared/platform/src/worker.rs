@@ -4,12 +4,12 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use aws_lambda_events::event::sqs::SqsBatchResponse;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 
 use platform_messages::Catalog;
 
-use crate::consumer::Consumer;
+use crate::consumer::{Consumer, QueueEvent};
 
 /// Builds the consumer with `init` (once, at cold start), then serves SQS batches.
 /// The catalog is law: a consumer whose handlers differ from what `catalog` says
@@ -25,7 +25,7 @@ where
         Ok::<Consumer, Error>(consumer)
     };
     let consumer = Arc::new(crate::startup::cold_start_of(&catalog, checked).await);
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<QueueEvent>| {
         let consumer = consumer.clone();
         async move {
             let batch = consumer.handle_batch(event.payload);

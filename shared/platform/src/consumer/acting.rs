@@ -26,12 +26,12 @@ fn actor_of(caller: Caller) -> Actor {
 /// Verifies the identity a record claims and sets its `actor` to the verified
 /// caller (or `None` for system work); the error is the reason to log and
 /// dead-letter the record with.
-pub(crate) async fn authenticate(
+pub(crate) async fn authenticate<'a>(
     verifier: &Verifier,
-    mut incoming: Incoming,
+    mut incoming: Incoming<'a>,
     accepts: Accepts,
     now: OffsetDateTime,
-) -> Result<Incoming, String> {
+) -> Result<Incoming<'a>, String> {
     let envelope = &mut incoming.envelope;
     match &incoming.token {
         Some(token) => {

@@ -7,7 +7,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Instant;
 
-use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse};
 use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt, stream};
 use platform_identity::Verifier;
@@ -19,12 +19,15 @@ use super::acting::{Accepts, authenticate};
 use super::handler::{Emit, HandlerError, HandlerResult, Reply};
 use super::idempotency::{Claim, IdempotencyLedger, canonical_fingerprint, fingerprint};
 use super::lanes::lanes;
-use super::record::{Incoming, decode_record};
+use super::queue_event::{QueueEvent, QueueRecord};
+use super::record::{Incoming, Unwrapped, decode_record};
 use crate::bus::{Origin, Publish};
 use crate::metrics::{BatchMetrics, MetricsSink};
 use crate::saga::{CallbackError, TaskCallbacks};
 
-type Handle = Arc<dyn Fn(RawEnvelope, Origin) -> BoxFuture<'static, HandlerResult> + Send + Sync>;
+/// A route's handler: the message's data is decoded into its type before the
+/// returned future (which owns everything it needs) runs.
+type Handle = Arc<dyn for<'a> Fn(RawEnvelope<'a>, Origin) -> BoxFuture<'static, HandlerResult> + Send + Sync>;
 
 /// A registered handler and who may ask for its work.
 struct Route {
@@ -143,13 +146,10 @@ impl Consumer {
         Fut: Future<Output = HandlerResult> + Send + 'static,
     {
         let handler = Arc::new(handler);
-        let handle: Handle = Arc::new(move |envelope: RawEnvelope, origin: Origin| {
+        let handle: Handle = Arc::new(move |envelope: RawEnvelope<'_>, origin: Origin| {
+            let typed = envelope.typed::<C::Data>().map_err(HandlerError::new);
             let handler = handler.clone();
-            async move {
-                let typed = envelope.typed::<C::Data>().map_err(HandlerError::new)?;
-                handler(typed, origin).await
-            }
-            .boxed()
+            async move { handler(typed?, origin).await }.boxed()
         });
         self.routes.insert(C::NAME.as_str().to_owned(), Route { accepts, handle });
         self
@@ -168,7 +168,8 @@ impl Consumer {
     /// Handles a batch, its records side by side (see [`Consumer::with_concurrency`]
     /// and the lanes of FIFO groups), each in its own span, and reports the failed
     /// ones only.
-    pub async fn handle_batch(&self, event: SqsEvent) -> SqsBatchResponse {
+    pub async fn handle_batch(&self, event: impl Into<QueueEvent>) -> SqsBatchResponse {
+        let event = event.into();
         let records = &event.records;
         let mut outcomes: Vec<(usize, RecordOutcome, f64)> = stream::iter(lanes(records))
             .map(|lane| self.handle_lane(records, lane))
@@ -202,7 +203,7 @@ impl Consumer {
 
     /// Handles one lane's records one after another; after a failure the rest of
     /// the lane (a FIFO group) fail without running, so the group keeps its order.
-    async fn handle_lane(&self, records: &[SqsMessage], lane: Vec<usize>) -> Vec<(usize, RecordOutcome, f64)> {
+    async fn handle_lane(&self, records: &[QueueRecord], lane: Vec<usize>) -> Vec<(usize, RecordOutcome, f64)> {
         let mut done = Vec::with_capacity(lane.len());
         let mut failed_before = false;
         for index in lane {
@@ -222,7 +223,7 @@ impl Consumer {
                     warn!(sqs_message_id = sqs_id, "{reason}");
                     RecordOutcome::Failed(reason.to_owned())
                 }
-                None => self.handle_record(record).await,
+                None => self.handle_one(record).await,
             };
             failed_before |= matches!(outcome, RecordOutcome::Failed(_));
             done.push((index, outcome, started.elapsed().as_secs_f64() * 1000.0));
@@ -231,7 +232,11 @@ impl Consumer {
     }
 
     /// Handles one record in its own span, logging the outcome.
-    pub async fn handle_record(&self, record: &SqsMessage) -> RecordOutcome {
+    pub async fn handle_record(&self, record: impl Into<QueueRecord>) -> RecordOutcome {
+        self.handle_one(&record.into()).await
+    }
+
+    async fn handle_one(&self, record: &QueueRecord) -> RecordOutcome {
         let sqs_id = record.message_id.as_deref().unwrap_or("-");
         let span = info_span!(
             "record",
@@ -252,8 +257,9 @@ impl Consumer {
         outcome
     }
 
-    async fn process(&self, record: &SqsMessage, span: &tracing::Span) -> RecordOutcome {
-        let incoming = match decode_record(record) {
+    async fn process(&self, record: &QueueRecord, span: &tracing::Span) -> RecordOutcome {
+        let mut room = Unwrapped::default();
+        let incoming = match decode_record(record, &mut room) {
             Ok(incoming) => incoming,
             Err(e) => return RecordOutcome::Failed(format!("undecodable record: {e}")),
         };
@@ -322,7 +328,7 @@ impl Consumer {
     /// ledger holds another, claims again with the canonical one (what earlier
     /// releases stored, or another rendering of the same content). Returns the
     /// fingerprint the claim holds, for its completion.
-    async fn claim(&self, id: &str, envelope: &RawEnvelope) -> Result<(Claim, String), super::LedgerError> {
+    async fn claim(&self, id: &str, envelope: &RawEnvelope<'_>) -> Result<(Claim, String), super::LedgerError> {
         let print = fingerprint(envelope.name.as_str(), envelope.data.get());
         match self.ledger.claim(id, &print).await? {
             Claim::Mismatch => match canonical_fingerprint(envelope).filter(|canonical| *canonical != print) {
@@ -333,7 +339,7 @@ impl Consumer {
         }
     }
 
-    async fn run(&self, handle: &Handle, envelope: RawEnvelope, origin: Origin) -> Result<Emit, String> {
+    async fn run(&self, handle: &Handle, envelope: RawEnvelope<'_>, origin: Origin) -> Result<Emit, String> {
         match AssertUnwindSafe(async move { handle(envelope, origin).await }).catch_unwind().await {
             Ok(Ok(emit)) => Ok(emit),
             Ok(Err(e)) => Err(format!("handler error: {e}")),

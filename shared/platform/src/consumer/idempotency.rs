@@ -44,14 +44,16 @@ pub fn fingerprint(name: &str, data_json: &str) -> String {
     hasher.update(name.as_bytes());
     hasher.update([0]);
     hasher.update(data_json.as_bytes());
-    hex::encode(hasher.finalize())
+    let mut digits = [0u8; 64];
+    hex::encode_to_slice(hasher.finalize(), &mut digits).expect("32 bytes are 64 hex digits");
+    String::from_utf8_lossy(&digits).into_owned()
 }
 
 /// The fingerprint of the data's canonical rendering (keys sorted, compact): what
 /// earlier releases stored, and what a producer that renders the same data
 /// differently shares with the platform's. Asked for only when the fingerprint of
 /// the bytes as received did not match.
-pub fn canonical_fingerprint(envelope: &RawEnvelope) -> Option<String> {
+pub fn canonical_fingerprint(envelope: &RawEnvelope<'_>) -> Option<String> {
     let data: Value = serde_json::from_str(envelope.data.get()).ok()?;
     Some(fingerprint(envelope.name.as_str(), &data.to_string()))
 }
@@ -62,38 +64,46 @@ mod tests {
 
     use platform_messages::{Envelope, event};
 
-    fn raw(envelope: &Envelope) -> RawEnvelope {
-        RawEnvelope::decode_raw(&envelope.to_json().unwrap()).unwrap()
+    /// The fingerprint of `envelope` as the consumer computes it from the wire.
+    fn print(envelope: &Envelope) -> String {
+        let body = envelope.to_json().unwrap();
+        let raw = RawEnvelope::decode_raw(&body).unwrap();
+        fingerprint(raw.name.as_str(), raw.data.get())
     }
 
-    fn print(envelope: &RawEnvelope) -> String {
-        fingerprint(envelope.name.as_str(), envelope.data.get())
+    #[test]
+    fn a_fingerprint_is_the_lowercase_hex_sha256_of_name_nul_data() {
+        // sha256("x.happened\0{}"), as `printf 'x.happened\0{}' | sha256sum` prints it.
+        let expected = hex::encode(Sha256::digest(b"x.happened\0{}"));
+        assert_eq!(fingerprint("x.happened", "{}"), expected);
+        assert_eq!(expected.len(), 64);
     }
 
     #[test]
     fn fingerprint_depends_on_name_and_data_not_metadata() {
-        let a = raw(&Envelope::new(event!("x.happened"), serde_json::json!({"b": 1, "a": 2})));
+        let a = Envelope::new(event!("x.happened"), serde_json::json!({"b": 1, "a": 2}));
         let mut b = Envelope::new(event!("x.happened"), serde_json::json!({"a": 2, "b": 1}));
         b.correlation_id = "other".into();
-        assert_eq!(print(&a), print(&raw(&b)));
-        let c = raw(&Envelope::new(event!("y.happened"), serde_json::json!({"a": 2, "b": 1})));
+        assert_eq!(print(&a), print(&b));
+        let c = Envelope::new(event!("y.happened"), serde_json::json!({"a": 2, "b": 1}));
         assert_ne!(print(&a), print(&c));
-        let d = raw(&Envelope::new(event!("x.happened"), serde_json::json!({"a": 3, "b": 1})));
+        let d = Envelope::new(event!("x.happened"), serde_json::json!({"a": 3, "b": 1}));
         assert_ne!(print(&a), print(&d));
     }
 
     #[test]
     fn the_platforms_rendering_is_canonical_so_both_fingerprints_agree() {
-        let published = raw(&Envelope::new(event!("x.happened"), serde_json::json!({"b": [1, 2], "a": "é"})));
-        assert_eq!(canonical_fingerprint(&published), Some(print(&published)));
+        let published = Envelope::new(event!("x.happened"), serde_json::json!({"b": [1, 2], "a": "é"}));
+        let body = published.to_json().unwrap();
+        assert_eq!(canonical_fingerprint(&RawEnvelope::decode_raw(&body).unwrap()), Some(print(&published)));
     }
 
     #[test]
     fn another_rendering_of_the_same_data_shares_the_canonical_fingerprint_only() {
-        let ours = raw(&Envelope::new(event!("x.happened"), serde_json::json!({"a": 2, "b": 1})));
+        let ours = Envelope::new(event!("x.happened"), serde_json::json!({"a": 2, "b": 1}));
         let body = ours.to_json().unwrap().replace(r#""data":{"a":2,"b":1}"#, r#""data":{ "b": 1, "a": 2 }"#);
         let theirs = RawEnvelope::decode_raw(&body).unwrap();
-        assert_ne!(print(&theirs), print(&ours), "other bytes");
+        assert_ne!(fingerprint(theirs.name.as_str(), theirs.data.get()), print(&ours), "other bytes");
         assert_eq!(canonical_fingerprint(&theirs), Some(print(&ours)), "the same content");
     }
 }

@@ -5,18 +5,15 @@
 //! order, with the failed one).
 use std::collections::HashMap;
 
-use aws_lambda_events::event::sqs::SqsMessage;
-
-/// The SQS system attribute of a FIFO record's group.
-const GROUP_ATTRIBUTE: &str = "MessageGroupId";
+use super::queue_event::QueueRecord;
 
 /// Record indexes by lane, each lane in delivery order, lanes in the order of
 /// their first record.
-pub fn lanes(records: &[SqsMessage]) -> Vec<Vec<usize>> {
+pub fn lanes(records: &[QueueRecord]) -> Vec<Vec<usize>> {
     let mut lane_of_group: HashMap<&str, usize> = HashMap::new();
     let mut lanes: Vec<Vec<usize>> = Vec::with_capacity(records.len());
     for (index, record) in records.iter().enumerate() {
-        match record.attributes.get(GROUP_ATTRIBUTE) {
+        match &record.attributes.message_group_id {
             Some(group) => match lane_of_group.get(group.as_str()) {
                 Some(&lane) => lanes[lane].push(index),
                 None => {
@@ -34,11 +31,9 @@ pub fn lanes(records: &[SqsMessage]) -> Vec<Vec<usize>> {
 mod tests {
     use super::*;
 
-    fn record(group: Option<&str>) -> SqsMessage {
-        let mut r = SqsMessage::default();
-        if let Some(g) = group {
-            r.attributes.insert(GROUP_ATTRIBUTE.into(), g.into());
-        }
+    fn record(group: Option<&str>) -> QueueRecord {
+        let mut r = QueueRecord::default();
+        r.attributes.message_group_id = group.map(String::from);
         r
     }
 

@@ -1,9 +1,10 @@
 //! Decoding one SQS record into an envelope: raw delivery, or an SNS notification
 //! wrapped in the body (when a subscription lacks `RawMessageDelivery`).
-use aws_lambda_events::event::sqs::SqsMessage;
-use platform_messages::{EnvelopeError, RawEnvelope, attribute};
+use platform_messages::{EnvelopeError, RawEnvelope};
 use serde::Deserialize;
 use thiserror::Error;
+
+use super::queue_event::QueueRecord;
 
 /// Why a record could not be decoded.
 #[derive(Debug, Error)]
@@ -16,12 +17,12 @@ pub enum DecodeError {
     Envelope(#[from] EnvelopeError),
 }
 
-/// A decoded record: the envelope (its data still the JSON text it arrived as) and
-/// the caller's token, if one rode along.
+/// A decoded record: the envelope (its data the JSON text it arrived in, borrowed
+/// from the record) and the caller's token, if one rode along.
 #[derive(Debug, Clone)]
-pub struct Incoming {
+pub struct Incoming<'a> {
     /// The envelope.
-    pub envelope: RawEnvelope,
+    pub envelope: RawEnvelope<'a>,
     /// The JWT from the `authorization` attribute (without `Bearer `).
     pub token: Option<String>,
 }
@@ -65,21 +66,25 @@ fn unwrap_sns(body: &str) -> Option<(String, Option<String>)> {
     Some((notification.message, token))
 }
 
+/// Room for the envelope that an SNS notification wraps, so that the decoded
+/// record can borrow from it (a raw body, the platform's delivery, needs none).
+#[derive(Debug, Default)]
+pub struct Unwrapped(Option<String>);
+
 /// Decodes a record's body and the `authorization` attribute. A raw envelope (the
-/// platform's subscriptions deliver raw) is parsed once, its data kept as text;
-/// only a body that is not one is tried as an SNS notification wrapping one.
-pub fn decode_record(record: &SqsMessage) -> Result<Incoming, DecodeError> {
+/// platform's subscriptions deliver raw) is parsed once, its data borrowed as text;
+/// only a body that is not one is tried as an SNS notification wrapping one, whose
+/// envelope is kept in `room`.
+pub fn decode_record<'a>(record: &'a QueueRecord, room: &'a mut Unwrapped) -> Result<Incoming<'a>, DecodeError> {
     let body = record.body.as_deref().ok_or(DecodeError::NoBody)?;
-    let attribute_token = record
-        .message_attributes
-        .get(attribute::AUTHORIZATION)
-        .and_then(|a| a.string_value.as_deref())
-        .and_then(bearer);
+    let attribute_token = record.message_attributes.authorization.as_ref().and_then(|a| a.string_value.as_deref());
+    let attribute_token = attribute_token.and_then(bearer);
     match RawEnvelope::decode_raw(body) {
         Ok(envelope) => Ok(Incoming { envelope, token: attribute_token }),
         Err(raw_error) => match unwrap_sns(body) {
             Some((message, wrapped_token)) => {
-                Ok(Incoming { envelope: RawEnvelope::decode_raw(&message)?, token: attribute_token.or(wrapped_token) })
+                let message = room.0.insert(message);
+                Ok(Incoming { envelope: RawEnvelope::decode_raw(message)?, token: attribute_token.or(wrapped_token) })
             }
             None => Err(raw_error.into()),
         },
@@ -89,28 +94,27 @@ pub fn decode_record(record: &SqsMessage) -> Result<Incoming, DecodeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aws_lambda_events::event::sqs::SqsMessageAttribute;
+    use crate::consumer::queue_event::StringAttribute;
+    use platform_messages::attribute;
     use platform_messages::{Envelope, event};
     use serde_json::json;
 
-    fn record(body: &str) -> SqsMessage {
-        let mut r = SqsMessage::default();
-        r.message_id = Some("m-1".into());
-        r.body = Some(body.into());
-        r
+    fn record(body: &str) -> QueueRecord {
+        QueueRecord { message_id: Some("m-1".into()), body: Some(body.into()), ..Default::default() }
+    }
+
+    fn decoded(record: &QueueRecord) -> Result<(Envelope, Option<String>), DecodeError> {
+        let mut room = Unwrapped::default();
+        let incoming = decode_record(record, &mut room)?;
+        Ok((incoming.envelope.to_value()?, incoming.token))
     }
 
     #[test]
     fn raw_body_with_token_attribute() {
         let e = Envelope::new(event!("address.received"), json!({"ref": "a"}));
         let mut r = record(&e.to_json().unwrap());
-        let mut attr = SqsMessageAttribute::default();
-        attr.string_value = Some("Bearer t0k".into());
-        attr.data_type = Some("String".into());
-        r.message_attributes.insert("authorization".into(), attr);
-        let got = decode_record(&r).unwrap();
-        assert_eq!(got.envelope.to_value().unwrap(), e);
-        assert_eq!(got.token.as_deref(), Some("t0k"));
+        r.message_attributes.authorization = Some(StringAttribute { string_value: Some("Bearer t0k".into()) });
+        assert_eq!(decoded(&r).unwrap(), (e, Some("t0k".into())));
     }
 
     #[test]
@@ -121,18 +125,16 @@ mod tests {
             "Message": e.to_json().unwrap(),
             "MessageAttributes": {"authorization": {"Type": "String", "Value": "Bearer abc"}}
         });
-        let got = decode_record(&record(&wrapped.to_string())).unwrap();
-        assert_eq!(got.envelope.to_value().unwrap(), e);
-        assert_eq!(got.token.as_deref(), Some("abc"));
+        assert_eq!(decoded(&record(&wrapped.to_string())).unwrap(), (e, Some("abc".into())));
         assert_eq!(attribute::AUTHORIZATION, "authorization", "the field SnsAttributes reads");
     }
 
     #[test]
     fn garbage_and_missing_bodies_are_errors_with_reasons() {
-        assert!(matches!(decode_record(&SqsMessage::default()), Err(DecodeError::NoBody)));
-        let err = decode_record(&record("{{garbage")).unwrap_err().to_string();
+        assert!(matches!(decoded(&QueueRecord::default()), Err(DecodeError::NoBody)));
+        let err = decoded(&record("{{garbage")).unwrap_err().to_string();
         assert!(err.contains("not a valid envelope"), "{err}");
         let wrapped_garbage = json!({"Type": "Notification", "Message": "nope"}).to_string();
-        assert!(decode_record(&record(&wrapped_garbage)).is_err());
+        assert!(decoded(&record(&wrapped_garbage)).is_err());
     }
 }
