@@ -7,6 +7,7 @@
 //! Run: `cargo xtask bench batch-latency` (or `cargo bench -p platform --bench batch_latency`).
 //! Ends with `batch latency: batch of 10 <X> ms, one record <Y> ms, ratio <R>`.
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -42,19 +43,35 @@ impl IdempotencyLedger for SlowLedger {
     }
 }
 
-struct SlowPublisher(RecordingPublisher);
+/// SNS: one call of 5 ms per `PublishBatch`, counted.
+#[derive(Default)]
+struct SlowPublisher {
+    sent: RecordingPublisher,
+    calls: AtomicUsize,
+}
 
 #[async_trait]
 impl Publish for SlowPublisher {
     async fn publish(&self, messages: Vec<Outgoing>) -> Result<(), PublishError> {
-        tokio::time::sleep(CALL).await;
-        self.0.publish(messages).await
+        self.publish_groups(vec![messages]).await.pop().unwrap_or(Ok(()))
+    }
+
+    async fn publish_groups(&self, groups: Vec<Vec<Outgoing>>) -> Vec<Result<(), PublishError>> {
+        for request in 0..groups.iter().map(Vec::len).sum::<usize>().div_ceil(10) {
+            let _ = request;
+            self.calls.fetch_add(1, Ordering::Relaxed);
+            tokio::time::sleep(CALL).await;
+        }
+        let mut results = Vec::new();
+        for messages in groups {
+            results.push(self.sent.publish(messages).await);
+        }
+        results
     }
 }
 
-fn consumer(concurrency: usize) -> Consumer {
+fn consumer(concurrency: usize, publisher: Arc<SlowPublisher>) -> Consumer {
     let ledger = Arc::new(SlowLedger(MemoryLedger::new(Duration::from_secs(30))));
-    let publisher = Arc::new(SlowPublisher(RecordingPublisher::default()));
     Consumer::new("addressing", ledger, publisher, platform_identity::TestIssuer::new().verifier())
         .with_metrics(MetricsSink::Discard)
         .with_concurrency(concurrency)
@@ -95,11 +112,15 @@ fn median_ms(runtime: &tokio::runtime::Runtime, consumer: &Consumer, records: us
 
 fn main() {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
-    let side_by_side = consumer(platform::consumer::DEFAULT_CONCURRENCY);
+    let publisher = Arc::new(SlowPublisher::default());
+    let side_by_side = consumer(platform::consumer::DEFAULT_CONCURRENCY, publisher.clone());
     let one = median_ms(&runtime, &side_by_side, 1);
+    let before = publisher.calls.load(Ordering::Relaxed);
     let ten = median_ms(&runtime, &side_by_side, 10);
-    let in_turn = median_ms(&runtime, &consumer(1), 10);
+    let publish_calls = (publisher.calls.load(Ordering::Relaxed) - before) as f64 / RUNS as f64;
+    let in_turn = median_ms(&runtime, &consumer(1, Arc::new(SlowPublisher::default())), 10);
     println!("each AWS call {} ms; {RUNS} runs a case, medians", CALL.as_millis());
     println!("records one after another (concurrency 1): batch of 10 {in_turn:.1} ms");
+    println!("PublishBatch calls per batch of 10 records: {publish_calls:.1}");
     println!("batch latency: batch of 10 {ten:.1} ms, one record {one:.1} ms, ratio {:.2}", ten / one);
 }

@@ -63,7 +63,7 @@ fn lambda_event() -> String {
                     "name": {"dataType": "String", "stringValue": "address.received"},
                     "kind": {"dataType": "String", "stringValue": "event"}
                 },
-                "md5OfBody": "8590c3ebd8fec6dda546aef5de1d99e8", "eventSource": "aws:sqs",
+                "md5OfBody": format!("{i:032x}"), "eventSource": "aws:sqs",
                 "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:addressing", "awsRegion": "us-east-1"
             })
         })

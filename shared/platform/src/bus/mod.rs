@@ -3,6 +3,7 @@
 mod declared;
 mod origin;
 mod outgoing;
+mod packing;
 #[cfg(any(test, feature = "testing"))]
 mod recording;
 mod sns;

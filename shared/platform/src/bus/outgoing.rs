@@ -99,6 +99,19 @@ impl Outgoing {
 pub trait Publish: Send + Sync {
     /// Publishes every message, or returns an error; a refused message stops all before sending.
     async fn publish(&self, messages: Vec<Outgoing>) -> Result<(), PublishError>;
+
+    /// Publishes the messages of several callers (a batch's records) together, and
+    /// answers each group with its own result: a group with a refused message sends
+    /// nothing, and a failed entry fails its group only. By default, one
+    /// [`Publish::publish`] per group; the SNS adapter packs them into shared
+    /// `PublishBatch` requests.
+    async fn publish_groups(&self, groups: Vec<Vec<Outgoing>>) -> Vec<Result<(), PublishError>> {
+        let mut results = Vec::with_capacity(groups.len());
+        for messages in groups {
+            results.push(self.publish(messages).await);
+        }
+        results
+    }
 }
 
 #[cfg(test)]

@@ -1,15 +1,13 @@
-//! The SNS adapter: `PublishBatch` in chunks of at most 10 messages and 256 KiB.
-use std::collections::BTreeMap;
-
+//! The SNS adapter: `PublishBatch` in requests of at most 10 messages and 256 KiB
+//! (see [`super::packing`]), the messages of several callers sharing them.
 use async_trait::async_trait;
 use aws_sdk_sns::Client;
 use aws_sdk_sns::types::{MessageAttributeValue, PublishBatchRequestEntry};
 use platform_messages::Kind;
 
-use super::outgoing::{MAX_MESSAGE_BYTES, Outgoing, Publish, PublishError};
+use super::outgoing::{Outgoing, Publish, PublishError};
+use super::packing::{Packed, requests, settle};
 use crate::config::{ConfigError, Env};
-
-const MAX_BATCH_ENTRIES: usize = 10;
 
 /// The topic ARNs: `events` always, `tasks` for services that send tasks.
 #[derive(Debug, Clone)]
@@ -47,7 +45,12 @@ impl SnsPublisher {
         }
     }
 
-    async fn send_batch(&self, topic: &str, entries: Vec<PublishBatchRequestEntry>) -> Result<(), PublishError> {
+    /// Sends one request; the positions of the entries SNS did not accept, with why.
+    async fn send_request(
+        &self,
+        topic: &str,
+        entries: Vec<PublishBatchRequestEntry>,
+    ) -> Result<Vec<(usize, String)>, PublishError> {
         let out = self
             .client
             .publish_batch()
@@ -56,22 +59,40 @@ impl SnsPublisher {
             .send()
             .await
             .map_err(|e| PublishError::Transport(aws_sdk_sns::error::DisplayErrorContext(e).to_string()))?;
-        let failed = out.failed();
-        if failed.is_empty() {
-            return Ok(());
-        }
-        let detail = failed
+        Ok(out
+            .failed()
             .iter()
-            .map(|f| format!("{}: {} {}", f.id(), f.code(), f.message().unwrap_or_default()))
-            .collect::<Vec<_>>()
-            .join("; ");
-        Err(PublishError::Rejected { count: failed.len(), detail })
+            .map(|f| {
+                let position = f.id().parse().unwrap_or(usize::MAX);
+                (position, format!("{} {}", f.code(), f.message().unwrap_or_default()))
+            })
+            .collect())
+    }
+
+    /// Encodes every message of `group` (a refused one refuses the group) into its
+    /// topic's entries.
+    fn encode_group(&self, group: usize, messages: &[Outgoing]) -> Result<Vec<Packed<Entry>>, PublishError> {
+        messages
+            .iter()
+            .map(|m| {
+                let (body, attributes) = m.encode()?;
+                let size = body.len() + attributes.wire_size();
+                let topic = self.topic_for(m.envelope.kind())?.to_owned();
+                Ok(Packed { topic, size, group, entry: Entry { body, attributes } })
+            })
+            .collect()
     }
 }
 
-fn entry(message: &Outgoing, body: String, attributes: &platform_messages::Attributes) -> PublishBatchRequestEntry {
-    let mut builder = PublishBatchRequestEntry::builder().id(message.envelope.id.simple().to_string()).message(body);
-    for (name, value) in attributes.pairs() {
+/// An encoded message, before it is named by its position in a request.
+struct Entry {
+    body: String,
+    attributes: platform_messages::Attributes,
+}
+
+fn entry(position: usize, e: Entry) -> PublishBatchRequestEntry {
+    let mut builder = PublishBatchRequestEntry::builder().id(position.to_string()).message(e.body);
+    for (name, value) in e.attributes.pairs() {
         let attr =
             MessageAttributeValue::builder().data_type("String").string_value(value).build().expect("data_type is set");
         builder = builder.message_attributes(*name, attr);
@@ -82,28 +103,25 @@ fn entry(message: &Outgoing, body: String, attributes: &platform_messages::Attri
 #[async_trait]
 impl Publish for SnsPublisher {
     async fn publish(&self, messages: Vec<Outgoing>) -> Result<(), PublishError> {
-        // Encode and check every message first: one refused message sends nothing.
-        let mut by_topic: BTreeMap<&str, Vec<(PublishBatchRequestEntry, usize)>> = BTreeMap::new();
-        for m in &messages {
-            let (body, attrs) = m.encode()?;
-            let size = body.len() + attrs.wire_size();
-            by_topic.entry(self.topic_for(m.envelope.kind())?).or_default().push((entry(m, body, &attrs), size));
-        }
-        for (topic, entries) in by_topic {
-            let mut batch = Vec::new();
-            let mut batch_size = 0;
-            for (e, size) in entries {
-                if batch.len() == MAX_BATCH_ENTRIES || batch_size + size > MAX_MESSAGE_BYTES {
-                    self.send_batch(topic, std::mem::take(&mut batch)).await?;
-                    batch_size = 0;
-                }
-                batch.push(e);
-                batch_size += size;
-            }
-            if !batch.is_empty() {
-                self.send_batch(topic, batch).await?;
+        self.publish_groups(vec![messages]).await.pop().unwrap_or(Ok(()))
+    }
+
+    async fn publish_groups(&self, groups: Vec<Vec<Outgoing>>) -> Vec<Result<(), PublishError>> {
+        let mut results: Vec<Result<(), PublishError>> = groups.iter().map(|_| Ok(())).collect();
+        let mut packed = Vec::new();
+        for (group, messages) in groups.iter().enumerate() {
+            match self.encode_group(group, messages) {
+                Ok(entries) => packed.extend(entries),
+                Err(e) => results[group] = Err(e),
             }
         }
-        Ok(())
+        for request in requests(packed) {
+            let topic = request[0].topic.clone();
+            let groups: Vec<usize> = request.iter().map(|m| m.group).collect();
+            let entries = request.into_iter().enumerate().map(|(position, m)| entry(position, m.entry)).collect();
+            let answer = self.send_request(&topic, entries).await;
+            settle(&mut results, &groups, answer);
+        }
+        results
     }
 }

@@ -19,6 +19,7 @@ use super::acting::{Accepts, authenticate};
 use super::handler::{Emit, HandlerError, HandlerResult, Reply};
 use super::idempotency::{Claim, IdempotencyLedger, canonical_fingerprint, fingerprint};
 use super::lanes::lanes;
+use super::publish_gate::{DEFAULT_PUBLISH_WAIT, Pass, PublishGate};
 use super::queue_event::{QueueEvent, QueueRecord};
 use super::record::{Incoming, Unwrapped, decode_record};
 use crate::bus::{Origin, Publish};
@@ -85,6 +86,7 @@ pub struct Consumer {
     verifier: Arc<Verifier>,
     callbacks: Option<Arc<dyn TaskCallbacks>>,
     concurrency: usize,
+    publish_wait: std::time::Duration,
 }
 
 impl Consumer {
@@ -108,6 +110,7 @@ impl Consumer {
             verifier,
             callbacks: None,
             concurrency: DEFAULT_CONCURRENCY,
+            publish_wait: DEFAULT_PUBLISH_WAIT,
         }
     }
 
@@ -115,6 +118,14 @@ impl Consumer {
     /// records of one FIFO message group always run one after another, in order.
     pub fn with_concurrency(mut self, records: usize) -> Self {
         self.concurrency = records.max(1);
+        self
+    }
+
+    /// How long the first record of a batch ready to publish waits for the records
+    /// still running beside it, so that their messages share one `PublishBatch`
+    /// (it stops waiting as soon as they have all published or finished).
+    pub fn with_publish_wait(mut self, wait: std::time::Duration) -> Self {
+        self.publish_wait = wait;
         self
     }
 
@@ -171,8 +182,11 @@ impl Consumer {
     pub async fn handle_batch(&self, event: impl Into<QueueEvent>) -> SqsBatchResponse {
         let event = event.into();
         let records = &event.records;
+        let gate = PublishGate::new(self.publisher.clone(), self.publish_wait);
         let mut outcomes: Vec<(usize, RecordOutcome, f64)> = stream::iter(lanes(records))
-            .map(|lane| self.handle_lane(records, lane))
+            // A lane's first record is counted at the gate when the lane is admitted,
+            // before any record runs, so the first to publish waits for the others.
+            .map(|lane| self.handle_lane(records, lane, &gate, gate.enter()))
             .buffer_unordered(self.concurrency)
             .flat_map(stream::iter)
             .collect()
@@ -203,10 +217,18 @@ impl Consumer {
 
     /// Handles one lane's records one after another; after a failure the rest of
     /// the lane (a FIFO group) fail without running, so the group keeps its order.
-    async fn handle_lane(&self, records: &[QueueRecord], lane: Vec<usize>) -> Vec<(usize, RecordOutcome, f64)> {
+    async fn handle_lane<'g>(
+        &self,
+        records: &[QueueRecord],
+        lane: Vec<usize>,
+        gate: &'g PublishGate,
+        first: Pass<'g>,
+    ) -> Vec<(usize, RecordOutcome, f64)> {
+        let mut first = Some(first);
         let mut done = Vec::with_capacity(lane.len());
         let mut failed_before = false;
         for index in lane {
+            let pass = first.take().unwrap_or_else(|| gate.enter());
             let record = &records[index];
             let sqs_id = record.message_id.as_deref().unwrap_or("-");
             let started = Instant::now();
@@ -223,7 +245,7 @@ impl Consumer {
                     warn!(sqs_message_id = sqs_id, "{reason}");
                     RecordOutcome::Failed(reason.to_owned())
                 }
-                None => self.handle_one(record).await,
+                None => self.handle_one(record, pass).await,
             };
             failed_before |= matches!(outcome, RecordOutcome::Failed(_));
             done.push((index, outcome, started.elapsed().as_secs_f64() * 1000.0));
@@ -233,10 +255,11 @@ impl Consumer {
 
     /// Handles one record in its own span, logging the outcome.
     pub async fn handle_record(&self, record: impl Into<QueueRecord>) -> RecordOutcome {
-        self.handle_one(&record.into()).await
+        let gate = PublishGate::new(self.publisher.clone(), self.publish_wait);
+        self.handle_one(&record.into(), gate.enter()).await
     }
 
-    async fn handle_one(&self, record: &QueueRecord) -> RecordOutcome {
+    async fn handle_one(&self, record: &QueueRecord, pass: Pass<'_>) -> RecordOutcome {
         let sqs_id = record.message_id.as_deref().unwrap_or("-");
         let span = info_span!(
             "record",
@@ -247,7 +270,7 @@ impl Consumer {
             name = tracing::field::Empty,
             correlation_id = tracing::field::Empty,
         );
-        let outcome = self.process(record, &span).instrument(span.clone()).await;
+        let outcome = self.process(record, &span, pass).instrument(span.clone()).await;
         let _entered = span.enter();
         match &outcome {
             RecordOutcome::Handled => info!("handled"),
@@ -257,7 +280,7 @@ impl Consumer {
         outcome
     }
 
-    async fn process(&self, record: &QueueRecord, span: &tracing::Span) -> RecordOutcome {
+    async fn process(&self, record: &QueueRecord, span: &tracing::Span, mut pass: Pass<'_>) -> RecordOutcome {
         let mut room = Unwrapped::default();
         let incoming = match decode_record(record, &mut room) {
             Ok(incoming) => incoming,
@@ -300,7 +323,7 @@ impl Consumer {
         let origin = Origin::cause(&envelope, token);
         let task_token = envelope.task_token.clone();
         let result = match self.run(&route.handle, envelope, origin.clone()).await {
-            Ok(Emit(messages, reply)) => match self.publish(&origin, messages).await {
+            Ok(Emit(messages, reply)) => match self.publish(&origin, messages, &mut pass).await {
                 Ok(()) => self.answer(task_token.as_deref(), reply).await,
                 Err(reason) => Err(reason),
             },
@@ -382,7 +405,14 @@ impl Consumer {
         }
     }
 
-    async fn publish(&self, origin: &Origin, emitted: Vec<super::handler::Emitted>) -> Result<(), String> {
+    /// Publishes what the handler emitted, with the other records of the batch (see
+    /// [`PublishGate`]).
+    async fn publish(
+        &self,
+        origin: &Origin,
+        emitted: Vec<super::handler::Emitted>,
+        pass: &mut Pass<'_>,
+    ) -> Result<(), String> {
         if emitted.is_empty() {
             return Ok(());
         }
@@ -392,6 +422,6 @@ impl Consumer {
             .enumerate()
             .map(|(index, emitted)| origin.stamp(index, emitted.name, emitted.data))
             .collect();
-        self.publisher.publish(messages).await.map_err(|e| format!("publishing failed: {e}"))
+        pass.publish(messages).await.map_err(|e| format!("publishing failed: {e}"))
     }
 }

@@ -10,6 +10,7 @@ mod idempotency;
 mod lanes;
 #[cfg(any(test, feature = "testing"))]
 mod memory_ledger;
+mod publish_gate;
 mod queue_event;
 mod record;
 mod routes;
@@ -20,6 +21,7 @@ pub use handler::{Emit, HandlerError, HandlerResult, Reply};
 pub use idempotency::{Claim, IdempotencyLedger, LedgerError, canonical_fingerprint, fingerprint};
 #[cfg(any(test, feature = "testing"))]
 pub use memory_ledger::MemoryLedger;
+pub use publish_gate::DEFAULT_PUBLISH_WAIT;
 pub use queue_event::{MessageAttributes, QueueEvent, QueueRecord, StringAttribute, SystemAttributes};
 pub use record::{DecodeError, Incoming, Unwrapped, decode_record};
 pub use routes::Routes;

@@ -24,6 +24,9 @@ pub struct QueueRecord {
     /// The body: an envelope, or an SNS notification wrapping one.
     #[serde(default)]
     pub body: Option<String>,
+    /// The MD5 digest of the body, as SQS computed it (copies of one message share it).
+    #[serde(default)]
+    pub md5_of_body: Option<String>,
     /// The system attributes the consumer reads.
     #[serde(default)]
     pub attributes: SystemAttributes,
@@ -66,6 +69,7 @@ impl From<&SqsMessage> for QueueRecord {
         QueueRecord {
             message_id: m.message_id.clone(),
             body: m.body.clone(),
+            md5_of_body: m.md5_of_body.clone(),
             attributes: SystemAttributes { message_group_id: m.attributes.get("MessageGroupId").cloned() },
             message_attributes: MessageAttributes { authorization },
         }
