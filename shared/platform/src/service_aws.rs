@@ -1,7 +1,10 @@
 //! What every function of a service connects to at cold start: the AWS SDK
 //! configuration (with the chaos faults when the stack was deployed with them),
 //! the service's own table, checked against its declared shape before any work,
-//! and from those the bus, the idempotency ledger and the saga callbacks.
+//! the verifier of callers' tokens (its key set fetched while the table is
+//! checked), and from those the bus, the idempotency ledger and the saga callbacks.
+//! Every SDK client is made from the one `SdkConfig`, so they share one HTTP client
+//! and its connections, opened at cold start and kept for the first invocation.
 use std::sync::Arc;
 
 use aws_config::SdkConfig;
@@ -12,6 +15,7 @@ use crate::identity::VerifierConfig;
 use crate::saga::SfnCallbacks;
 use crate::settings::ServiceSettings;
 use crate::store::{DynamoLedger, Table, TableSchema};
+use platform_identity::Verifier;
 
 /// A failure to connect at cold start (the function then does not start).
 pub type ConnectError = Box<dyn std::error::Error + Send + Sync>;
@@ -36,6 +40,21 @@ impl ServiceAws {
         Ok(Self { sdk, table, settings: settings.clone() })
     }
 
+    /// Connects like [`ServiceAws::connect`] and fetches the key set that verifies
+    /// callers' tokens (`identity`) at the same time: the two round trips of a cold
+    /// start overlap.
+    pub async fn connect_verified(
+        settings: &ServiceSettings,
+        schema: TableSchema,
+        identity: &VerifierConfig,
+    ) -> Result<(Self, Arc<Verifier>), ConnectError> {
+        let sdk = crate::faults::aws_config().await;
+        let table = Table::new(aws_sdk_dynamodb::Client::new(&sdk), &settings.table_name);
+        let (checked, verifier) = tokio::join!(schema.verify(table.client(), table.name()), identity.verifier(&sdk));
+        checked?;
+        Ok((Self { sdk, table, settings: settings.clone() }, verifier?))
+    }
+
     /// Publishes to the service's topics.
     pub fn publisher(&self) -> Arc<SnsPublisher> {
         Arc::new(SnsPublisher::new(aws_sdk_sns::Client::new(&self.sdk), self.settings.topics.clone()))
@@ -47,12 +66,12 @@ impl ServiceAws {
     }
 
     /// What the service's consumer is built on: the ledger in its table, its
-    /// publisher, and the verifier of `identity`.
-    pub async fn consumer_parts(&self, identity: &VerifierConfig) -> Result<ConsumerParts, ConnectError> {
-        Ok(ConsumerParts {
+    /// publisher, and `verifier` (see [`ServiceAws::connect_verified`]).
+    pub fn consumer_parts(&self, verifier: Arc<Verifier>) -> ConsumerParts {
+        ConsumerParts {
             ledger: Arc::new(DynamoLedger::new(self.table.clone(), self.settings.idempotency_lease)),
             publisher: self.publisher(),
-            verifier: identity.verifier(&self.sdk).await?,
-        })
+            verifier,
+        }
     }
 }

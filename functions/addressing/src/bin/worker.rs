@@ -13,10 +13,10 @@ use platform::store::migrate;
 
 async fn init() -> Result<Consumer, Error> {
     let config = Config::from_env(&Env::process())?;
-    let aws = ServiceAws::connect(&config.service, table_schema()).await?;
+    let (aws, verifier) = ServiceAws::connect_verified(&config.service, table_schema(), &config.identity).await?;
     migrate(&aws.table, MIGRATIONS, Duration::from_secs(60), Duration::from_secs(20)).await?;
     let book = Arc::new(DynamoAddressBook::new(aws.table.clone()));
-    Ok(handlers::consumer(book, aws.consumer_parts(&config.identity).await?).with_task_callbacks(aws.callbacks()))
+    Ok(handlers::consumer(book, aws.consumer_parts(verifier)).with_task_callbacks(aws.callbacks()))
 }
 
 #[tokio::main]

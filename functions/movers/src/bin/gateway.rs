@@ -14,9 +14,10 @@ use platform::store::TableCounters;
 
 async fn init() -> Result<Router, Error> {
     let config = Config::from_env(&Env::process())?;
-    let aws = ServiceAws::connect(&config.service, movers::table_schema()).await?;
+    let (aws, verifier) =
+        ServiceAws::connect_verified(&config.service, movers::table_schema(), &config.identity).await?;
     let state = AppState {
-        verifier: config.identity.verifier(&aws.sdk).await?,
+        verifier,
         service: MoversService::new(Arc::new(DynamoMoverStore::new(aws.table.clone()))),
         counters: Arc::new(TableCounters::new(aws.table.clone())),
         mails_per_account: movers::app::mails_per_account(config.movers_per_account_per_hour),

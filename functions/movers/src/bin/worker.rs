@@ -11,9 +11,10 @@ use platform::service_aws::ServiceAws;
 
 async fn init() -> Result<Consumer, Error> {
     let config = Config::from_env(&Env::process())?;
-    let aws = ServiceAws::connect(&config.service, movers::table_schema()).await?;
+    let (aws, verifier) =
+        ServiceAws::connect_verified(&config.service, movers::table_schema(), &config.identity).await?;
     let service = MoversService::new(Arc::new(DynamoMoverStore::new(aws.table.clone())));
-    Ok(movers::worker::consumer(service, aws.consumer_parts(&config.identity).await?))
+    Ok(movers::worker::consumer(service, aws.consumer_parts(verifier)))
 }
 
 #[tokio::main]

@@ -14,10 +14,11 @@ async fn init() -> Result<Router, Error> {
     let env = Env::process();
     let config = Config::from_env(&env)?;
     let gateway = GatewayConfig::from_env(&env)?;
-    let aws = ServiceAws::connect(&config.service, moves::table_schema()).await?;
+    let (aws, verifier) =
+        ServiceAws::connect_verified(&config.service, moves::table_schema(), &gateway.identity).await?;
     let table = &aws.table;
     Ok(router(AppState {
-        verifier: gateway.identity.verifier(&aws.sdk).await?,
+        verifier,
         bookings: BookingStore::new(table.clone()),
         capacity: CrewCapacity::new(table.clone(), config.default_crew_capacity),
         movers: MoverDirectory::new(table.clone()),

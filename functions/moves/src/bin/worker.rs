@@ -10,8 +10,9 @@ use platform::service_aws::ServiceAws;
 async fn init() -> Result<Consumer, Error> {
     let env = Env::process();
     let config = Config::from_env(&env)?;
-    let aws = ServiceAws::connect(&config.service, moves::table_schema()).await?;
-    let parts = aws.consumer_parts(&VerifierConfig::from_env(&env)?).await?;
+    let identity = VerifierConfig::from_env(&env)?;
+    let (aws, verifier) = ServiceAws::connect_verified(&config.service, moves::table_schema(), &identity).await?;
+    let parts = aws.consumer_parts(verifier);
     Ok(moves::worker::consumer(MoverDirectory::new(aws.table.clone()), parts))
 }
 

@@ -12,12 +12,13 @@ use platform::service_aws::ServiceAws;
 
 async fn init() -> Result<Consumer, Error> {
     let config = Config::from_env(&Env::process())?;
-    let aws = ServiceAws::connect(&config.service, notifications::table_schema()).await?;
+    let (aws, verifier) =
+        ServiceAws::connect_verified(&config.service, notifications::table_schema(), &config.identity).await?;
     let notifier = Notifier {
         journal: Journal::new(aws.table.clone()),
         mailer: Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(&aws.sdk), config.sender)),
     };
-    Ok(consumer(notifier, aws.consumer_parts(&config.identity).await?))
+    Ok(consumer(notifier, aws.consumer_parts(verifier)))
 }
 
 #[tokio::main]
