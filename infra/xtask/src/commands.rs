@@ -261,6 +261,10 @@ pub fn bench(args: &[String]) -> Result<()> {
     if args.first().map(String::as_str) == Some("pipeline") {
         return crate::pipeline_bench::pipeline().map(|_| ());
     }
+    if args.first().map(String::as_str) == Some("cold-start") {
+        let starts = flag(args, "--starts").map(str::parse).transpose()?.unwrap_or(20);
+        return crate::cold_start::run_bench(port(args)?, starts);
+    }
     if args.first().map(String::as_str) == Some("peers") {
         return crate::pipeline_bench::peers();
     }

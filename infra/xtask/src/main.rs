@@ -19,6 +19,7 @@ mod alarms;
 mod bus_tools;
 mod catalog_check;
 mod chaos;
+mod cold_start;
 mod commands;
 mod cycle_check;
 mod deploy;
@@ -87,8 +88,10 @@ fn main() -> Result<()> {
              \n  fuzz --iterations N [--target NAME] [--seed S]\
              \n                         every decoder (envelope, SQS record, SNS body, JWT, address, REST, GraphQL) on N inputs\
              \n  release                arm64 release binaries for AWS (cargo-lambda + zig from PyPI)\
-             \n  bench [pipeline|peers|flow|saga [--runs N]|batch-latency] benchmarks; `pipeline`: the consumer on one core;\
+             \n  bench [pipeline|peers|cold-start [--starts N]|flow|saga [--runs N]|batch-latency]\
+             \n                         benchmarks; `pipeline`: the consumer on one core;\
              \n                         `peers`: the same records through Powertools for AWS Lambda (Python), and the ratio;\
+             \n                         `cold-start`: spawn to first Runtime API poll, release builds, against a bare lambda_runtime;\
              \n                         `flow`: mover address reconciliation latency;\
              \n                         `saga`: booking saga latency (happy path and compensation paths);\
              \n                         `batch-latency`: a batch of 10 against a single record when each AWS call takes 5 ms"

@@ -15,23 +15,23 @@ use platform_identity::{KeySet, Verifier};
 async fn init() -> Result<Router, Error> {
     let config = Config::from_env(&Env::process())?;
     let aws = platform::faults::aws_config().await;
-    let secret = aws_sdk_secretsmanager::Client::new(&aws)
-        .get_secret_value()
-        .secret_id(&config.signing_keys_secret)
-        .send()
-        .await
-        .map_err(|e| {
-            format!(
-                "reading secret {}: {}",
-                config.signing_keys_secret,
-                aws_sdk_secretsmanager::error::DisplayErrorContext(e)
-            )
-        })?;
+    let table = Table::new(aws_sdk_dynamodb::Client::new(&aws), &config.table_name);
+    // The key set and the table check are two round trips: made side by side.
+    let secret_read =
+        aws_sdk_secretsmanager::Client::new(&aws).get_secret_value().secret_id(&config.signing_keys_secret).send();
+    let schema = table_schema();
+    let (secret, checked) = tokio::join!(secret_read, schema.verify(table.client(), table.name()));
+    checked?;
+    let secret = secret.map_err(|e| {
+        format!(
+            "reading secret {}: {}",
+            config.signing_keys_secret,
+            aws_sdk_secretsmanager::error::DisplayErrorContext(e)
+        )
+    })?;
     let keys = KeySet::from_json(secret.secret_string().unwrap_or_default())?;
     let verifier = Verifier::for_key_set(&config.tokens, &keys)?;
 
-    let table = Table::new(aws_sdk_dynamodb::Client::new(&aws), &config.table_name);
-    table_schema().verify(table.client(), table.name()).await?;
     let accounts = Arc::new(DynamoAccountStore::new(table.clone()));
     let counters = Arc::new(TableCounters::new(table));
     if config.seed_local_accounts {

@@ -1,0 +1,160 @@
+//! `bench cold-start`: how long each function takes from spawn to its first poll of
+//! the Lambda Runtime API, against a bare `lambda_runtime` function built the same
+//! way in the same run. Release binaries for this machine; each function starts
+//! with the environment the local stack deployed it with (its table, topics, key
+//! set: its real init calls go to the emulator), and polls a minimal Runtime API on
+//! loopback that notes the moment of the first request and ends the process.
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use serde_json::Value;
+
+use crate::emulator::{Emulator, aws_cli, client_env};
+use crate::paths;
+use crate::process::{cargo, output, run};
+use crate::template::{Function, functions, template};
+
+/// The crates whose binaries are the functions, and the baseline.
+const CRATES: [&str; 6] = ["addressing", "auth", "movers", "moves", "notifications", "cold-start-hello"];
+/// The baseline's binary.
+const BARE: &str = "cold-start-hello";
+/// A start that has not polled by then is a failure.
+const PATIENCE: Duration = Duration::from_secs(20);
+
+/// Runs the benchmark: `starts` cold starts of each function against the stack on `port`.
+pub fn run_bench(port: u16, starts: usize) -> Result<()> {
+    let mut build = cargo();
+    build.args(["build", "--release", "--bins"]);
+    for krate in CRATES {
+        build.args(["-p", krate]);
+    }
+    run(&mut build)?;
+    let bin = crate::venv::ensure()?;
+    let started_stack = Emulator::attach(port).is_none() || crate::local_stack::outputs(port).is_err();
+    if started_stack {
+        crate::commands::up(&["--port".into(), port.to_string()])?;
+    }
+    let result = measure_all(&bin, port, starts);
+    if started_stack {
+        crate::commands::down(&["--port".into(), port.to_string()])?;
+    }
+    result
+}
+
+fn measure_all(bin: &Path, port: u16, starts: usize) -> Result<()> {
+    let release = paths::target().join("release");
+    let deployed = deployed_functions(bin, port)?;
+    let bare = median_ms(&release.join(BARE), &BTreeMap::new(), port, starts).context("the bare function")?;
+    println!("{BARE:<28} {bare:>7.2} ms (median of {starts} starts)");
+    let mut worst: Option<(String, f64)> = None;
+    for f in functions(&template()?) {
+        let variables = deployed.get(&f.logical_id).with_context(|| format!("{} is not deployed", f.logical_id))?;
+        let ms = median_ms(&release.join(&f.binary), variables, port, starts)
+            .with_context(|| format!("{} ({})", f.logical_id, f.binary))?;
+        println!("{:<28} {ms:>7.2} ms  {:.1}x bare", f.binary, ms / bare);
+        if worst.as_ref().is_none_or(|(_, w)| ms > *w) {
+            worst = Some((f.binary.clone(), ms));
+        }
+    }
+    let (name, ms) = worst.context("the template has no functions")?;
+    println!("cold start: worst ratio {:.1} ({name} {ms:.2} ms vs bare {bare:.2} ms)", ms / bare);
+    Ok(())
+}
+
+/// The environment variables each deployed function has, by logical id.
+fn deployed_functions(bin: &Path, port: u16) -> Result<BTreeMap<String, BTreeMap<String, String>>> {
+    let listed: Value = serde_json::from_str(&output(aws_cli(bin, port).args(["lambda", "list-functions"]))?)?;
+    let all = listed["Functions"].as_array().context("no functions listed")?;
+    let mut by_id = BTreeMap::new();
+    for Function { logical_id, .. } in functions(&template()?) {
+        let deployed = all
+            .iter()
+            .find(|f| f["FunctionName"].as_str().is_some_and(|n| n.contains(&format!("-{logical_id}-"))))
+            .with_context(|| format!("no deployed function for {logical_id}"))?;
+        let variables = deployed["Environment"]["Variables"]
+            .as_object()
+            .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned()))).collect())
+            .unwrap_or_default();
+        by_id.insert(logical_id, variables);
+    }
+    Ok(by_id)
+}
+
+fn median_ms(binary: &Path, variables: &BTreeMap<String, String>, port: u16, starts: usize) -> Result<f64> {
+    let mut times = (0..starts.max(1)).map(|_| start_once(binary, variables, port)).collect::<Result<Vec<_>>>()?;
+    times.sort_by(f64::total_cmp);
+    Ok(times[times.len() / 2])
+}
+
+/// One cold start: spawn → the first request on the Runtime API, in ms.
+fn start_once(binary: &Path, variables: &BTreeMap<String, String>, port: u16) -> Result<f64> {
+    let api = TcpListener::bind("127.0.0.1:0")?;
+    api.set_nonblocking(true)?;
+    let name = binary.file_name().and_then(|n| n.to_str()).unwrap_or("function");
+    let mut command = Command::new(binary);
+    command
+        .env_clear()
+        .envs(variables)
+        .envs(client_env(port))
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("AWS_LAMBDA_RUNTIME_API", api.local_addr()?.to_string())
+        .env("AWS_LAMBDA_FUNCTION_NAME", name)
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}"))
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "cold-start")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let spawned = Instant::now();
+    let mut child = command.spawn().with_context(|| format!("starting {}", binary.display()))?;
+    let polled = first_request(&api, &mut child);
+    let elapsed = spawned.elapsed();
+    let _ = child.kill();
+    let _ = child.wait();
+    match polled {
+        Ok(()) => Ok(elapsed.as_secs_f64() * 1000.0),
+        Err(e) => {
+            let mut stderr = String::new();
+            if let Some(mut pipe) = child.stderr.take() {
+                let _ = pipe.read_to_string(&mut stderr);
+            }
+            bail!("{e}; its output:\n{}", stderr.lines().rev().take(20).collect::<Vec<_>>().join("\n"))
+        }
+    }
+}
+
+/// Waits for the function's first request (its poll for the next invocation).
+fn first_request(api: &TcpListener, child: &mut Child) -> Result<()> {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        match api.accept() {
+            Ok((stream, _)) => return request_line(stream),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) => return Err(e.into()),
+        }
+        if let Some(status) = child.try_wait()? {
+            bail!("it exited ({status}) before polling the Runtime API");
+        }
+        if Instant::now() > deadline {
+            bail!("it did not poll the Runtime API within {PATIENCE:?}");
+        }
+        std::thread::sleep(Duration::from_micros(50));
+    }
+}
+
+fn request_line(mut stream: TcpStream) -> Result<()> {
+    stream.set_nonblocking(false)?;
+    stream.set_read_timeout(Some(Duration::from_secs(2)))?;
+    let mut head = [0u8; 64];
+    let n = stream.read(&mut head)?;
+    let line = String::from_utf8_lossy(&head[..n]);
+    if !line.starts_with("GET /2018-06-01/runtime/invocation/next") {
+        bail!("its first request was not a poll for the next invocation: {line:?}");
+    }
+    Ok(())
+}
