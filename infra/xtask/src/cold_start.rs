@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
-use crate::emulator::{Emulator, aws_cli, client_env};
+use crate::emulator::{aws_cli, client_env};
 use crate::paths;
 use crate::process::{cargo, output, run};
 use crate::template::{Function, functions, template};
@@ -26,7 +26,8 @@ const BARE: &str = "cold-start-hello";
 /// A start that has not polled by then is a failure.
 const PATIENCE: Duration = Duration::from_secs(20);
 
-/// Runs the benchmark: `starts` cold starts of each function against the stack on `port`.
+/// Runs the benchmark: `starts` cold starts of each function against the stack
+/// deployed on `port` (see `commands::bench`, which brings it up when needed).
 pub fn run_bench(port: u16, starts: usize) -> Result<()> {
     let mut build = cargo();
     build.args(["build", "--release", "--bins"]);
@@ -34,16 +35,7 @@ pub fn run_bench(port: u16, starts: usize) -> Result<()> {
         build.args(["-p", krate]);
     }
     run(&mut build)?;
-    let bin = crate::venv::ensure()?;
-    let started_stack = Emulator::attach(port).is_none() || crate::local_stack::outputs(port).is_err();
-    if started_stack {
-        crate::commands::up(&["--port".into(), port.to_string()])?;
-    }
-    let result = measure_all(&bin, port, starts);
-    if started_stack {
-        crate::commands::down(&["--port".into(), port.to_string()])?;
-    }
-    result
+    measure_all(&crate::venv::ensure()?, port, starts)
 }
 
 fn measure_all(bin: &Path, port: u16, starts: usize) -> Result<()> {

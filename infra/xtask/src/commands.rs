@@ -263,7 +263,17 @@ pub fn bench(args: &[String]) -> Result<()> {
     }
     if args.first().map(String::as_str) == Some("cold-start") {
         let starts = flag(args, "--starts").map(str::parse).transpose()?.unwrap_or(20);
-        return crate::cold_start::run_bench(port(args)?, starts);
+        let port = port(args)?;
+        let port_args = ["--port".to_owned(), port.to_string()];
+        let bring_up = Emulator::attach(port).is_none() || crate::local_stack::outputs(port).is_err();
+        if bring_up {
+            up(&port_args)?;
+        }
+        let measured = crate::cold_start::run_bench(port, starts);
+        if bring_up {
+            down(&port_args)?;
+        }
+        return measured;
     }
     if args.first().map(String::as_str) == Some("peers") {
         return crate::pipeline_bench::peers();
