@@ -187,12 +187,21 @@ impl Driver {
     }
 
     /// Moves every booking that is not done on by one step (see [`Driver::advance`]).
-    pub async fn advance_all(&self, inputs: &mut [Input]) {
-        let open = inputs.iter_mut().filter_map(|input| match input {
-            Input::Booking(b) => Some(b),
-            _ => None,
-        });
-        stream::iter(open).for_each_concurrent(8, |b| self.advance(b)).await;
+    pub async fn advance_all(&mut self, inputs: &mut [Input]) -> Result<()> {
+        let mut open: Vec<&mut Booking> = inputs
+            .iter_mut()
+            .filter_map(|input| match input {
+                Input::Booking(b) => Some(b),
+                _ => None,
+            })
+            .collect();
+        // In chunks, renewing the token between them (a pass can outlast it).
+        for chunk in open.chunks_mut(64) {
+            self.refresh().await?;
+            let driver = &*self;
+            stream::iter(chunk.iter_mut()).for_each_concurrent(8, |b| driver.advance(b)).await;
+        }
+        Ok(())
     }
 
     /// Creates a mover as a client would: retrying a failed request with the same key.
@@ -317,6 +326,9 @@ impl Driver {
         let announced = bookings::announcements(probe.seen());
         let mut tally = Tally::default();
         for input in inputs {
+            // A pass over a large run outlasts a token (15 minutes): renew it as it goes,
+            // or every later read is refused and retried as if the mover were unsettled.
+            self.refresh().await?;
             let (kind, done, duplicate, label) = match input {
                 Input::Mover { key, email, ids, sent } => {
                     let count = emails.get(email).copied().unwrap_or(0);

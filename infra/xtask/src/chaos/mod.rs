@@ -123,7 +123,7 @@ async fn settle(driver: &mut Driver, inputs: &mut [Input], probe: &mut Probe, qu
     let (mut best, mut since, mut idle_passes) = (0, Instant::now(), 0);
     loop {
         driver.refresh().await?;
-        driver.advance_all(inputs).await;
+        driver.advance_all(inputs).await?;
         let (dead, _) = dead_letters(driver).await?;
         let tally = driver.tally(inputs, probe, &dead).await?;
         if tally.completed == inputs.len() || (since.elapsed() > quiet && idle_passes >= 2) {
@@ -157,7 +157,7 @@ pub fn run(port: u16, outputs: BTreeMap<String, String>, options: Options) -> Re
             let sent: Vec<Result<Input>> =
                 stream::iter(chunk.iter().map(|&i| driver.send(options.seed, i))).buffered(SENDERS).collect().await;
             inputs.extend(sent.into_iter().collect::<Result<Vec<_>>>()?);
-            driver.advance_all(&mut inputs).await;
+            driver.advance_all(&mut inputs).await?;
             while probe.poll().await? > 0 {}
         }
         eprintln!(
