@@ -57,8 +57,8 @@ impl Publish for SlowPublisher {
     }
 
     async fn publish_groups(&self, groups: Vec<Vec<Outgoing>>) -> Vec<Result<(), PublishError>> {
-        for request in 0..groups.iter().map(Vec::len).sum::<usize>().div_ceil(10) {
-            let _ = request;
+        let requests = groups.iter().map(Vec::len).sum::<usize>().div_ceil(10);
+        for _ in 0..requests {
             self.calls.fetch_add(1, Ordering::Relaxed);
             tokio::time::sleep(CALL).await;
         }
