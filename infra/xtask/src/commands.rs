@@ -217,23 +217,45 @@ pub fn watch(args: &[String]) -> Result<()> {
     bus_tools::watch(port, &crate::local_stack::outputs(port)?)
 }
 
-/// `release`: arm64 release binaries for AWS, one per function, with cargo-lambda.
+/// `release`: each function's arm64 `bootstrap.zip` for AWS, built with cargo-lambda;
+/// prints each zip's size and fails when one is over [`ARTIFACT_BUDGET`].
 pub fn release(_args: &[String]) -> Result<()> {
     let bin = venv::ensure_release_tools()?;
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
     let functions = crate::template::functions(&crate::template::template()?);
     let mut cmd = cargo();
-    cmd.env("PATH", &path).args(["lambda", "build", "--release", "--arm64"]);
+    cmd.env("PATH", &path).args(["lambda", "build", "--release", "--arm64", "--output-format", "zip"]);
     for f in &functions {
         cmd.args(["--bin", &f.binary]);
     }
     run(&mut cmd)?;
+    let mut largest: Option<(String, u64)> = None;
     for f in &functions {
-        let built = paths::target().join("lambda").join(&f.binary).join("bootstrap");
-        let size = std::fs::metadata(&built).with_context(|| built.display().to_string())?.len();
-        println!("{:<24} {:>6.1} MiB  {}", f.binary, size as f64 / 1048576.0, built.display());
+        let zip = paths::target().join("lambda").join(&f.binary).join("bootstrap.zip");
+        let size = std::fs::metadata(&zip).with_context(|| zip.display().to_string())?.len();
+        println!("{:<24} {:>5.2} MiB  {}", f.binary, mib(size), zip.display());
+        if largest.as_ref().is_none_or(|(_, l)| size > *l) {
+            largest = Some((f.binary.clone(), size));
+        }
+    }
+    let (name, size) = largest.context("the template has no functions")?;
+    println!(
+        "release: {} functions, largest {name} {:.2} MiB zipped (budget {:.0} MiB)",
+        functions.len(),
+        mib(size),
+        mib(ARTIFACT_BUDGET)
+    );
+    if size > ARTIFACT_BUDGET {
+        bail!("{name}'s bootstrap.zip is over the artifact budget");
     }
     Ok(())
+}
+
+/// The most a function's zipped artifact may weigh.
+const ARTIFACT_BUDGET: u64 = 4 * 1024 * 1024;
+
+fn mib(bytes: u64) -> f64 {
+    bytes as f64 / 1_048_576.0
 }
 
 /// `keys init|rotate [--aws]`: the auth signing keys, locally or in AWS.

@@ -151,7 +151,7 @@ pub fn crash_point(point: &str) {
 
 /// The signing name of the service a request is for (`dynamodb`, `sns`, ...), from
 /// its SigV4 credential scope.
-fn service_of(request: &HttpRequest) -> Option<String> {
+pub(crate) fn service_of(request: &HttpRequest) -> Option<String> {
     let auth = request.headers().get("authorization")?;
     let scope = auth.split("Credential=").nth(1)?.split(',').next()?;
     scope.split('/').nth(3).map(str::to_owned)
@@ -204,35 +204,17 @@ impl HttpClient for FaultyClient {
     }
 }
 
-/// The SDK configuration of a function: from the environment, with one HTTP client
-/// (hyper with rustls on aws-lc) that every SDK client made from it shares, so a
-/// function keeps one connection pool, opened at cold start and reused by its first
-/// invocation; the fault layer wraps that client when faults are on. (Without it,
-/// the SDK would build a client, and a pool, for each service client.)
-pub async fn aws_config() -> aws_config::SdkConfig {
-    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
-    let shared = aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::AwsLc)).build_https();
-    let client = match plan() {
-        Some(_) => SharedHttpClient::new(FaultyClient { inner: shared }),
-        None => shared,
-    };
-    aws_config::from_env().http_client(client).load().await
+/// `client` with the faults of the plan in force, when faults are on.
+pub(crate) fn wrap(client: SharedHttpClient) -> SharedHttpClient {
+    match plan() {
+        Some(_) => SharedHttpClient::new(FaultyClient { inner: client }),
+        None => client,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[tokio::test]
-    async fn every_sdk_client_of_a_function_shares_the_one_http_client() {
-        let config = aws_config().await;
-        let shared = config.http_client().expect("the configuration carries its HTTP client");
-        let dynamodb = aws_sdk_dynamodb::Client::new(&config);
-        let sns = aws_sdk_sns::Client::new(&config);
-        let of = |c: Option<SharedHttpClient>| format!("{:?}", c.expect("a client"));
-        assert_eq!(of(dynamodb.config().http_client()), of(Some(shared.clone())));
-        assert_eq!(of(sns.config().http_client()), of(Some(shared)));
-    }
 
     #[test]
     fn the_plan_parses_and_refuses_what_it_does_not_know() {

@@ -15,6 +15,7 @@ pub mod invocation;
 pub mod metrics;
 pub mod outbox;
 pub mod saga;
+pub mod sdk_config;
 pub mod service_aws;
 pub mod settings;
 pub mod startup;

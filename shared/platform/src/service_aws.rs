@@ -34,7 +34,7 @@ impl ServiceAws {
     /// Connects to the table and bus of `settings`, and fails unless the table has
     /// the shape `schema` declares.
     pub async fn connect(settings: &ServiceSettings, schema: TableSchema) -> Result<Self, ConnectError> {
-        let sdk = crate::faults::aws_config().await;
+        let sdk = crate::sdk_config::aws_config().await?;
         let table = Table::new(aws_sdk_dynamodb::Client::new(&sdk), &settings.table_name);
         schema.verify(table.client(), table.name()).await?;
         Ok(Self { sdk, table, settings: settings.clone() })
@@ -48,7 +48,7 @@ impl ServiceAws {
         schema: TableSchema,
         identity: &VerifierConfig,
     ) -> Result<(Self, Arc<Verifier>), ConnectError> {
-        let sdk = crate::faults::aws_config().await;
+        let sdk = crate::sdk_config::aws_config().await?;
         let table = Table::new(aws_sdk_dynamodb::Client::new(&sdk), &settings.table_name);
         let (checked, verifier) = tokio::join!(schema.verify(table.client(), table.name()), identity.verifier(&sdk));
         checked?;

@@ -14,7 +14,7 @@ use platform_identity::{KeySet, Verifier};
 
 async fn init() -> Result<Router, Error> {
     let config = Config::from_env(&Env::process())?;
-    let aws = platform::faults::aws_config().await;
+    let aws = platform::sdk_config::aws_config().await?;
     let table = Table::new(aws_sdk_dynamodb::Client::new(&aws), &config.table_name);
     // The key set and the table check are two round trips: made side by side.
     let secret_read =

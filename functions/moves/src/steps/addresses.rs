@@ -1,7 +1,10 @@
 //! VerifyAddress (one per address, both in parallel): the addressing service is
 //! asked to reconcile the address and answers the waiting state itself. The ask's
-//! message id is derived from the token, so a repeated ask (a retry after a publish
-//! whose answer was lost) is dropped by the addressing service as a copy.
+//! message id is derived from the token and the ask's data, so a repeated ask (a
+//! retry after a publish whose answer was lost) is dropped by the addressing service
+//! as a copy, while a different ask under one token (the other address of the
+//! booking, or an address changed since) is a message of its own, never refused as
+//! a reused id.
 use platform::bus::Outgoing;
 use platform::saga::StepError;
 use platform_messages::contracts::addressing::{AddressSubmission, ReconcileAddress};
@@ -37,10 +40,15 @@ impl<B: Bookings, C: CrewLedger, M: MoverLookup> Steps<B, C, M> {
         };
         let data = AddressSubmission { reference: format!("{}:{label}", b.booking_id), address: state.submitted };
         let mut task = Outgoing::new::<ReconcileAddress>(&data).map_err(transient)?;
-        task.envelope.id = Uuid::new_v5(&Uuid::NAMESPACE_OID, token.as_bytes());
+        task.envelope.id = ask_id(token, &task.envelope.data.to_string());
         task.envelope.correlation_id = b.booking_id.to_string();
         task.envelope.task_token = Some(token.to_owned());
         self.publisher.publish(vec![task]).await.map_err(transient)?;
         done("verify_address", format!("asked the addressing service to reconcile the `{label}` address"))
     }
+}
+
+/// The id of the ask made under `token` with `data` (its JSON).
+fn ask_id(token: &str, data: &str) -> Uuid {
+    Uuid::new_v5(&Uuid::NAMESPACE_OID, format!("{token}\n{data}").as_bytes())
 }

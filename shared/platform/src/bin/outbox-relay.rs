@@ -12,7 +12,7 @@ async fn init() -> Result<Relay, Error> {
     let env = Env::process();
     let table = env.required("TABLE_NAME")?;
     let topics = Topics::from_env(&env)?;
-    let aws = platform::faults::aws_config().await;
+    let aws = platform::sdk_config::aws_config().await?;
     let table = Table::new(aws_sdk_dynamodb::Client::new(&aws), table);
     Ok(Relay::new(table, Arc::new(SnsPublisher::new(aws_sdk_sns::Client::new(&aws), topics))))
 }
