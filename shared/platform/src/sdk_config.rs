@@ -30,29 +30,27 @@ pub enum TrustRoots {
     Native,
 }
 
+impl std::str::FromStr for TrustRoots {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value.trim() {
+            "amazon" => Ok(Self::AmazonTrustServices),
+            "native" => Ok(Self::Native),
+            _ => Err("expected `amazon` (Amazon Trust Services' roots) or `native` (the system's)".into()),
+        }
+    }
+}
+
 impl TrustRoots {
     /// Reads `PLATFORM_TRUST_STORE`: `amazon` (the default when unset) or `native`.
     pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
-        match env.required(TRUST_STORE_ENV) {
-            Err(ConfigError::Missing(_)) => Ok(Self::AmazonTrustServices),
-            Err(other) => Err(other),
-            Ok(value) => match value.trim() {
-                "amazon" => Ok(Self::AmazonTrustServices),
-                "native" => Ok(Self::Native),
-                _ => Err(ConfigError::Invalid {
-                    name: TRUST_STORE_ENV.to_owned(),
-                    value,
-                    reason: "expected `amazon` (Amazon Trust Services' roots) or `native` (the system's)".into(),
-                }),
-            },
-        }
+        env.parse_or(TRUST_STORE_ENV, Self::AmazonTrustServices)
     }
 
     fn store(self) -> TrustStore {
         match self {
-            Self::AmazonTrustServices => {
-                TrustStore::empty().with_native_roots(false).with_pem_certificate(AMAZON_TRUST_SERVICES)
-            }
+            Self::AmazonTrustServices => TrustStore::empty().with_pem_certificate(AMAZON_TRUST_SERVICES),
             Self::Native => TrustStore::default(),
         }
     }
@@ -144,7 +142,7 @@ mod tests {
     /// Every SDK client made from the configuration sends through its one HTTP client.
     #[tokio::test]
     async fn every_sdk_client_of_a_function_shares_the_one_http_client() {
-        let (client, seen) = counting::client();
+        let (client, seen) = recording::client();
         let config = with_client(client).await;
         let config = config
             .into_builder()
@@ -162,7 +160,7 @@ mod tests {
     }
 
     /// An HTTP client that notes the service of each request and answers it with a 500.
-    mod counting {
+    mod recording {
         use std::collections::BTreeSet;
         use std::sync::{Arc, Mutex};
 
@@ -176,9 +174,9 @@ mod tests {
         use aws_smithy_types::body::SdkBody;
 
         #[derive(Debug, Clone)]
-        struct Counting(Arc<Mutex<BTreeSet<String>>>);
+        struct Recording(Arc<Mutex<BTreeSet<String>>>);
 
-        impl HttpConnector for Counting {
+        impl HttpConnector for Recording {
             fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
                 let service = crate::faults::service_of(&request).unwrap_or_default();
                 self.0.lock().unwrap().insert(service);
@@ -186,7 +184,7 @@ mod tests {
             }
         }
 
-        impl HttpClient for Counting {
+        impl HttpClient for Recording {
             fn http_connector(&self, _: &HttpConnectorSettings, _: &RuntimeComponents) -> SharedHttpConnector {
                 SharedHttpConnector::new(self.clone())
             }
@@ -194,7 +192,7 @@ mod tests {
 
         pub(super) fn client() -> (SharedHttpClient, Arc<Mutex<BTreeSet<String>>>) {
             let seen: Arc<Mutex<BTreeSet<String>>> = Arc::default();
-            (SharedHttpClient::new(Counting(seen.clone())), seen)
+            (SharedHttpClient::new(Recording(seen.clone())), seen)
         }
     }
 }
