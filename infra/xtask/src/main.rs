@@ -26,6 +26,7 @@ mod deploy;
 mod diagrams;
 mod emulator;
 mod emulator_gaps;
+mod emulator_patches;
 mod flow_bench;
 mod keys;
 mod local_stack;

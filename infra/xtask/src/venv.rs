@@ -31,9 +31,12 @@ fn ensure_env(name: &str, requirements: &str, marker: &str) -> Result<PathBuf> {
     Ok(bin)
 }
 
-/// The emulator, cfn-lint and the AWS CLI; returns the venv's `bin/`.
+/// The emulator (with the project's corrections, `emulator_patches`), cfn-lint and
+/// the AWS CLI; returns the venv's `bin/`.
 pub fn ensure() -> Result<PathBuf> {
-    ensure_env("venv", "localstack/requirements.txt", "ministack")
+    let bin = ensure_env("venv", "localstack/requirements.txt", "ministack")?;
+    crate::emulator_patches::apply(&bin)?;
+    Ok(bin)
 }
 
 /// cargo-lambda and zig; returns the venv's `bin/`.
