@@ -18,9 +18,10 @@ use crate::journal::{Begin, Journal, Notification, NotificationStatus};
 use crate::mailer::Mailer;
 use crate::templates::{self, dollars, render};
 
-/// The invocation time an email needs before it is started: the SES call and the
-/// journal's update.
-const SEND_MARGIN: Duration = Duration::from_millis(2_500);
+/// The invocation time an email needs before it is started: the SES call (at least
+/// two seconds of it, so a slow emulator or a throttled SES is rarely cut, which
+/// would leave the email's fate unknown) and the journal's update.
+const SEND_MARGIN: Duration = Duration::from_millis(3_500);
 /// The time kept for journaling an email as sent: a slow SES call is cut when only
 /// this is left, so it never eats the time of the journal's update.
 const JOURNAL_RESERVE: Duration = Duration::from_millis(1_500);
@@ -67,6 +68,10 @@ impl Notifier {
             }
             Begin::Resend => tracing::warn!(event_id, "an earlier attempt may have sent this email; sending again"),
             Begin::Send => {}
+        }
+        // The journal's write may itself have been slow: what is left is what counts.
+        if !platform::deadline::has(SEND_MARGIN) {
+            return Err(NotificationError::OutOfTime("too little time left after journaling to send the email"));
         }
         let message_id = platform::deadline::leaving(JOURNAL_RESERVE, self.mailer.send(to, &email))
             .await

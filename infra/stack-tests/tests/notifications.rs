@@ -220,7 +220,7 @@ async fn a_slow_send_is_cut_before_it_eats_the_time_to_journal_it() {
     let recorded = Arc::new(RecordingMailer::default());
     let slow = Notifier {
         journal: journal.clone(),
-        mailer: Arc::new(SlowMailer { delay: Duration::from_millis(2_500), inner: recorded.clone() }),
+        mailer: Arc::new(SlowMailer { delay: Duration::from_millis(3_500), inner: recorded.clone() }),
     };
     let worker = consumer(
         slow,
@@ -231,7 +231,7 @@ async fn a_slow_send_is_cut_before_it_eats_the_time_to_journal_it() {
     );
     let (message, record) = booked("bkg_slow_send", "slow@example.com");
 
-    let soon = std::time::SystemTime::now() + Duration::from_millis(3_200);
+    let soon = std::time::SystemTime::now() + Duration::from_millis(4_200);
     let outcome = platform::deadline::until(soon, worker.handle_record(&record)).await;
     assert!(matches!(&outcome, RecordOutcome::Failed(r) if r.contains("SES did not answer")), "{outcome:?}");
     assert!(recorded.sent().is_empty(), "the send was cut before the provider took it");

@@ -7,6 +7,7 @@
 //! and fails when anything was lost or duplicated.
 mod bookings;
 mod drive;
+mod log_summary;
 
 use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, Instant};
@@ -90,7 +91,7 @@ pub fn on_fresh_stack(bin: &std::path::Path, options: Options) -> Result<()> {
     // A long run at DEBUG writes gigabytes of emulator log; INFO keeps every record's outcome.
     env.set("LogLevel", "INFO");
     let outputs = deploy::deploy(bin, port, &env)?;
-    let result = run(port, outputs, options);
+    let result = run(port, outputs, options, &guard.0.log);
     drop(guard);
     result
 }
@@ -137,8 +138,8 @@ async fn settle(driver: &mut Driver, inputs: &mut [Input], probe: &mut Probe, qu
     }
 }
 
-/// Drives a run against the stack on `port` and reports it.
-pub fn run(port: u16, outputs: BTreeMap<String, String>, options: Options) -> Result<()> {
+/// Drives a run against the stack on `port` and reports it, with what its emulator `log` counted.
+pub fn run(port: u16, outputs: BTreeMap<String, String>, options: Options, log: &std::path::Path) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let endpoint = format!("http://127.0.0.1:{port}");
@@ -190,6 +191,10 @@ pub fn run(port: u16, outputs: BTreeMap<String, String>, options: Options) -> Re
         let (dead, reasons) = dead_letters(&driver).await?;
         let tally = driver.tally(&inputs, &mut probe, &dead).await?;
         probe.close().await?;
+        match log_summary::count(log) {
+            Ok(counts) => println!("  {}", log_summary::line(&counts)),
+            Err(e) => eprintln!("chaos: could not read the emulator log: {e:#}"),
+        }
         report(&inputs, &tally, redriven, &reasons, started.elapsed())
     })
 }
