@@ -59,6 +59,11 @@ pub fn unique_submission(reference: &str) -> (AddressSubmission, u32) {
     (submission, number)
 }
 
+/// A postal address in Springfield, as the API takes it.
+pub fn address(line1: &str, state: &str, zip: &str) -> Value {
+    json!({"line1": line1, "city": "Springfield", "state": state, "zip": zip})
+}
+
 /// The password of the local accounts seeded by the auth service.
 pub const PASSWORD: &str = "local-dev-password";
 
@@ -124,6 +129,19 @@ impl Api {
             req = req.bearer_auth(t);
         }
         req.send().await.unwrap()
+    }
+
+    /// Reads mover `id` until neither of its addresses is `pending` (at most `wait`).
+    pub async fn wait_settled(&self, token: &str, id: &str, wait: Duration) -> Value {
+        let deadline = std::time::Instant::now() + wait;
+        loop {
+            let (_, _, mover) = self.send(reqwest::Method::GET, &format!("/movers/{id}"), token, None, &[]).await;
+            if !["from_address", "to_address"].iter().any(|k| mover[k]["status"] == "pending") {
+                return mover;
+            }
+            assert!(std::time::Instant::now() < deadline, "addresses still pending after {wait:?}: {mover}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
     }
 
     /// Signs up a new `user-mover` and returns its access token: a test whose

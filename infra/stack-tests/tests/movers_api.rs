@@ -6,24 +6,7 @@ use std::time::{Duration, Instant};
 use platform_testkit::Probe;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use stack_tests::{Api, PASSWORD, stack};
-
-fn address(line1: &str, state: &str, zip: &str) -> Value {
-    json!({"line1": line1, "city": "Springfield", "state": state, "zip": zip})
-}
-
-async fn wait_settled(api: &Api, token: &str, id: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let (_, _, mover) = api.send(Method::GET, &format!("/movers/{id}"), token, None, &[]).await;
-        let pending = ["from_address", "to_address"].iter().any(|k| mover[k]["status"] == "pending");
-        if !pending {
-            return mover;
-        }
-        assert!(Instant::now() < deadline, "addresses still pending: {mover}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
+use stack_tests::{Api, PASSWORD, address, stack};
 
 #[tokio::test]
 async fn a_new_mover_has_its_addresses_reconciled_or_rejected_through_the_bus() {
@@ -40,7 +23,7 @@ async fn a_new_mover_has_its_addresses_reconciled_or_rejected_through_the_bus() 
     assert_eq!(headers["etag"], "\"1\"");
     let id = created["id"].as_str().unwrap().to_owned();
 
-    let mover = wait_settled(&api, &token, &id).await;
+    let mover = api.wait_settled(&token, &id, Duration::from_secs(30)).await;
     assert_eq!(mover["from_address"]["status"], "reconciled", "{mover}");
     assert_eq!(mover["from_address"]["normalized"]["street"], format!("{number} N MAIN ST"));
     assert!(mover["from_address"]["address_id"].as_str().unwrap().starts_with("adr_"));
@@ -86,7 +69,7 @@ async fn commands_and_conditional_updates_over_the_api() {
         (out["version"].as_u64(), out["events"].clone()),
         (Some(3), json!(["mover.updated", "address.received"]))
     );
-    let mover = wait_settled(&api, &token, &id).await;
+    let mover = api.wait_settled(&token, &id, Duration::from_secs(30)).await;
     assert_eq!(mover["from_address"]["normalized"]["street"], "9 ELM ST");
 
     let cmd = json!({"command": "ChangeMoveDate", "mover_id": id, "move_date": "2999-09-09"});

@@ -103,9 +103,18 @@ pub fn deploy(args: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// cfn-lint on the templates, actionlint on the GitHub Actions workflows.
 fn lint(bin: &Path) -> Result<()> {
-    run(Command::new(bin.join("cfn-lint")).current_dir(paths::root()).arg("template.yaml"))?;
-    eprintln!("cfn-lint: template.yaml is clean");
+    run(Command::new(bin.join("cfn-lint"))
+        .current_dir(paths::root())
+        .args(["template.yaml", "infra/deploy-role.yaml"]))?;
+    eprintln!("cfn-lint: template.yaml and infra/deploy-role.yaml are clean");
+    if !bin.join("actionlint").exists() && !cfg!(target_os = "linux") {
+        eprintln!("actionlint: no build for this platform on PyPI; the workflows are checked on Linux (CI)");
+        return Ok(());
+    }
+    run(Command::new(bin.join("actionlint")).current_dir(paths::root()).arg("-no-color"))?;
+    eprintln!("actionlint: .github/workflows is clean");
     Ok(())
 }
 
@@ -188,13 +197,19 @@ pub fn test(_args: &[String]) -> Result<()> {
     chaos
 }
 
-/// `dlq <service> [list|redrive]`: inspect or replay a service's dead letters.
+/// `e2e [--stack NAME] [--region R] [--port N]`: see [`crate::end_to_end`].
+pub fn e2e(args: &[String]) -> Result<()> {
+    crate::end_to_end::command(args, port(args)?)
+}
+
+/// `saga <booking_id>`: the history of one booking's saga.
 pub fn saga(args: &[String]) -> Result<()> {
     let booking = args.first().context("usage: cargo xtask saga <booking_id> [--port N]")?;
     let port = port(args)?;
     crate::saga_history::print(&venv::ensure()?, port, &crate::local_stack::outputs(port)?, booking)
 }
 
+/// `dlq <service> [list|redrive]`: inspect or replay a service's dead letters.
 pub fn dlq(args: &[String]) -> Result<()> {
     let service = args.first().context("usage: cargo xtask dlq <service> [list|redrive] [--port N]")?;
     let action = args.get(1).map(String::as_str).unwrap_or("list");

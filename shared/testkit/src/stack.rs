@@ -1,11 +1,16 @@
-//! The deployed stack: its outputs (written by `cargo xtask test`) and SDK clients
-//! built from the environment (`AWS_ENDPOINT_URL` points at the emulator).
+//! The deployed stack: its outputs (written by `cargo xtask test` or `cargo xtask
+//! e2e`) and SDK clients built from the environment (`AWS_ENDPOINT_URL` points at the
+//! emulator). A stack in AWS is reached only when `cargo xtask e2e --stack` says so
+//! ([`REMOTE_ENV`]), and then only by the black-box tests.
 use std::collections::HashMap;
 
 use anyhow::{Context, Result, bail};
 
 /// The variable naming the JSON file of stack outputs.
 pub const OUTPUTS_ENV: &str = "UPDATER_STACK_OUTPUTS";
+
+/// Set (to the stack's name) by `cargo xtask e2e --stack` when the stack is in AWS.
+pub const REMOTE_ENV: &str = "UPDATER_REMOTE_STACK";
 
 /// A deployed stack seen by a test.
 #[derive(Clone)]
@@ -24,8 +29,11 @@ impl Stack {
                 "{OUTPUTS_ENV} is not set: run these tests with `cargo xtask test`, which starts and deploys the local stack"
             );
         };
-        if std::env::var("AWS_ENDPOINT_URL").is_err() {
-            bail!("AWS_ENDPOINT_URL is not set: these tests must only talk to the local emulator");
+        if std::env::var("AWS_ENDPOINT_URL").is_err() && !Self::is_remote() {
+            bail!(
+                "AWS_ENDPOINT_URL is not set: these tests talk to the local emulator, or to a stack in AWS \
+                 only through `cargo xtask e2e --stack <name>`"
+            );
         }
         let text = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
         let outputs = serde_json::from_str(&text).with_context(|| format!("parsing {path}"))?;
@@ -38,8 +46,17 @@ impl Stack {
         self.outputs.get(name).map(String::as_str).with_context(|| format!("stack output {name} is missing"))
     }
 
-    /// The local base URL of the system's REST API (no trailing slash).
+    /// Whether the stack is in AWS (`cargo xtask e2e --stack`), not on the emulator.
+    pub fn is_remote() -> bool {
+        std::env::var_os(REMOTE_ENV).is_some()
+    }
+
+    /// The base URL of the system's REST API (no trailing slash): the stack's
+    /// `ApiUrl` in AWS, the emulator's route to the API locally.
     pub fn api_url(&self) -> Result<String> {
+        if Self::is_remote() {
+            return Ok(self.output("ApiUrl")?.trim_end_matches('/').to_owned());
+        }
         let endpoint = std::env::var("AWS_ENDPOINT_URL").context("AWS_ENDPOINT_URL")?;
         Ok(format!(
             "{}/_aws/execute-api/{}/{}",
