@@ -442,3 +442,37 @@ async fn an_owner_holds_at_most_three_open_bookings_and_a_replay_still_answers()
         book(&api, &token, &uuid::Uuid::new_v4().to_string(), &request(&mover, &unique_date(), 1, "tok_visa")).await;
     assert_eq!(status, StatusCode::ACCEPTED, "room after a cancellation: {body}");
 }
+
+/// A gradual deploy moves the saga with the rest: every step it calls is the steps
+/// function's `live` alias, never the function itself (which would be `$LATEST`).
+#[tokio::test]
+async fn the_saga_calls_its_steps_through_the_live_alias() {
+    let stack = stack().await;
+    let machine = stack
+        .sfn()
+        .describe_state_machine()
+        .state_machine_arn(stack.output("BookMoveStateMachineArn").unwrap())
+        .send()
+        .await
+        .unwrap();
+    let definition: serde_json::Value = serde_json::from_str(machine.definition()).unwrap();
+    let mut functions = Vec::new();
+    collect_function_names(&definition, &mut functions);
+    assert!(!functions.is_empty(), "no Lambda step found in {definition}");
+    for name in functions {
+        assert!(name.contains(":function:") && name.ends_with(":live"), "a step calls {name}, not the live alias");
+    }
+}
+
+fn collect_function_names(value: &serde_json::Value, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            if let Some(name) = map.get("FunctionName").and_then(serde_json::Value::as_str) {
+                out.push(name.to_owned());
+            }
+            map.values().for_each(|v| collect_function_names(v, out));
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| collect_function_names(v, out)),
+        _ => {}
+    }
+}

@@ -141,6 +141,7 @@ fn consistency_checks() -> Result<()> {
     crate::wiring::BLOCK.check()?;
     alarms::BLOCK.check()?;
     saga_check::check(&template)?;
+    crate::deploy_check::check(&template)?;
     policy_check::check(&template)?;
     crate::cycle_check::check()
 }

@@ -13,6 +13,9 @@
 //! - Step Functions makes a task token once per state entry, before the `Retry`
 //!   loop, so every retry of a wait reuses the token the timed-out attempt was
 //!   given. AWS makes a new token per attempt; a retried ask is a new ask.
+//! - CloudFormation applies the SAM transform without the stack's parameter values,
+//!   so what SAM resolves from parameters (`DeploymentPreference.Enabled`) takes
+//!   their defaults. AWS hands the transform the values the deploy passed.
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -53,6 +56,14 @@ const PATCHES: &[Patch] = &[
                   if is_callback:  # updater: a new token per attempt, as in AWS\n            \
                   ctx[\"Task\"] = {\"Token\": new_uuid()}\n        \
                   if query_language != \"JSONata\":\n",
+    },
+    Patch {
+        name: "the SAM transform sees the stack's parameter values",
+        file: "ministack/services/cloudformation/engine.py",
+        find: "        return _sam_transform(copy.deepcopy(template), {}, _NO_IAM_POLICY_LOADER)\n",
+        replace: "        return _sam_transform(  # updater: with the parameter values, as in AWS\n            \
+                  copy.deepcopy(template), _transform_parameters(template, provided_params, previous_params),\n            \
+                  _NO_IAM_POLICY_LOADER)\n",
     },
 ];
 
@@ -109,7 +120,8 @@ mod tests {
         if query_language != \"JSONata\":\n            pass\n";
 
     fn apply_all(mut text: String) -> Result<String> {
-        for patch in PATCHES.iter().filter(|p| p.name != PATCHES[0].name) {
+        // The two patches of the task token, on a sketch of `_execute_task` as installed.
+        for patch in PATCHES.iter().filter(|p| p.name.contains("task token")) {
             if let Some(next) = patched(&text, patch)? {
                 text = next;
             }

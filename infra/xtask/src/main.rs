@@ -25,6 +25,7 @@ mod cold_start;
 mod commands;
 mod cycle_check;
 mod deploy;
+mod deploy_check;
 mod diagrams;
 mod emulator;
 mod emulator_gaps;

@@ -4,7 +4,8 @@
 //!   invocation that is still running, e.g. a charge about to land;
 //! - each Task retries transient failures and Lambda's throttling and service errors
 //!   with exponential backoff and full jitter, and a compensation retries everything;
-//! - the booking saga names the steps and errors the code knows (see [`crate::saga_names`]).
+//! - the booking saga names the steps and errors the code knows (see [`crate::saga_names`]);
+//! - each Lambda a saga calls is called through its `live` alias.
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 use serde_yaml::Value as Yaml;
@@ -15,12 +16,17 @@ use crate::template::resources;
 const MUST_RETRY: [&str; 4] =
     ["Transient", "Lambda.TooManyRequestsException", "Lambda.ServiceException", "Lambda.SdkClientException"];
 
-/// The Timeout of the function a `${...Arn}` substitution of `machine` names.
+/// The Timeout of the function a `${...Arn}` substitution of `machine` names. The
+/// substitution must be the function's alias (`Ref: <Function>.Alias`): a step that
+/// called the function itself would run `$LATEST`, outside the gradual deploy.
 fn function_timeout(template: &Yaml, machine: &Yaml, function_arn: &str) -> Result<u64> {
     let name = function_arn.trim_start_matches("${").trim_end_matches('}');
-    let target = machine["Properties"]["DefinitionSubstitutions"][name]["Fn::GetAtt"][0]
+    let target = machine["Properties"]["DefinitionSubstitutions"][name]["Ref"]
         .as_str()
-        .with_context(|| format!("{name} is not a Fn::GetAtt of a function"))?;
+        .and_then(|r| r.strip_suffix(".Alias"))
+        .with_context(|| {
+            format!("{name} is not `Ref: <Function>.Alias`: the saga must call the function's live alias")
+        })?;
     let timeout = &template["Resources"][target]["Properties"]["Timeout"];
     // Lambda's default timeout is 3 s.
     Ok(timeout.as_u64().or_else(|| template["Globals"]["Function"]["Timeout"].as_u64()).unwrap_or(3))
