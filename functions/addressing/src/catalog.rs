@@ -13,4 +13,5 @@ pub fn catalog() -> Catalog {
         consumes: vec![CatalogEntry::of::<AddressReceived>(), CatalogEntry::of::<ReconcileAddress>()],
         publishes: vec![CatalogEntry::of::<AddressReconciled>(), CatalogEntry::of::<AddressRejected>()],
     }
+    .with_canary()
 }

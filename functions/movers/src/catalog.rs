@@ -25,4 +25,5 @@ pub fn catalog() -> Catalog {
             CatalogEntry::of::<EmailVerified>(),
         ],
     }
+    .with_canary()
 }

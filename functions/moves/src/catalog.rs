@@ -18,4 +18,5 @@ pub fn catalog() -> Catalog {
             CatalogEntry::of::<ReconcileAddress>(),
         ],
     }
+    .with_canary()
 }

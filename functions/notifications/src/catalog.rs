@@ -1,4 +1,4 @@
-//! What the notifications service consumes (it publishes nothing).
+//! What the notifications service consumes (it publishes only its answer to the canary).
 use platform_messages::contracts::movers::{EmailVerificationRequested, EmailVerified};
 use platform_messages::contracts::moves::{MoveBooked, MoveCancelled};
 use platform_messages::{Catalog, CatalogEntry};
@@ -18,4 +18,5 @@ pub fn catalog() -> Catalog {
         ],
         publishes: vec![],
     }
+    .with_canary()
 }

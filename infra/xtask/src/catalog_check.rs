@@ -196,7 +196,7 @@ Resources:
     #[test]
     fn matching_subscriptions_pass() {
         let c = addressing::catalog::catalog();
-        assert!(differences(&template_with("address.received", "addressing", true), &c).is_empty());
+        assert!(differences(&template_with("address.received, canary.sent", "addressing", true), &c).is_empty());
     }
 
     #[test]

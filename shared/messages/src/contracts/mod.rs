@@ -2,5 +2,6 @@
 //! owns the contract. Publishers and consumers both use these types.
 pub mod addressing;
 pub mod auth;
+pub mod canary;
 pub mod movers;
 pub mod moves;

@@ -94,15 +94,17 @@ impl Consumer {
     /// record's identity goes through `verifier` before its handler runs (see
     /// [`Accepts`]): a valid token makes the verified caller the `actor`, an invalid
     /// one or a claimed actor without proof fails the record, and a record without
-    /// a token runs as the system where its route accepts system work.
+    /// a token runs as the system where its route accepts system work. Every
+    /// consumer answers the platform's canary (`canary.sent`, see `canary`).
     pub fn new(
         service: impl Into<String>,
         ledger: Arc<dyn IdempotencyLedger>,
         publisher: Arc<dyn Publish>,
         verifier: Arc<Verifier>,
     ) -> Self {
+        let service = service.into();
         Self {
-            service: service.into(),
+            service: service.clone(),
             routes: BTreeMap::new(),
             ledger,
             publisher,
@@ -112,6 +114,7 @@ impl Consumer {
             concurrency: DEFAULT_CONCURRENCY,
             publish_wait: DEFAULT_PUBLISH_WAIT,
         }
+        .answering_canary(service)
     }
 
     /// Runs at most `records` records of a batch at once (at least one); the

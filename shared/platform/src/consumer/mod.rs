@@ -5,6 +5,7 @@
 //! task token), and report only the failed records.
 mod acting;
 mod batch;
+mod canary;
 mod handler;
 mod idempotency;
 mod lanes;
@@ -17,6 +18,7 @@ mod routes;
 
 pub use acting::Accepts;
 pub use batch::{Consumer, ConsumerParts, DEFAULT_CONCURRENCY, RecordOutcome};
+pub use canary::version;
 pub use handler::{Emit, HandlerError, HandlerResult, Reply};
 pub use idempotency::{Claim, IdempotencyLedger, LedgerError, canonical_fingerprint, fingerprint};
 #[cfg(any(test, feature = "testing"))]

@@ -1,0 +1,32 @@
+//! The answer every worker gives the platform's end-to-end canary: `canary.sent`
+//! reaches each service's queue through the real topic and filters, and the worker
+//! answers `canary.answered` with its service name and version. Every consumer
+//! registers it when it is made ([`super::Consumer::new`]), so no worker can be
+//! without it, and its catalog must declare it (`Catalog::with_canary`).
+use platform_messages::contracts::canary::{CanaryAnswered, CanaryAnsweredData, CanarySent};
+
+use super::acting::Accepts;
+use super::batch::Consumer;
+use super::handler::Emit;
+
+/// `<function version>/<crate version>`: the Lambda version behind the alias the
+/// worker runs as (`$LATEST` where none is published), and this build.
+pub fn version() -> String {
+    let function = std::env::var("AWS_LAMBDA_FUNCTION_VERSION").unwrap_or_else(|_| "$LATEST".into());
+    format!("{function}/{}", env!("CARGO_PKG_VERSION"))
+}
+
+impl Consumer {
+    /// Adds the canary's route: system work, answered with `service` and [`version`].
+    pub(super) fn answering_canary(self, service: String) -> Self {
+        let version = version();
+        self.on::<CanarySent, _, _>(Accepts::SystemWork, move |sent, _origin| {
+            let answer = CanaryAnsweredData {
+                canary_id: sent.data.canary_id,
+                service: service.clone(),
+                version: version.clone(),
+            };
+            async move { Emit::one::<CanaryAnswered>(&answer) }
+        })
+    }
+}
