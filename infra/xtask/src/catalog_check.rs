@@ -18,6 +18,7 @@ pub fn catalogs() -> Vec<Catalog> {
         movers::catalog::catalog(),
         moves::catalog::catalog(),
         notifications::catalog::catalog(),
+        platform::canary::catalog(),
     ]
 }
 

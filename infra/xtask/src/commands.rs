@@ -178,6 +178,11 @@ pub fn test(_args: &[String]) -> Result<()> {
     let t4 = Instant::now();
     let result =
         run(cargo().args(["test", "--workspace"]).envs(client_env(port)).env(platform_testkit::OUTPUTS_ENV, &file));
+    // The canary, as `cargo xtask health` runs it, on the same stack.
+    let result = result.and_then(|()| {
+        let stack = samconfig::load("local")?.stack_name;
+        crate::health::print(&crate::health::run(&bin, port, &stack)?)
+    });
     let t_tests = t4.elapsed();
     drop(guard);
 
@@ -201,6 +206,16 @@ pub fn test(_args: &[String]) -> Result<()> {
 /// `e2e [--stack NAME] [--region R] [--port N]`: see [`crate::end_to_end`].
 pub fn e2e(args: &[String]) -> Result<()> {
     crate::end_to_end::command(args, port(args)?)
+}
+
+/// `health [--port N]`: the canary once, against the stack of `cargo xtask up`.
+pub fn health(args: &[String]) -> Result<()> {
+    let port = port(args)?;
+    let bin = venv::ensure()?;
+    if Emulator::attach(port).is_none() {
+        bail!("no local stack on port {port}: start one with `cargo xtask up`");
+    }
+    crate::health::print(&crate::health::run(&bin, port, &samconfig::load("local")?.stack_name)?)
 }
 
 /// `saga <booking_id>`: the history of one booking's saga.

@@ -5,6 +5,7 @@
 //! - `test`: every test — unit, lint, catalog and schema checks, then the stack tests
 //!   against an emulator of their own on a free port, stopped at the end.
 //! - `deploy`: redeploy to the emulator `up` started.
+//! - `health`: run the canary once against `up`'s stack.
 //! - `e2e [--stack NAME] [--region R]`: the stack tests against `up`'s stack, or the
 //!   black-box ones against a stack in AWS.
 //! - `check`: lint and the catalog/template and schema checks only.
@@ -32,6 +33,7 @@ mod emulator_gaps;
 mod emulator_patches;
 mod end_to_end;
 mod flow_bench;
+mod health;
 mod keys;
 mod local_stack;
 mod paths;
@@ -60,6 +62,7 @@ fn main() -> Result<()> {
         Some("test") => commands::test(rest),
         Some("deploy") => commands::deploy(rest),
         Some("e2e") => commands::e2e(rest),
+        Some("health") => commands::health(rest),
         Some("check") => commands::check(),
         Some("schemas") => schemas::write(),
         Some("diagrams") => diagrams::write(),
@@ -75,12 +78,13 @@ fn main() -> Result<()> {
         Some("release") => commands::release(rest),
         Some("keys") => commands::keys(rest),
         _ => bail!(
-            "usage: cargo xtask <up|down|test|deploy|e2e|check|schemas|diagrams|alarms|wiring|publish|watch|dlq|saga|keys|release|bench|chaos|fuzz>\n\
+            "usage: cargo xtask <up|down|test|deploy|e2e|health|check|schemas|diagrams|alarms|wiring|publish|watch|dlq|saga|keys|release|bench|chaos|fuzz>\n\
              \n  up [--port N]          run the whole system locally (emulator + deployed stack)\
              \n  down [--port N]        stop what `up` started\
              \n  test [--keep-going]    run every test (starts and stops its own emulator)\
              \n  deploy [--port N]      rebuild and redeploy to the running emulator\
              \n  e2e [--stack NAME] [--region R]  the stack tests against `up`'s stack, or the black-box ones against a stack in AWS\
+             \n  health [--port N]      run the canary once: does every service answer?\
              \n  check                  cfn-lint, catalog/template, schema and diagram checks\
              \n  schemas                regenerate docs/schemas from the payload types\
              \n  diagrams               regenerate docs/statemachines (Mermaid) from statemachines/*.asl.json\

@@ -5,6 +5,7 @@
 #![deny(missing_docs)]
 
 pub mod bus;
+pub mod canary;
 pub mod config;
 pub mod consumer;
 pub mod deadline;
