@@ -76,27 +76,33 @@ impl Notifier {
         let message_id = platform::deadline::leaving(JOURNAL_RESERVE, self.mailer.send(to, &email))
             .await
             .ok_or(NotificationError::OutOfTime("SES did not answer in the time left"))??;
-        self.journal_sent(&event_id, &message_id).await?;
+        self.journal_sent(&notification, &message_id).await?;
         tracing::info!(event_id, message_id, subject = %email.subject, "email sent");
         Ok(())
     }
 
     /// Journals an email as sent, trying again while the invocation has time: an
-    /// email out but not journaled would go out again on the next delivery.
-    async fn journal_sent(&self, event_id: &str, message_id: &str) -> Result<(), NotificationError> {
+    /// email out but not journaled would go out again on the next delivery. Each try
+    /// is cut before the invocation's end, so a slow one never takes the process down
+    /// with the journal unwritten and no word of it in the log.
+    async fn journal_sent(&self, notification: &Notification, message_id: &str) -> Result<(), NotificationError> {
+        let event_id = notification.event_id.as_str();
         let mut pause = Duration::from_millis(50);
         loop {
-            match self.journal.sent(event_id, message_id).await {
-                Ok(()) => return Ok(()),
-                Err(e) if platform::deadline::has(JOURNAL_FLOOR + pause) && pause < Duration::from_secs(2) => {
-                    tracing::warn!(event_id, error = %e, "journaling a sent email failed; trying again");
-                    tokio::time::sleep(pause).await;
-                    pause *= 2;
-                }
-                Err(e) => {
-                    tracing::error!(event_id, message_id, error = %e, "an email went out that the journal could not record");
-                    return Err(e.into());
-                }
+            let error =
+                match platform::deadline::leaving(JOURNAL_FLOOR / 2, self.journal.sent(notification, message_id)).await
+                {
+                    Some(Ok(())) => return Ok(()),
+                    Some(Err(e)) => e.to_string(),
+                    None => "the journal did not answer in the time left".to_owned(),
+                };
+            if platform::deadline::has(JOURNAL_FLOOR + pause) && pause < Duration::from_secs(2) {
+                tracing::warn!(event_id, error = %error, "journaling a sent email failed; trying again");
+                tokio::time::sleep(pause).await;
+                pause *= 2;
+            } else {
+                tracing::error!(event_id, message_id, error = %error, "an email went out that the journal could not record");
+                return Err(NotificationError::OutOfTime("the journal could not record an email that went out"));
             }
         }
     }

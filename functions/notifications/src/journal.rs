@@ -71,16 +71,16 @@ impl Journal {
         }
     }
 
-    /// Marks the event's email sent.
-    pub async fn sent(&self, event_id: &str, message_id: &str) -> Result<(), StoreError> {
-        self.table
-            .modify::<Notification, _>(&key(event_id), |n| {
-                n.status = NotificationStatus::Sent;
-                n.message_id = Some(message_id.to_owned());
-                true
-            })
-            .await?;
-        Ok(())
+    /// Journals `notification`'s email as sent with SES's `message_id`: one write of
+    /// the whole item (no read first), idempotent, so that it can be tried again and
+    /// again in the moments between SES taking the email and the invocation's end.
+    pub async fn sent(&self, notification: &Notification, message_id: &str) -> Result<(), StoreError> {
+        let sent = Notification {
+            status: NotificationStatus::Sent,
+            message_id: Some(message_id.to_owned()),
+            ..notification.clone()
+        };
+        self.table.put(&key(&notification.event_id), &sent).await
     }
 
     /// The notification of an event.

@@ -243,3 +243,53 @@ async fn a_slow_send_is_cut_before_it_eats_the_time_to_journal_it() {
     let journaled = journal.get(&message.envelope.id.to_string()).await.unwrap().unwrap();
     assert_eq!(journaled.status, NotificationStatus::Sent);
 }
+
+/// A mailer whose email goes out while the journal's table is taken away: nothing
+/// can record that it was sent.
+struct JournalLosingMailer {
+    journal_table: Table,
+    inner: Arc<RecordingMailer>,
+}
+
+#[async_trait::async_trait]
+impl notifications::mailer::Mailer for JournalLosingMailer {
+    async fn send(
+        &self,
+        to: &str,
+        email: &notifications::templates::Email,
+    ) -> Result<String, notifications::error::NotificationError> {
+        let sent = self.inner.send(to, email).await;
+        self.journal_table.client().delete_table().table_name(self.journal_table.name()).send().await.unwrap();
+        sent
+    }
+}
+
+#[tokio::test]
+async fn a_sent_email_the_journal_cannot_record_fails_in_time_and_says_so() {
+    let stack = stack().await;
+    let table = Table::new(stack.dynamodb(), create_table(&stack, false).await.unwrap());
+    let recorded = Arc::new(RecordingMailer::default());
+    let notifier = Notifier {
+        journal: Journal::new(table.clone()),
+        mailer: Arc::new(JournalLosingMailer { journal_table: table, inner: recorded.clone() }),
+    };
+    let worker = consumer(
+        notifier,
+        ConsumerParts::in_memory(
+            Arc::new(RecordingPublisher::default()),
+            platform_identity::TestIssuer::new().verifier(),
+        ),
+    );
+    let (_, record) = booked("bkg_lost_journal", "lost-journal@example.com");
+
+    let budget = Duration::from_millis(4_500);
+    let started = std::time::Instant::now();
+    let outcome =
+        platform::deadline::until(std::time::SystemTime::now() + budget, worker.handle_record(&record)).await;
+    assert!(started.elapsed() < budget, "the journaling outlasted the invocation: {:?}", started.elapsed());
+    assert_eq!(recorded.sent().len(), 1, "the email went out");
+    assert!(
+        matches!(&outcome, RecordOutcome::Failed(r) if r.contains("could not record an email that went out")),
+        "{outcome:?}"
+    );
+}
