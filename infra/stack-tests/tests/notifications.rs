@@ -284,8 +284,7 @@ async fn a_sent_email_the_journal_cannot_record_fails_in_time_and_says_so() {
 
     let budget = Duration::from_millis(4_500);
     let started = std::time::Instant::now();
-    let outcome =
-        platform::deadline::until(std::time::SystemTime::now() + budget, worker.handle_record(&record)).await;
+    let outcome = platform::deadline::until(std::time::SystemTime::now() + budget, worker.handle_record(&record)).await;
     assert!(started.elapsed() < budget, "the journaling outlasted the invocation: {:?}", started.elapsed());
     assert_eq!(recorded.sent().len(), 1, "the email went out");
     assert!(
