@@ -57,6 +57,23 @@ pub fn aws_cli(bin: &Path, port: u16) -> Command {
     cmd
 }
 
+/// The physical id of resource `logical_id` of `stack` on the emulator on `port`.
+pub fn physical_id(bin: &Path, port: u16, stack: &str, logical_id: &str) -> Result<String> {
+    let id = crate::process::output(aws_cli(bin, port).args([
+        "cloudformation",
+        "describe-stack-resource",
+        "--stack-name",
+        stack,
+        "--logical-resource-id",
+        logical_id,
+        "--query",
+        "StackResourceDetail.PhysicalResourceId",
+        "--output",
+        "text",
+    ]))?;
+    Ok(id.trim().to_owned())
+}
+
 /// `GET path` on the emulator; the status code and body.
 pub fn http_get(port: u16, path: &str) -> Result<(u16, String)> {
     let mut stream = TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_secs(2))?;

@@ -9,7 +9,7 @@ use std::path::Path;
 use anyhow::Result;
 use serde_yaml::Value;
 
-use crate::emulator::aws_cli;
+use crate::emulator::{aws_cli, physical_id};
 use crate::process::output;
 use crate::template::resources;
 
@@ -21,19 +21,8 @@ pub fn apply(bin: &Path, port: u16, stack: &str, template: &Value) -> Result<()>
             continue;
         }
         let Some(attribute) = ttl["AttributeName"].as_str() else { continue };
-        let table = output(aws_cli(bin, port).args([
-            "cloudformation",
-            "describe-stack-resource",
-            "--stack-name",
-            stack,
-            "--logical-resource-id",
-            &id,
-            "--query",
-            "StackResourceDetail.PhysicalResourceId",
-            "--output",
-            "text",
-        ]))?;
-        let table = table.trim();
+        let table = physical_id(bin, port, stack, &id)?;
+        let table = table.as_str();
         let status = output(aws_cli(bin, port).args([
             "dynamodb",
             "describe-time-to-live",

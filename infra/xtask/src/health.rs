@@ -7,23 +7,12 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
-use crate::emulator::aws_cli;
+use crate::emulator::{aws_cli, physical_id};
 use crate::process::output;
 
 /// Invokes the canary on the stack `stack` of the emulator on `port`; its report.
 pub fn run(bin: &Path, port: u16, stack: &str) -> Result<Value> {
-    let function = output(aws_cli(bin, port).args([
-        "cloudformation",
-        "describe-stack-resource",
-        "--stack-name",
-        stack,
-        "--logical-resource-id",
-        "Canary",
-        "--query",
-        "StackResourceDetail.PhysicalResourceId",
-        "--output",
-        "text",
-    ]))?;
+    let function = physical_id(bin, port, stack, "Canary")?;
     let answer = std::env::temp_dir().join(format!("canary-{port}-{}.json", std::process::id()));
     output(
         aws_cli(bin, port)
@@ -33,7 +22,7 @@ pub fn run(bin: &Path, port: u16, stack: &str) -> Result<Value> {
                 "--cli-read-timeout",
                 "90",
                 "--function-name",
-                &format!("{}:live", function.trim()),
+                &format!("{function}:live"),
                 "--payload",
                 "{}",
             ])
