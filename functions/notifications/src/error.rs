@@ -18,9 +18,13 @@ pub enum NotificationError {
     /// A `{{` without its `}}`.
     #[error("unclosed placeholder in the template")]
     UnclosedPlaceholder,
-    /// The mail provider refused or failed.
+    /// The mail provider refused, or its answer never came (the email may be out).
     #[error("sending the email failed: {0}")]
     Mail(String),
+    /// The mail provider answered that it did not take the email (throttled or
+    /// failing): it may be sent again at once.
+    #[error("SES did not take the email: {0}")]
+    MailNotTaken(String),
     /// The invocation has too little time left for what comes next.
     #[error("{0}; retrying later")]
     OutOfTime(&'static str),

@@ -69,16 +69,33 @@ impl Notifier {
             Begin::Resend => tracing::warn!(event_id, "an earlier attempt may have sent this email; sending again"),
             Begin::Send => {}
         }
-        // The journal's write may itself have been slow: what is left is what counts.
-        if !platform::deadline::has(SEND_MARGIN) {
-            return Err(NotificationError::OutOfTime("too little time left after journaling to send the email"));
-        }
-        let message_id = platform::deadline::leaving(JOURNAL_RESERVE, self.mailer.send(to, &email))
-            .await
-            .ok_or(NotificationError::OutOfTime("SES did not answer in the time left"))??;
+        let message_id = self.send(&event_id, to, &email).await?;
         self.journal_sent(&notification, &message_id).await?;
         tracing::info!(event_id, message_id, subject = %email.subject, "email sent");
         Ok(())
+    }
+
+    /// Sends `email`, one SES attempt at a time, each started only with
+    /// [`SEND_MARGIN`] left (the journal's write may itself have been slow: what is
+    /// left is what counts) and cut when only [`JOURNAL_RESERVE`] is. An answer that
+    /// the email was not taken is tried again at once; an attempt whose outcome is
+    /// unknown is not: the journal holds `sending`, and the next delivery sends again.
+    async fn send(&self, event_id: &str, to: &str, email: &templates::Email) -> Result<String, NotificationError> {
+        let mut pause = Duration::from_millis(50);
+        loop {
+            if !platform::deadline::has(SEND_MARGIN) {
+                return Err(NotificationError::OutOfTime("too little time left after journaling to send the email"));
+            }
+            match platform::deadline::leaving(JOURNAL_RESERVE, self.mailer.send(to, email)).await {
+                None => return Err(NotificationError::OutOfTime("SES did not answer in the time left")),
+                Some(Err(NotificationError::MailNotTaken(reason))) if platform::deadline::has(SEND_MARGIN + pause) => {
+                    tracing::warn!(event_id, reason, "SES did not take the email; sending again");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_millis(800));
+                }
+                Some(sent) => return sent,
+            }
+        }
     }
 
     /// Journals an email as sent, trying again while the invocation has time: an

@@ -293,3 +293,70 @@ async fn a_sent_email_the_journal_cannot_record_fails_in_time_and_says_so() {
         "{outcome:?}"
     );
 }
+
+/// A mailer whose provider refuses the first `refusals` emails (throttled), then takes them.
+struct ThrottlingMailer {
+    refusals: std::sync::atomic::AtomicUsize,
+    calls: std::sync::atomic::AtomicUsize,
+    inner: Arc<RecordingMailer>,
+}
+
+#[async_trait::async_trait]
+impl notifications::mailer::Mailer for ThrottlingMailer {
+    async fn send(
+        &self,
+        to: &str,
+        email: &notifications::templates::Email,
+    ) -> Result<String, notifications::error::NotificationError> {
+        use std::sync::atomic::Ordering;
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        if self.refusals.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok() {
+            return Err(notifications::error::NotificationError::MailNotTaken("429 TooManyRequestsException".into()));
+        }
+        self.inner.send(to, email).await
+    }
+}
+
+#[tokio::test]
+async fn an_email_ses_did_not_take_is_sent_again_within_the_delivery_while_time_allows() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let stack = stack().await;
+    let journal = Journal::new(Table::new(stack.dynamodb(), create_table(&stack, false).await.unwrap()));
+    let recorded = Arc::new(RecordingMailer::default());
+    let throttling = Arc::new(ThrottlingMailer {
+        refusals: AtomicUsize::new(2),
+        calls: AtomicUsize::new(0),
+        inner: recorded.clone(),
+    });
+    let notifier = Notifier { journal: journal.clone(), mailer: throttling.clone() };
+    let parts = || {
+        ConsumerParts::in_memory(
+            Arc::new(RecordingPublisher::default()),
+            platform_identity::TestIssuer::new().verifier(),
+        )
+    };
+    let worker = consumer(notifier.clone(), parts());
+    let (message, record) = booked("bkg_throttled", "throttled@example.com");
+
+    let invocation = std::time::SystemTime::now() + Duration::from_secs(5);
+    let outcome = platform::deadline::until(invocation, worker.handle_record(&record)).await;
+    assert_eq!(outcome, RecordOutcome::Handled);
+    assert_eq!(throttling.calls.load(Ordering::SeqCst), 3, "two refusals, then taken");
+    assert_eq!(recorded.sent().len(), 1, "one email");
+    let journaled = journal.get(&message.envelope.id.to_string()).await.unwrap().unwrap();
+    assert_eq!((journaled.status, journaled.message_id.as_deref()), (NotificationStatus::Sent, Some("recorded-1")));
+
+    // Refused for as long as the invocation lasts: the delivery fails with the refusal,
+    // having started no attempt without the time to journal it.
+    throttling.refusals.store(usize::MAX, Ordering::SeqCst);
+    throttling.calls.store(0, Ordering::SeqCst);
+    let (_, record) = booked("bkg_throttled_long", "throttled-long@example.com");
+    let started = std::time::Instant::now();
+    let invocation = std::time::SystemTime::now() + Duration::from_secs(5);
+    let refused = consumer(notifier, parts());
+    let outcome = platform::deadline::until(invocation, refused.handle_record(&record)).await;
+    assert!(matches!(&outcome, RecordOutcome::Failed(r) if r.contains("did not take")), "{outcome:?}");
+    assert!(started.elapsed() < Duration::from_millis(3_500), "gave up with the journal's time left");
+    assert!(throttling.calls.load(Ordering::SeqCst) >= 2, "tried again while there was time");
+    assert_eq!(recorded.sent().len(), 1, "nothing more went out");
+}
