@@ -140,6 +140,7 @@ fn consistency_checks() -> Result<()> {
     diagrams::check()?;
     crate::wiring::BLOCK.check()?;
     alarms::BLOCK.check()?;
+    crate::dashboard::BLOCK.check()?;
     saga_check::check(&template)?;
     crate::deploy_check::check(&template)?;
     policy_check::check(&template)?;

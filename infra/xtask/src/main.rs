@@ -11,7 +11,8 @@
 //! - `check`: lint and the catalog/template and schema checks only.
 //! - `schemas`: regenerate `docs/schemas`.
 //! - `alarms`: regenerate the alarms of `template.yaml` from its queues, functions and state machines.
-//! - `wiring`: regenerate each service's queues and subscriptions from its catalog (then the alarms).
+//! - `dashboard`: regenerate the CloudWatch dashboard of `template.yaml` from its resources.
+//! - `wiring`: regenerate each service's queues and subscriptions from its catalog (then the alarms and dashboard).
 //! - `diagrams`: regenerate the Mermaid diagrams of `statemachines/` in `docs/statemachines`.
 //! - `publish <name> <json>` / `watch`: talk to the local bus.
 //! - `dlq <service> [list|redrive]`: inspect or replay a service's dead letters.
@@ -25,6 +26,7 @@ mod chaos;
 mod cold_start;
 mod commands;
 mod cycle_check;
+mod dashboard;
 mod deploy;
 mod deploy_check;
 mod diagrams;
@@ -67,7 +69,10 @@ fn main() -> Result<()> {
         Some("schemas") => schemas::write(),
         Some("diagrams") => diagrams::write(),
         Some("alarms") => alarms::BLOCK.write(),
-        Some("wiring") => wiring::BLOCK.write().and_then(|()| alarms::BLOCK.write()),
+        Some("dashboard") => dashboard::BLOCK.write(),
+        Some("wiring") => {
+            wiring::BLOCK.write().and_then(|()| alarms::BLOCK.write()).and_then(|()| dashboard::BLOCK.write())
+        }
         Some("dlq") => commands::dlq(rest),
         Some("saga") => commands::saga(rest),
         Some("publish") => commands::publish(rest),
@@ -78,7 +83,7 @@ fn main() -> Result<()> {
         Some("release") => commands::release(rest),
         Some("keys") => commands::keys(rest),
         _ => bail!(
-            "usage: cargo xtask <up|down|test|deploy|e2e|health|check|schemas|diagrams|alarms|wiring|publish|watch|dlq|saga|keys|release|bench|chaos|fuzz>\n\
+            "usage: cargo xtask <up|down|test|deploy|e2e|health|check|schemas|diagrams|alarms|dashboard|wiring|publish|watch|dlq|saga|keys|release|bench|chaos|fuzz>\n\
              \n  up [--port N]          run the whole system locally (emulator + deployed stack)\
              \n  down [--port N]        stop what `up` started\
              \n  test [--keep-going]    run every test (starts and stops its own emulator)\
@@ -88,7 +93,7 @@ fn main() -> Result<()> {
              \n  check                  cfn-lint, catalog/template, schema and diagram checks\
              \n  schemas                regenerate docs/schemas from the payload types\
              \n  diagrams               regenerate docs/statemachines (Mermaid) from statemachines/*.asl.json\
-             \n  alarms                 regenerate the alarms of template.yaml from its resources\n  wiring                 regenerate each service's queues and subscriptions from its catalog\
+             \n  alarms                 regenerate the alarms of template.yaml from its resources\n  dashboard              regenerate the CloudWatch dashboard of template.yaml from its resources\n  wiring                 regenerate each service's queues and subscriptions from its catalog\
              \n  publish <name> <json>  publish one message (envelope and attributes made for you)\
              \n  watch                  print what the local stack publishes\
              \n  dlq <service> [list|redrive] [--port N]\
