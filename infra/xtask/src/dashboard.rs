@@ -5,7 +5,7 @@
 //! duration p50/p99, errors and throttles), then the API's requests, 4xx, 5xx and
 //! latency, the sagas' executions, and the canary. A service is a table or a queue
 //! named `<Service>Table` / `<Service>Queue`; a function belongs to the service
-//! whose name begins its logical id. `cargo xtask dashboard` rewrites the marked
+//! whose name begins its logical id (the others share a `Platform` row). `cargo xtask dashboard` rewrites the marked
 //! block; `check` and `test` fail when it is stale.
 use anyhow::{Context, Result};
 use serde_json::{Value as Json, json};
@@ -15,7 +15,7 @@ use crate::template::resources;
 use crate::template_blocks::Block;
 
 /// The dashboard block of template.yaml.
-pub const BLOCK: Block = Block { name: "dashboard", what: "dashboard", render };
+pub const BLOCK: Block = Block { name: "dashboard", what: "dashboard widgets", render };
 
 /// The platform's EMF namespace (`platform::metrics::NAMESPACE`).
 const PLATFORM_NAMESPACE: &str = "Updater/Platform";
@@ -46,15 +46,20 @@ fn services(template: &Value) -> Vec<Service> {
             out.push(Service { name: name.to_owned(), ..Service::default() });
         }
     }
+    // Functions of no service (the deploy hooks) get a row of their own.
+    let mut unowned = Service { name: "Platform".into(), ..Service::default() };
     for (id, resource) in &resources {
         let owner = out.iter_mut().filter(|s| id.starts_with(&s.name)).max_by_key(|s| s.name.len());
-        let Some(service) = owner else { continue };
+        let service = owner.unwrap_or(&mut unowned);
         match resource["Type"].as_str().unwrap_or_default() {
             "AWS::SQS::Queue" if *id == format!("{}Dlq", service.name) => service.dlq = Some(id.clone()),
             "AWS::SQS::Queue" if *id == format!("{}Queue", service.name) => service.queue = Some(id.clone()),
             "AWS::Serverless::Function" => service.functions.push(id.clone()),
             _ => {}
         }
+    }
+    if !unowned.functions.is_empty() {
+        out.push(unowned);
     }
     out
 }

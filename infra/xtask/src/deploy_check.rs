@@ -5,7 +5,11 @@
 //! - every function has a `DeploymentPreference` switched by the `GradualDeploys`
 //!   parameter, whose alarms include the function's own errors alarm and, for a
 //!   worker of a queue, that queue's DLQ alarm: a version that fails or dead-letters
-//!   is rolled back before it takes all the traffic.
+//!   is rolled back before it takes all the traffic;
+//! - a worker of a queue and a gateway of the API are tried before any traffic moves:
+//!   their `PreTraffic` hook is a pre-traffic hook function probing that kind
+//!   (`PROBE_KIND`: `worker`, `gateway`); a hook function is named `CodeDeployHook_*`
+//!   (CodeDeploy's role may invoke only those) and is itself deployed at once.
 use anyhow::{Result, bail};
 use serde_yaml::Value;
 
@@ -29,6 +33,38 @@ fn dlq_alarm_of(template: &Value, function: &Value) -> Option<String> {
     })
 }
 
+/// The kind of probe a function's new version needs before traffic: `worker` for a
+/// function of an SQS event, `gateway` for one of API events, none otherwise.
+fn probe_kind(function: &Value) -> Option<&'static str> {
+    let events = function["Properties"]["Events"].as_mapping()?;
+    if events.values().any(|e| e["Type"] == "SQS") {
+        Some("worker")
+    } else if events.values().any(|e| e["Type"] == "Api") {
+        Some("gateway")
+    } else {
+        None
+    }
+}
+
+/// The `PROBE_KIND` of a pre-traffic hook function.
+fn hook_kind(function: &Value) -> Option<&str> {
+    function["Properties"]["Environment"]["Variables"]["PROBE_KIND"].as_str()
+}
+
+/// The rules of a pre-traffic hook function.
+fn hook_problems(id: &str, function: &Value) -> Vec<String> {
+    let mut found = Vec::new();
+    let name = &function["Properties"]["FunctionName"];
+    let name = name.as_str().or_else(|| name["Fn::Sub"].as_str()).unwrap_or_default();
+    if !name.starts_with("CodeDeployHook_") {
+        found.push(format!("{id} is a pre-traffic hook: its FunctionName must start with `CodeDeployHook_`"));
+    }
+    if !function["Properties"]["DeploymentPreference"].is_null() {
+        found.push(format!("{id} is a pre-traffic hook: it is deployed at once, without a DeploymentPreference"));
+    }
+    found
+}
+
 /// Every broken rule, as sentences.
 fn problems(template: &Value) -> Vec<String> {
     let mut found = Vec::new();
@@ -37,6 +73,10 @@ fn problems(template: &Value) -> Vec<String> {
         let alias = function["Properties"]["AutoPublishAlias"].as_str().or(global_alias);
         if alias != Some("live") {
             found.push(format!("{id} does not publish versions behind the `live` alias (AutoPublishAlias)"));
+        }
+        if hook_kind(function).is_some() {
+            found.extend(hook_problems(&id, function));
+            continue;
         }
         let preference = &function["Properties"]["DeploymentPreference"];
         if preference["Enabled"]["Ref"] != "GradualDeploys" {
@@ -52,6 +92,13 @@ fn problems(template: &Value) -> Vec<String> {
             && !alarms.contains(&dlq.as_str())
         {
             found.push(format!("{id}'s deployment is not rolled back by its queue's {dlq}"));
+        }
+        if let Some(kind) = probe_kind(function) {
+            let hook = preference["Hooks"]["PreTraffic"]["Ref"].as_str().unwrap_or_default();
+            if hook_kind(&template["Resources"][hook]) != Some(kind) {
+                found
+                    .push(format!("{id}'s new version is not tried first: give it a PreTraffic hook probing a {kind}"));
+            }
         }
     }
     found
@@ -87,7 +134,13 @@ Resources:
         Enabled: {Ref: GradualDeploys}
         Type: Linear10PercentEvery1Minute
         Alarms: [{Ref: WorkerErrorsAlarm}, {Ref: DlqAlarm}]
+        Hooks: {PreTraffic: {Ref: WorkerHook}}
       Events: {Queue: {Type: SQS, Properties: {Queue: {"Fn::GetAtt": [Queue, Arn]}}}}
+  WorkerHook:
+    Type: "AWS::Serverless::Function"
+    Properties:
+      FunctionName: {"Fn::Sub": "CodeDeployHook_${AWS::StackName}-workers"}
+      Environment: {Variables: {PROBE_KIND: worker}}
 "#;
 
     fn template(text: &str) -> Value {
@@ -107,5 +160,27 @@ Resources:
         assert!(problems(&template(&no_alias))[0].contains("`live` alias"));
         let always = TEMPLATE.replace("Enabled: {Ref: GradualDeploys}", "Enabled: true");
         assert!(problems(&template(&always))[0].contains("GradualDeploys"));
+    }
+
+    #[test]
+    fn a_worker_without_a_worker_probe_before_traffic_is_named() {
+        let untried = TEMPLATE.replace("        Hooks: {PreTraffic: {Ref: WorkerHook}}\n", "");
+        assert_eq!(
+            problems(&template(&untried)),
+            ["Worker's new version is not tried first: give it a PreTraffic hook probing a worker"]
+        );
+        let wrong_kind = TEMPLATE.replace("PROBE_KIND: worker", "PROBE_KIND: gateway");
+        assert_eq!(problems(&template(&wrong_kind)).len(), 1);
+    }
+
+    #[test]
+    fn a_hook_codedeploy_may_not_invoke_or_that_shifts_itself_is_named() {
+        let misnamed = TEMPLATE.replace("CodeDeployHook_${AWS::StackName}", "${AWS::StackName}");
+        assert!(problems(&template(&misnamed))[0].contains("must start with `CodeDeployHook_`"));
+        let shifted = TEMPLATE.replace(
+            "      Environment: {Variables: {PROBE_KIND: worker}}",
+            "      Environment: {Variables: {PROBE_KIND: worker}}\n      DeploymentPreference: {Type: AllAtOnce}",
+        );
+        assert!(problems(&template(&shifted))[0].contains("without a DeploymentPreference"));
     }
 }

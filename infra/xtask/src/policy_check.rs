@@ -1,5 +1,9 @@
 //! Least privilege, checked against template.yaml:
-//! - no IAM statement of a function names a wildcard resource (`*` anywhere in it);
+//! - no IAM statement of a function names a wildcard resource (`*` anywhere in it),
+//!   but for two that cannot be named otherwise: `lambda:InvokeFunction` on the
+//!   versions of one function of the stack (`${Fn.Arn}:*`, what a pre-traffic hook
+//!   tries), and CodeDeploy's lifecycle calls on the stack's own deployment groups
+//!   (their application's name is generated: `deploymentgroup:${AWS::StackName}-*/*`);
 //! - `ses:SendEmail` carries a condition on `ses:FromAddress`;
 //! - a queue policy lets a service send only under a condition (its source topic);
 //! - every topic that feeds a queue denies `sns:Subscribe` to any endpoint but the
@@ -37,6 +41,20 @@ fn actions(statement: &Value) -> Vec<String> {
     list(&statement["Action"]).into_iter().filter_map(Value::as_str).map(str::to_owned).collect()
 }
 
+/// Whether a wildcard in `text` is one of the two scoped ones the rules allow.
+fn scoped_wildcard(actions: &[String], text: &str) -> bool {
+    let versions_of_one_function = text
+        .strip_prefix("${")
+        .and_then(|t| t.strip_suffix(".Arn}:*"))
+        .is_some_and(|id| !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric()));
+    let own_deployment_groups = text.starts_with(
+        "arn:${AWS::Partition}:codedeploy:${AWS::Region}:${AWS::AccountId}:deploymentgroup:${AWS::StackName}-",
+    ) && !text.contains("*/*/");
+    let lifecycle = ["codedeploy:GetDeployment", "codedeploy:PutLifecycleEventHookExecutionStatus"];
+    (versions_of_one_function && actions == ["lambda:InvokeFunction"])
+        || (own_deployment_groups && !actions.is_empty() && actions.iter().all(|a| lifecycle.contains(&a.as_str())))
+}
+
 /// Every broken rule of the function policies, as sentences.
 fn function_problems(template: &Value) -> Vec<String> {
     let mut problems = Vec::new();
@@ -49,7 +67,7 @@ fn function_problems(template: &Value) -> Vec<String> {
                 let actions = actions(statement);
                 for target in list(&statement["Resource"]) {
                     let text = resource_text(target);
-                    if text.contains('*') {
+                    if text.contains('*') && !scoped_wildcard(&actions, &text) {
                         problems.push(format!("{id}: {actions:?} on a wildcard resource `{text}`"));
                     }
                 }
@@ -183,6 +201,21 @@ mod tests {
         assert!(found.contains("AuthGateway: [\"secretsmanager:GetSecretValue\"] on a wildcard"), "{found}");
         assert!(found.contains("MoversQueuePolicy: a service may send without a condition"), "{found}");
         assert!(found.contains("topic EventsTopic: no topic policy") && found.contains("topic TasksTopic"), "{found}");
+    }
+
+    #[test]
+    fn only_the_two_scoped_wildcards_pass() {
+        let invoke = ["lambda:InvokeFunction".to_owned()];
+        assert!(scoped_wildcard(&invoke, "${AddressingWorker.Arn}:*"));
+        assert!(!scoped_wildcard(&invoke, "arn:aws:lambda:us-east-1:1:function:*"));
+        assert!(!scoped_wildcard(&invoke, "${AddressingWorker.Arn}*"));
+        assert!(!scoped_wildcard(&["lambda:*".to_owned()], "${AddressingWorker.Arn}:*"));
+        let lifecycle = ["codedeploy:PutLifecycleEventHookExecutionStatus".to_owned()];
+        let own =
+            "arn:${AWS::Partition}:codedeploy:${AWS::Region}:${AWS::AccountId}:deploymentgroup:${AWS::StackName}-*/*";
+        assert!(scoped_wildcard(&lifecycle, own));
+        assert!(!scoped_wildcard(&["codedeploy:CreateDeployment".to_owned()], own));
+        assert!(!scoped_wildcard(&lifecycle, "arn:${AWS::Partition}:codedeploy:${AWS::Region}:${AWS::AccountId}:*"));
     }
 
     #[test]
