@@ -14,6 +14,7 @@
 //! - `dashboard`: regenerate the CloudWatch dashboard of `template.yaml` from its resources.
 //! - `wiring`: regenerate each service's queues and subscriptions from its catalog (then the alarms and dashboard).
 //! - `diagrams`: regenerate the Mermaid diagrams of `statemachines/` in `docs/statemachines`.
+//! - `new service <name>`: a new service in one command (see `new_service`).
 //! - `publish <name> <json>` / `watch`: talk to the local bus.
 //! - `dlq <service> [list|redrive]`: inspect or replay a service's dead letters.
 //! - `chaos --messages N --seed S [--fault-rate R] [--crash C]`: a seeded fault-injection run.
@@ -38,6 +39,7 @@ mod flow_bench;
 mod health;
 mod keys;
 mod local_stack;
+mod new_service;
 mod paths;
 mod pipeline_bench;
 mod policy_check;
@@ -79,11 +81,12 @@ fn main() -> Result<()> {
         Some("watch") => commands::watch(rest),
         Some("bench") => commands::bench(rest),
         Some("chaos") => chaos::command(rest),
+        Some("new") => new_service::command(rest),
         Some("fuzz") => commands::fuzz(rest),
         Some("release") => commands::release(rest),
         Some("keys") => commands::keys(rest),
         _ => bail!(
-            "usage: cargo xtask <up|down|test|deploy|e2e|health|check|schemas|diagrams|alarms|dashboard|wiring|publish|watch|dlq|saga|keys|release|bench|chaos|fuzz>\n\
+            "usage: cargo xtask <up|down|test|deploy|e2e|health|check|schemas|diagrams|alarms|dashboard|wiring|new|publish|watch|dlq|saga|keys|release|bench|chaos|fuzz>\n\
              \n  up [--port N]          run the whole system locally (emulator + deployed stack)\
              \n  down [--port N]        stop what `up` started\
              \n  test [--keep-going]    run every test (starts and stops its own emulator)\
@@ -94,6 +97,7 @@ fn main() -> Result<()> {
              \n  schemas                regenerate docs/schemas from the payload types\
              \n  diagrams               regenerate docs/statemachines (Mermaid) from statemachines/*.asl.json\
              \n  alarms                 regenerate the alarms of template.yaml from its resources\n  dashboard              regenerate the CloudWatch dashboard of template.yaml from its resources\n  wiring                 regenerate each service's queues and subscriptions from its catalog\
+             \n  new service <name>     a new service: crate, contracts, template blocks, registrations\
              \n  publish <name> <json>  publish one message (envelope and attributes made for you)\
              \n  watch                  print what the local stack publishes\
              \n  dlq <service> [list|redrive] [--port N]\
