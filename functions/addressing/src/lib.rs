@@ -15,7 +15,7 @@ use platform::store::{Migration, TableSchema};
 
 /// The declared shape of the addressing table, checked at cold start.
 pub fn table_schema() -> TableSchema {
-    TableSchema::single_table()
+    TableSchema::single_table().with_migrations(MIGRATIONS)
 }
 
 /// Data migrations of the addressing table, applied once at cold start.

@@ -19,5 +19,9 @@ use platform::store::TableSchema;
 
 /// The declared shape of the users table, checked at cold start.
 pub fn table_schema() -> TableSchema {
-    TableSchema::single_table()
+    TableSchema::single_table().with_migrations(MIGRATIONS)
 }
+
+/// Data migrations of the auth table, applied once at cold start (forward only;
+/// `cargo xtask db migrate --dry-run` shows what the next cold start would apply).
+pub const MIGRATIONS: &[platform::store::Migration] = &[];

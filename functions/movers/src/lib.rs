@@ -27,5 +27,9 @@ pub fn table_schema() -> TableSchema {
     let mut schema = TableSchema::single_table();
     schema.indexes.push(IndexSchema { name: "by_created", partition_key: "kind", sort_key: Some("created_key") });
     schema.indexes.push(IndexSchema { name: "by_owner", partition_key: "owner_sub", sort_key: Some("created_key") });
-    schema
+    schema.with_migrations(MIGRATIONS)
 }
+
+/// Data migrations of the movers table, applied once at cold start (forward only;
+/// `cargo xtask db migrate --dry-run` shows what the next cold start would apply).
+pub const MIGRATIONS: &[platform::store::Migration] = &[];

@@ -28,5 +28,9 @@ use platform::store::{IndexSchema, TableSchema};
 pub fn table_schema() -> TableSchema {
     let mut schema = TableSchema::single_table();
     schema.indexes.push(IndexSchema { name: "by_open_owner", partition_key: "open_owner", sort_key: None });
-    schema
+    schema.with_migrations(MIGRATIONS)
 }
+
+/// Data migrations of the moves table, applied once at cold start (forward only;
+/// `cargo xtask db migrate --dry-run` shows what the next cold start would apply).
+pub const MIGRATIONS: &[platform::store::Migration] = &[];

@@ -17,5 +17,9 @@ use platform::store::TableSchema;
 
 /// The declared shape of the notifications table, checked at cold start.
 pub fn table_schema() -> TableSchema {
-    TableSchema::single_table()
+    TableSchema::single_table().with_migrations(MIGRATIONS)
 }
+
+/// Data migrations of the notifications table, applied once at cold start (forward only;
+/// `cargo xtask db migrate --dry-run` shows what the next cold start would apply).
+pub const MIGRATIONS: &[platform::store::Migration] = &[];

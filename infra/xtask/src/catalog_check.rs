@@ -38,7 +38,7 @@ pub fn unregistered(functions: &std::path::Path) -> Result<Vec<String>> {
     Ok(missing)
 }
 
-fn pascal(service: &str) -> String {
+pub fn pascal(service: &str) -> String {
     service
         .split(['-', '_'])
         .map(|w| {

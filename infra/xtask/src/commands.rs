@@ -211,6 +211,11 @@ pub fn test(_args: &[String]) -> Result<()> {
 }
 
 /// `e2e [--stack NAME] [--region R] [--port N]`: see [`crate::end_to_end`].
+/// `db reset|migrate ...`: a service's table on the local stack or a preview.
+pub fn db(args: &[String]) -> Result<()> {
+    crate::database::command(args, port(args)?)
+}
+
 pub fn e2e(args: &[String]) -> Result<()> {
     crate::end_to_end::command(args, port(args)?)
 }

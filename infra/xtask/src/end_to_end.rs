@@ -35,8 +35,8 @@ fn local(port: u16) -> Result<()> {
     run(cargo().args(["test", "-p", "stack-tests"]).envs(client_env(port)).env(platform_testkit::OUTPUTS_ENV, &file))
 }
 
-/// The black-box tests against stack `name` in AWS.
-fn remote(name: &str, region: Option<&str>) -> Result<()> {
+/// The outputs of stack `name` in AWS (your credentials, `region` or your default).
+pub fn stack_outputs(name: &str, region: Option<&str>) -> Result<BTreeMap<String, String>> {
     let bin = venv::ensure()?;
     let mut describe = Command::new(bin.join("aws"));
     describe.args(["cloudformation", "describe-stacks", "--stack-name", name, "--output", "json"]);
@@ -46,7 +46,12 @@ fn remote(name: &str, region: Option<&str>) -> Result<()> {
     // The emulator's endpoint must not leak into a run against AWS.
     describe.env_remove("AWS_ENDPOINT_URL");
     let described: Value = serde_json::from_str(&output(&mut describe)?).context("parsing describe-stacks")?;
-    let outputs = outputs_of(&described).with_context(|| format!("stack {name} has no outputs"))?;
+    outputs_of(&described).with_context(|| format!("stack {name} has no outputs"))
+}
+
+/// The black-box tests against stack `name` in AWS.
+fn remote(name: &str, region: Option<&str>) -> Result<()> {
+    let outputs = stack_outputs(name, region)?;
     let file = paths::local().join(format!("stack-remote-{name}.json"));
     std::fs::write(&file, serde_json::to_string_pretty(&outputs)?)?;
     let mut tests = cargo();

@@ -17,6 +17,7 @@
 //! - `new service <name>`: a new service in one command (see `new_service`).
 //! - `publish <name> <json>` / `watch`: talk to the local bus.
 //! - `dlq <service> [list|redrive]`: inspect or replay a service's dead letters.
+//! - `db reset <service> [--keep-schema]`, `db migrate --dry-run`: a service's table (see `database`).
 //! - `chaos --messages N --seed S [--fault-rate R] [--crash C]`: a seeded fault-injection run.
 #![forbid(unsafe_code)]
 
@@ -28,6 +29,7 @@ mod cold_start;
 mod commands;
 mod cycle_check;
 mod dashboard;
+mod database;
 mod deploy;
 mod deploy_check;
 mod diagrams;
@@ -57,7 +59,16 @@ mod wiring;
 
 use anyhow::{Result, bail};
 
-fn main() -> Result<()> {
+/// Runs the command; a failure is printed as one line of causes (no backtrace) and
+/// ends the process with status 1.
+fn main() {
+    if let Err(error) = run_command() {
+        eprintln!("error: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run_command() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let rest = &args.get(1..).unwrap_or_default();
     match args.first().map(String::as_str) {
@@ -76,6 +87,7 @@ fn main() -> Result<()> {
             wiring::BLOCK.write().and_then(|()| alarms::BLOCK.write()).and_then(|()| dashboard::BLOCK.write())
         }
         Some("dlq") => commands::dlq(rest),
+        Some("db") => commands::db(rest),
         Some("saga") => commands::saga(rest),
         Some("publish") => commands::publish(rest),
         Some("watch") => commands::watch(rest),
@@ -86,7 +98,7 @@ fn main() -> Result<()> {
         Some("release") => commands::release(rest),
         Some("keys") => commands::keys(rest),
         _ => bail!(
-            "usage: cargo xtask <up|down|test|deploy|e2e|health|check|schemas|diagrams|alarms|dashboard|wiring|new|publish|watch|dlq|saga|keys|release|bench|chaos|fuzz>\n\
+            "usage: cargo xtask <up|down|test|deploy|e2e|health|check|schemas|diagrams|alarms|dashboard|wiring|new|publish|watch|dlq|db|saga|keys|release|bench|chaos|fuzz>\n\
              \n  up [--port N]          run the whole system locally (emulator + deployed stack)\
              \n  down [--port N]        stop what `up` started\
              \n  test [--keep-going]    run every test (starts and stops its own emulator)\
@@ -101,6 +113,8 @@ fn main() -> Result<()> {
              \n  publish <name> <json>  publish one message (envelope and attributes made for you)\
              \n  watch                  print what the local stack publishes\
              \n  dlq <service> [list|redrive] [--port N]\
+             \n  db reset <service> [--keep-schema] | db migrate --dry-run [<service>]  [--port N | --stack NAME [--region R]]\
+             \n                         empty a service's table (migrations run again), or show pending migrations\
              \n  saga <booking_id>      the booking saga's execution history, summarized\
              \n  keys init|rotate [--aws] the auth signing keys (local emulator, or AWS)\
              \n  chaos --messages N --seed S [--fault-rate R] [--crash C]\

@@ -141,6 +141,13 @@ pub fn scaffold(root: &Path, name: &str) -> Result<()> {
         &format!("        {name}::catalog::catalog(),\n"),
         false,
     )?;
+    insert_at_line(
+        root,
+        "infra/xtask/src/database.rs",
+        "        (\"notifications\", notifications::table_schema()),",
+        &format!("        (\"{name}\", {name}::table_schema()),\n"),
+        true,
+    )?;
     // The template: table and worker, outputs, the topic policy's queues, the canary's
     // services and the workers' pre-traffic hook.
     let hooks = "  # ---------------------------------------------------------------- pre-traffic hooks";
@@ -291,6 +298,7 @@ mod tests {
             ("shared/messages/src/contracts/mod.rs", "pub mod canary;\n"),
             ("infra/xtask/Cargo.toml", "[dependencies]\n"),
             ("infra/xtask/src/catalog_check.rs", "        platform::canary::catalog(),\n"),
+            ("infra/xtask/src/database.rs", "        (\"notifications\", notifications::table_schema()),\n"),
             (
                 "template.yaml",
                 "  # ---------------------------------------------------------------- pre-traffic hooks\n",

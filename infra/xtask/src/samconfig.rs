@@ -24,6 +24,16 @@ impl DeployEnv {
     }
 }
 
+/// The stack name of environment `env` (`default`: production in AWS).
+pub fn stack_name(env: &str) -> Result<String> {
+    let text = std::fs::read_to_string(paths::root().join("samconfig.toml"))?;
+    let doc: toml::Table = text.parse().context("parsing samconfig.toml")?;
+    doc.get(env)
+        .and_then(|e| e.get("global")?.get("parameters")?.get("stack_name")?.as_str())
+        .map(str::to_owned)
+        .with_context(|| format!("samconfig.toml: [{env}.global.parameters] stack_name"))
+}
+
 /// Reads environment `env` (e.g. `local`).
 pub fn load(env: &str) -> Result<DeployEnv> {
     let text = std::fs::read_to_string(paths::root().join("samconfig.toml"))?;

@@ -36,7 +36,7 @@ impl ServiceAws {
     pub async fn connect(settings: &ServiceSettings, schema: TableSchema) -> Result<Self, ConnectError> {
         let sdk = crate::sdk_config::aws_config().await?;
         let table = Table::new(aws_sdk_dynamodb::Client::new(&sdk), &settings.table_name);
-        schema.verify(table.client(), table.name()).await?;
+        schema.ready(&table).await?;
         Ok(Self { sdk, table, settings: settings.clone() })
     }
 
@@ -50,7 +50,7 @@ impl ServiceAws {
     ) -> Result<(Self, Arc<Verifier>), ConnectError> {
         let sdk = crate::sdk_config::aws_config().await?;
         let table = Table::new(aws_sdk_dynamodb::Client::new(&sdk), &settings.table_name);
-        let (checked, verifier) = tokio::join!(schema.verify(table.client(), table.name()), identity.verifier(&sdk));
+        let (checked, verifier) = tokio::join!(schema.ready(&table), identity.verifier(&sdk));
         checked?;
         Ok((Self { sdk, table, settings: settings.clone() }, verifier?))
     }

@@ -20,7 +20,7 @@ async fn init() -> Result<Router, Error> {
     let secret_read =
         aws_sdk_secretsmanager::Client::new(&aws).get_secret_value().secret_id(&config.signing_keys_secret).send();
     let schema = table_schema();
-    let (secret, checked) = tokio::join!(secret_read, schema.verify(table.client(), table.name()));
+    let (secret, checked) = tokio::join!(secret_read, schema.ready(&table));
     checked?;
     let secret = secret.map_err(|e| {
         format!(

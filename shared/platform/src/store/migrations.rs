@@ -26,6 +26,34 @@ pub struct Migration {
     pub apply: for<'a> fn(&'a Table) -> MigrationFuture<'a>,
 }
 
+impl std::fmt::Debug for Migration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Migration").field("version", &self.version).field("description", &self.description).finish()
+    }
+}
+
+/// Two migrations are the same when their version and description are.
+impl PartialEq for Migration {
+    fn eq(&self, other: &Self) -> bool {
+        self.version == other.version && self.description == other.description
+    }
+}
+
+impl Eq for Migration {}
+
+/// The migrations of `migrations` that `table` has not recorded as applied: what
+/// the next cold start would apply, in order.
+pub async fn pending<'m>(table: &Table, migrations: &'m [Migration]) -> Result<Vec<&'m Migration>, StoreError> {
+    if migrations.is_empty() {
+        return Ok(vec![]);
+    }
+    let applied = applied_versions(table).await?;
+    Ok(migrations.iter().filter(|m| !applied.contains(&m.version)).collect())
+}
+
+/// The partition key of the migrations' records and lock in a table.
+pub const MIGRATIONS_PK: &str = PK;
+
 fn applied_sk(version: u32) -> String {
     format!("applied#{version:08}")
 }

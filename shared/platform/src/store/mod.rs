@@ -6,6 +6,7 @@ mod counters;
 mod error;
 mod ledger;
 mod migrations;
+mod reset;
 mod schema;
 mod table;
 
@@ -14,6 +15,7 @@ pub use counters::MemoryCounters;
 pub use counters::{Counters, Limit, Standing, TableCounters};
 pub use error::StoreError;
 pub use ledger::DynamoLedger;
-pub use migrations::{Migration, MigrationFuture, migrate};
+pub use migrations::{MIGRATIONS_PK, Migration, MigrationFuture, migrate, pending};
+pub use reset::{Reset, reset};
 pub use schema::{IndexSchema, TableSchema};
 pub use table::{Key, Table, Versioned, epoch_seconds};

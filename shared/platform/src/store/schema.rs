@@ -1,9 +1,18 @@
 //! What a service declares about its table, and the cold-start check that the real
-//! table matches: key schema, global secondary indexes and TTL attribute.
+//! table matches: key schema, global secondary indexes and TTL attribute; then its
+//! data migrations, applied once ([`TableSchema::ready`]).
+use std::time::Duration;
+
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{KeyType, TimeToLiveStatus};
 
 use super::error::StoreError;
+use super::migrations::{Migration, migrate};
+use super::table::Table;
+
+/// How long a cold start may hold the migration lock, and wait for another's.
+const MIGRATION_LEASE: Duration = Duration::from_secs(60);
+const MIGRATION_WAIT: Duration = Duration::from_secs(20);
 
 /// A global secondary index: name, partition key and optional sort key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,12 +36,37 @@ pub struct TableSchema {
     pub ttl_attribute: Option<&'static str>,
     /// Global secondary indexes.
     pub indexes: Vec<IndexSchema>,
+    /// The table's data migrations, in version order (forward only).
+    pub migrations: &'static [Migration],
 }
 
 impl TableSchema {
     /// The platform's single-table layout: `pk`/`sk` strings, TTL on `expires_at`.
     pub fn single_table() -> Self {
-        Self { partition_key: "pk", sort_key: Some("sk"), ttl_attribute: Some("expires_at"), indexes: vec![] }
+        Self {
+            partition_key: "pk",
+            sort_key: Some("sk"),
+            ttl_attribute: Some("expires_at"),
+            indexes: vec![],
+            migrations: &[],
+        }
+    }
+
+    /// The same table with its data migrations.
+    pub fn with_migrations(mut self, migrations: &'static [Migration]) -> Self {
+        self.migrations = migrations;
+        self
+    }
+
+    /// The cold start's table work: checks the table against this declaration, then
+    /// applies the pending migrations (once across concurrent cold starts).
+    pub async fn ready(&self, table: &Table) -> Result<(), StoreError> {
+        self.verify(table.client(), table.name()).await?;
+        let applied = migrate(table, self.migrations, MIGRATION_LEASE, MIGRATION_WAIT).await?;
+        if !applied.is_empty() {
+            tracing::info!(table = table.name(), ?applied, "migrations applied");
+        }
+        Ok(())
     }
 
     /// Compares the declared schema with what the table reports.
