@@ -28,10 +28,45 @@ fn output<'a>(outputs: &'a BTreeMap<String, String>, key: &str) -> Result<&'a st
     outputs.get(key).map(String::as_str).with_context(|| format!("stack output {key} is missing"))
 }
 
-/// Publishes one message to the local stack.
-pub fn publish(port: u16, outputs: &BTreeMap<String, String>, name: &str, data: &str) -> Result<()> {
-    let name = MessageName::infer(name)?;
+/// The number of single-character edits from `a` to `b`.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1).min(row[j] + 1).min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+/// Refuses what the platform would refuse: a name no catalog declares (with the
+/// nearest declared one), or data its consumers could not decode (with the reason).
+pub fn check_declared(name: &str, data: &serde_json::Value) -> Result<()> {
+    let catalogs = crate::catalog_check::catalogs();
+    let entries: Vec<_> = catalogs.iter().flat_map(|c| c.consumes.iter().chain(&c.publishes)).collect();
+    let Some(entry) = entries.iter().find(|e| e.name.as_str() == name) else {
+        let nearest = entries.iter().map(|e| e.name.as_str()).min_by_key(|known| edit_distance(name, known));
+        let hint = nearest.filter(|n| edit_distance(name, n) <= 3).map(|n| format!("; did you mean `{n}`?"));
+        bail!("no catalog declares `{name}`{} (--raw publishes it anyway)", hint.unwrap_or_default());
+    };
+    entry
+        .validate(data)
+        .map_err(|reason| anyhow::anyhow!("the data is not a `{name}` payload: {reason} (--raw publishes it anyway)"))
+}
+
+/// Publishes one message to the local stack; unless `raw`, only a declared name
+/// with a payload its consumers can decode.
+pub fn publish(port: u16, outputs: &BTreeMap<String, String>, name: &str, data: &str, raw: bool) -> Result<()> {
     let data: serde_json::Value = serde_json::from_str(data).context("the data is not valid JSON")?;
+    if !raw {
+        check_declared(name, &data)?;
+    }
+    let name = MessageName::infer(name)?;
     let topics = Topics {
         events: output(outputs, "EventsTopicArn")?.to_owned(),
         tasks: Some(output(outputs, "TasksTopicArn")?.to_owned()),
@@ -45,6 +80,26 @@ pub fn publish(port: u16, outputs: &BTreeMap<String, String>, name: &str, data: 
         eprintln!("published");
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_misspelt_name_or_a_bad_payload_is_refused_with_the_reason() {
+        let error = check_declared("address.recieved", &serde_json::json!({})).unwrap_err().to_string();
+        assert!(error.contains("no catalog declares `address.recieved`; did you mean `address.received`?"), "{error}");
+        let error = check_declared("canary.sent", &serde_json::json!({})).unwrap_err().to_string();
+        assert!(error.contains("not a `canary.sent` payload: missing field `canary_id`"), "{error}");
+        assert!(check_declared("canary.sent", &serde_json::json!({"canary_id": "c"})).is_ok());
+        assert!(
+            check_declared("nothing.like.it", &serde_json::json!({}))
+                .unwrap_err()
+                .to_string()
+                .ends_with("(--raw publishes it anyway)")
+        );
+    }
 }
 
 /// Prints every event and task published on the local bus, until Ctrl-C.

@@ -248,10 +248,11 @@ pub fn dlq(args: &[String]) -> Result<()> {
 /// `publish <name> <data-json>`: publishes one message to the local stack.
 pub fn publish(args: &[String]) -> Result<()> {
     let (Some(name), Some(data)) = (args.first(), args.get(1)) else {
-        bail!("usage: cargo xtask publish <name> '<data json>' [--port N]");
+        bail!("usage: cargo xtask publish <name> '<data json>' [--raw] [--port N]");
     };
     let port = port(args)?;
-    bus_tools::publish(port, &crate::local_stack::outputs(port)?, name, data)
+    let raw = args.iter().any(|a| a == "--raw");
+    bus_tools::publish(port, &crate::local_stack::outputs(port)?, name, data, raw)
 }
 
 /// `watch`: prints every event the local stack publishes until interrupted.

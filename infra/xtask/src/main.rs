@@ -110,7 +110,9 @@ fn run_command() -> Result<()> {
              \n  diagrams               regenerate docs/statemachines (Mermaid) from statemachines/*.asl.json\
              \n  alarms                 regenerate the alarms of template.yaml from its resources\n  dashboard              regenerate the CloudWatch dashboard of template.yaml from its resources\n  wiring                 regenerate each service's queues and subscriptions from its catalog\
              \n  new service <name>     a new service: crate, contracts, template blocks, registrations\
-             \n  publish <name> <json>  publish one message (envelope and attributes made for you)\
+             \n  publish <name> <json> [--raw]\
+             \n                         publish one message (envelope and attributes made for you); a name no\
+             \n                         catalog declares, or data that fails its schema, is refused unless --raw\
              \n  watch                  print what the local stack publishes\
              \n  dlq <service> [list|redrive] [--port N]\
              \n  db reset <service> [--keep-schema] | db migrate --dry-run [<service>]  [--port N | --stack NAME [--region R]]\

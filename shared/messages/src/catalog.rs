@@ -1,8 +1,8 @@
 //! Contracts (a name with its payload type) and each service's catalog of what it
 //! consumes and publishes, from which JSON Schemas and the template check are made.
 use schemars::{JsonSchema, Schema};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 use crate::names::{Kind, MessageName};
 
@@ -20,17 +20,28 @@ pub struct CatalogEntry {
     /// The message name.
     pub name: MessageName,
     schema: fn() -> Schema,
+    decode: fn(&serde_json::Value) -> Result<(), String>,
 }
 
 impl CatalogEntry {
     /// The entry for a contract.
     pub fn of<C: Contract>() -> Self {
-        Self { name: C::NAME, schema: || schemars::schema_for!(C::Data) }
+        Self {
+            name: C::NAME,
+            schema: || schemars::schema_for!(C::Data),
+            decode: |data| C::Data::deserialize(data).map(|_| ()).map_err(|e| e.to_string()),
+        }
     }
 
     /// The JSON Schema of the payload.
     pub fn schema(&self) -> Schema {
         (self.schema)()
+    }
+
+    /// Whether `data` is a payload of this message, as its consumers decode it; the
+    /// reason when it is not.
+    pub fn validate(&self, data: &serde_json::Value) -> Result<(), String> {
+        (self.decode)(data)
     }
 }
 
@@ -91,6 +102,14 @@ impl Catalog {
 mod tests {
     use super::*;
     use crate::contracts::addressing::{AddressReceived, ReconcileAddress};
+
+    #[test]
+    fn an_entry_validates_a_payload_as_its_consumers_decode_it() {
+        let entry = CatalogEntry::of::<crate::contracts::canary::CanarySent>();
+        assert_eq!(entry.validate(&serde_json::json!({"canary_id": "c1"})), Ok(()));
+        assert!(entry.validate(&serde_json::json!({})).unwrap_err().contains("missing field `canary_id`"));
+        assert!(entry.validate(&serde_json::json!({"canary_id": 7})).unwrap_err().contains("invalid type"));
+    }
 
     #[test]
     fn handlers_must_equal_the_consumed_names() {
