@@ -82,26 +82,6 @@ pub fn publish(port: u16, outputs: &BTreeMap<String, String>, name: &str, data: 
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_misspelt_name_or_a_bad_payload_is_refused_with_the_reason() {
-        let error = check_declared("address.recieved", &serde_json::json!({})).unwrap_err().to_string();
-        assert!(error.contains("no catalog declares `address.recieved`; did you mean `address.received`?"), "{error}");
-        let error = check_declared("canary.sent", &serde_json::json!({})).unwrap_err().to_string();
-        assert!(error.contains("not a `canary.sent` payload: missing field `canary_id`"), "{error}");
-        assert!(check_declared("canary.sent", &serde_json::json!({"canary_id": "c"})).is_ok());
-        assert!(
-            check_declared("nothing.like.it", &serde_json::json!({}))
-                .unwrap_err()
-                .to_string()
-                .ends_with("(--raw publishes it anyway)")
-        );
-    }
-}
-
 /// Prints every event and task published on the local bus, until Ctrl-C.
 pub fn watch(port: u16, outputs: &BTreeMap<String, String>) -> Result<()> {
     let stop = Arc::new(AtomicBool::new(false));
@@ -149,4 +129,28 @@ pub fn dlq(port: u16, outputs: &BTreeMap<String, String>, service: &str, action:
         }
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_misspelt_name_or_a_bad_payload_is_refused_with_the_reason() {
+        let error = check_declared("address.recieved", &serde_json::json!({})).unwrap_err().to_string();
+        assert!(error.contains("no catalog declares `address.recieved`; did you mean `address.received`?"), "{error}");
+        let error = check_declared("canary.sent", &serde_json::json!({})).unwrap_err().to_string();
+        assert!(error.contains("not a `canary.sent` payload: missing field `canary_id`"), "{error}");
+        assert!(check_declared("canary.sent", &serde_json::json!({"canary_id": "c"})).is_ok());
+        let readme = std::fs::read_to_string(crate::paths::root().join("README.md")).unwrap();
+        let example =
+            readme.split("cargo xtask publish address.received \\\n  '").nth(1).unwrap().split('\'').next().unwrap();
+        check_declared("address.received", &serde_json::from_str(example).unwrap()).expect("the README's example");
+        assert!(
+            check_declared("nothing.like.it", &serde_json::json!({}))
+                .unwrap_err()
+                .to_string()
+                .ends_with("(--raw publishes it anyway)")
+        );
+    }
 }
