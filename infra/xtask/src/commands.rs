@@ -138,6 +138,7 @@ fn consistency_checks() -> Result<()> {
     catalog_check::check(&template)?;
     schemas::check()?;
     diagrams::check()?;
+    crate::docs_check::check()?;
     crate::wiring::BLOCK.check()?;
     alarms::BLOCK.check()?;
     crate::dashboard::BLOCK.check()?;
@@ -154,6 +155,7 @@ pub fn test(_args: &[String]) -> Result<()> {
     let t_venv = t0.elapsed();
     lint(&bin)?;
     consistency_checks()?;
+    crate::docs_check::validate()?;
     rust_lint()?;
 
     let t1 = Instant::now();

@@ -10,6 +10,7 @@
 //!   black-box ones against a stack in AWS.
 //! - `check`: lint and the catalog/template and schema checks only.
 //! - `schemas`: regenerate `docs/schemas`.
+//! - `docs`: regenerate `docs/asyncapi.yaml` and `docs/system.md`, and validate the former.
 //! - `alarms`: regenerate the alarms of `template.yaml` from its queues, functions and state machines.
 //! - `dashboard`: regenerate the CloudWatch dashboard of `template.yaml` from its resources.
 //! - `wiring`: regenerate each service's queues and subscriptions from its catalog (then the alarms and dashboard).
@@ -22,6 +23,7 @@
 #![forbid(unsafe_code)]
 
 mod alarms;
+mod asyncapi;
 mod bus_tools;
 mod catalog_check;
 mod chaos;
@@ -33,6 +35,7 @@ mod database;
 mod deploy;
 mod deploy_check;
 mod diagrams;
+mod docs_check;
 mod emulator;
 mod emulator_gaps;
 mod emulator_patches;
@@ -52,6 +55,7 @@ mod saga_history;
 mod saga_names;
 mod samconfig;
 mod schemas;
+mod system_map;
 mod template;
 mod template_blocks;
 mod venv;
@@ -81,6 +85,7 @@ fn run_command() -> Result<()> {
         Some("check") => commands::check(),
         Some("schemas") => schemas::write(),
         Some("diagrams") => diagrams::write(),
+        Some("docs") => docs_check::write().and_then(|()| docs_check::validate()),
         Some("alarms") => alarms::BLOCK.write(),
         Some("dashboard") => dashboard::BLOCK.write(),
         Some("wiring") => {
@@ -98,7 +103,7 @@ fn run_command() -> Result<()> {
         Some("release") => commands::release(rest),
         Some("keys") => commands::keys(rest),
         _ => bail!(
-            "usage: cargo xtask <up|down|test|deploy|e2e|health|check|schemas|diagrams|alarms|dashboard|wiring|new|publish|watch|dlq|db|saga|keys|release|bench|chaos|fuzz>\n\
+            "usage: cargo xtask <up|down|test|deploy|e2e|health|check|schemas|diagrams|docs|alarms|dashboard|wiring|new|publish|watch|dlq|db|saga|keys|release|bench|chaos|fuzz>\n\
              \n  up [--port N]          run the whole system locally (emulator + deployed stack)\
              \n  down [--port N]        stop what `up` started\
              \n  test [--keep-going]    run every test (starts and stops its own emulator)\
@@ -108,6 +113,7 @@ fn run_command() -> Result<()> {
              \n  check                  cfn-lint, catalog/template, schema and diagram checks\
              \n  schemas                regenerate docs/schemas from the payload types\
              \n  diagrams               regenerate docs/statemachines (Mermaid) from statemachines/*.asl.json\
+             \n  docs                   regenerate docs/asyncapi.yaml and docs/system.md from the catalogs, and validate\
              \n  alarms                 regenerate the alarms of template.yaml from its resources\n  dashboard              regenerate the CloudWatch dashboard of template.yaml from its resources\n  wiring                 regenerate each service's queues and subscriptions from its catalog\
              \n  new service <name>     a new service: crate, contracts, template blocks, registrations\
              \n  publish <name> <json> [--raw]\

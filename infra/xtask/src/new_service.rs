@@ -4,8 +4,8 @@
 //! `infra/xtask/templates/service/`, registers it wherever services are listed (the
 //! workspace, the contracts, the catalog registry, the template's table, worker,
 //! outputs, topic policy, canary and pre-traffic hook), then runs `wiring` (its queue,
-//! DLQ, queue policy, subscriptions, alarms and dashboard row), `schemas` and
-//! `cargo fmt`. The result passes `cargo xtask check` and its own tests at once:
+//! DLQ, queue policy, subscriptions, alarms and dashboard row), `schemas`, `docs`
+//! and `cargo fmt`. The result passes `cargo xtask check` and its own tests at once:
 //! `cargo xtask test` proves it in a throw-away copy of the repository ([`prove`]).
 use std::path::Path;
 use std::process::Command;
@@ -176,7 +176,7 @@ pub fn scaffold(root: &Path, name: &str) -> Result<()> {
 }
 
 /// Runs what derives from the new code: wiring (queues, subscriptions, alarms,
-/// dashboard), the payload schemas, and rustfmt; each with the new service compiled in.
+/// dashboard), the payload schemas, the AsyncAPI document and system map, and rustfmt; each with the new service compiled in.
 fn finish(root: &Path) -> Result<()> {
     let xtask = |command: &str| {
         let mut cmd = crate::process::cargo();
@@ -185,6 +185,7 @@ fn finish(root: &Path) -> Result<()> {
     };
     run(&mut xtask("wiring"))?;
     run(&mut xtask("schemas"))?;
+    run(&mut xtask("docs"))?;
     run(crate::process::cargo().current_dir(root).args(["fmt", "--all"]))
 }
 
@@ -240,7 +241,12 @@ fn prove_in(root: &Path, copy: &Path) -> Result<()> {
         }
     }
     std::fs::create_dir_all(copy.join(".local"))?;
-    std::os::unix::fs::symlink(crate::paths::local().join("venv"), copy.join(".local/venv"))?;
+    for shared in ["venv", "asyncapi"] {
+        let path = crate::paths::local().join(shared);
+        if path.exists() {
+            std::os::unix::fs::symlink(path, copy.join(".local").join(shared))?;
+        }
+    }
     seed_target(&crate::paths::target().join("debug"), &copy.join("target/debug"))?;
     let cargo = |args: &[&str]| {
         let mut cmd = crate::process::cargo();
