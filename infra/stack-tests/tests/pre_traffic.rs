@@ -1,18 +1,19 @@
-//! The deployed pre-traffic hooks, invoked as an operator would (the emulator has
-//! no CodeDeploy to invoke them): a worker version answers the canary record, a
-//! gateway version answers a request, and a version that cannot answer, or one of
-//! the wrong kind, fails the probe with the reason (in AWS: the deployment rolls back).
+//! The deployed pre-traffic hook, invoked as an operator would (the emulator has no
+//! CodeDeploy to invoke it): a worker version answers the canary record, a gateway
+//! a request, the relay an empty stream batch, the saga's steps the probe and the
+//! canary its round of every service; a version that cannot answer, or a function
+//! the hook does not know, fails with the reason (in AWS: the deployment rolls back).
 use aws_sdk_lambda::primitives::Blob;
 use serde_json::{Value, json};
 use stack_tests::stack;
 
-/// Invokes the hook `hook_output` names to probe `function` at `version`; its verdict.
-async fn probe(stack: &platform_testkit::Stack, hook_output: &str, function: &str, version: &str) -> Value {
+/// Invokes the stack's hook to probe `function` at `version`; its verdict.
+async fn probe(stack: &platform_testkit::Stack, function: &str, version: &str) -> Value {
     let lambda = aws_sdk_lambda::Client::new(&stack.aws);
     let payload = serde_json::to_vec(&json!({"function": function, "version": version})).unwrap();
     let out = lambda
         .invoke()
-        .function_name(stack.output(hook_output).unwrap())
+        .function_name(stack.output("PreTrafficHookName").unwrap())
         .payload(Blob::new(payload))
         .send()
         .await
@@ -22,21 +23,20 @@ async fn probe(stack: &platform_testkit::Stack, hook_output: &str, function: &st
 }
 
 #[tokio::test]
-async fn a_worker_and_a_gateway_version_pass_and_a_broken_or_wrong_one_fails_with_the_reason() {
+async fn every_kind_of_function_passes_and_a_missing_version_or_a_stranger_fails_with_the_reason() {
     let stack = stack().await;
-    let worker = stack.output("AddressingWorkerName").unwrap().to_owned();
-    let gateway = stack.output("MoversGatewayName").unwrap().to_owned();
+    for output in ["AddressingWorkerName", "MoversGatewayName", "MoversOutboxRelayName", "MovesStepsName", "CanaryName"]
+    {
+        let function = stack.output(output).unwrap();
+        let verdict = probe(&stack, function, "live").await;
+        assert_eq!(verdict["passed"], true, "{output}: {verdict}");
+    }
 
-    let verdict = probe(&stack, "WorkerPreTrafficHookName", &worker, "live").await;
-    assert_eq!(verdict["passed"], true, "{verdict}");
-    let verdict = probe(&stack, "GatewayPreTrafficHookName", &gateway, "live").await;
-    assert_eq!(verdict["passed"], true, "{verdict}");
-
-    let verdict = probe(&stack, "WorkerPreTrafficHookName", &worker, "999").await;
+    let worker = stack.output("AddressingWorkerName").unwrap();
+    let verdict = probe(&stack, worker, "999").await;
     assert_eq!(verdict["passed"], false, "a version that does not exist: {verdict}");
     assert!(verdict["reason"].as_str().unwrap().contains("999"), "{verdict}");
-    let verdict = probe(&stack, "WorkerPreTrafficHookName", &gateway, "live").await;
-    assert_eq!(verdict["passed"], false, "a gateway is no worker: {verdict}");
-    let verdict = probe(&stack, "GatewayPreTrafficHookName", &worker, "live").await;
-    assert_eq!(verdict["passed"], false, "a worker is no gateway: {verdict}");
+    let verdict = probe(&stack, "some-other-function", "live").await;
+    assert_eq!(verdict["passed"], false, "{verdict}");
+    assert!(verdict["reason"].as_str().unwrap().contains("not a function of this stack's hook"), "{verdict}");
 }

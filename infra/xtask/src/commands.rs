@@ -140,6 +140,7 @@ fn consistency_checks() -> Result<()> {
     diagrams::check()?;
     crate::docs_check::check()?;
     crate::wiring::BLOCK.check()?;
+    crate::hooks::BLOCK.check()?;
     alarms::BLOCK.check()?;
     crate::dashboard::BLOCK.check()?;
     saga_check::check(&template)?;

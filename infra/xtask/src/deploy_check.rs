@@ -6,13 +6,13 @@
 //!   parameter, whose alarms include the function's own errors alarm and, for a
 //!   worker of a queue, that queue's DLQ alarm: a version that fails or dead-letters
 //!   is rolled back before it takes all the traffic;
-//! - a worker of a queue and a gateway of the API are tried before any traffic moves:
-//!   their `PreTraffic` hook is a pre-traffic hook function probing that kind
-//!   (`PROBE_KIND`: `worker`, `gateway`); a hook function is named `CodeDeployHook_*`
+//! - every function is tried before any traffic moves: its `PreTraffic` hook is the
+//!   generated `PreTrafficHook` (see `hooks`), which is named `CodeDeployHook_*`
 //!   (CodeDeploy's role may invoke only those) and is itself deployed at once.
 use anyhow::{Result, bail};
 use serde_yaml::Value;
 
+use crate::hooks::HOOK;
 use crate::template::resources;
 
 /// The `Ref`s of a DeploymentPreference's alarms.
@@ -33,25 +33,7 @@ fn dlq_alarm_of(template: &Value, function: &Value) -> Option<String> {
     })
 }
 
-/// The kind of probe a function's new version needs before traffic: `worker` for a
-/// function of an SQS event, `gateway` for one of API events, none otherwise.
-fn probe_kind(function: &Value) -> Option<&'static str> {
-    let events = function["Properties"]["Events"].as_mapping()?;
-    if events.values().any(|e| e["Type"] == "SQS") {
-        Some("worker")
-    } else if events.values().any(|e| e["Type"] == "Api") {
-        Some("gateway")
-    } else {
-        None
-    }
-}
-
-/// The `PROBE_KIND` of a pre-traffic hook function.
-fn hook_kind(function: &Value) -> Option<&str> {
-    function["Properties"]["Environment"]["Variables"]["PROBE_KIND"].as_str()
-}
-
-/// The rules of a pre-traffic hook function.
+/// The rules of the pre-traffic hook function.
 fn hook_problems(id: &str, function: &Value) -> Vec<String> {
     let mut found = Vec::new();
     let name = &function["Properties"]["FunctionName"];
@@ -74,7 +56,7 @@ fn problems(template: &Value) -> Vec<String> {
         if alias != Some("live") {
             found.push(format!("{id} does not publish versions behind the `live` alias (AutoPublishAlias)"));
         }
-        if hook_kind(function).is_some() {
+        if id == HOOK {
             found.extend(hook_problems(&id, function));
             continue;
         }
@@ -93,12 +75,8 @@ fn problems(template: &Value) -> Vec<String> {
         {
             found.push(format!("{id}'s deployment is not rolled back by its queue's {dlq}"));
         }
-        if let Some(kind) = probe_kind(function) {
-            let hook = preference["Hooks"]["PreTraffic"]["Ref"].as_str().unwrap_or_default();
-            if hook_kind(&template["Resources"][hook]) != Some(kind) {
-                found
-                    .push(format!("{id}'s new version is not tried first: give it a PreTraffic hook probing a {kind}"));
-            }
+        if preference["Hooks"]["PreTraffic"]["Ref"] != HOOK {
+            found.push(format!("{id}'s new version is not tried first: its PreTraffic hook must be {HOOK}"));
         }
     }
     found
@@ -134,13 +112,12 @@ Resources:
         Enabled: {Ref: GradualDeploys}
         Type: Linear10PercentEvery1Minute
         Alarms: [{Ref: WorkerErrorsAlarm}, {Ref: DlqAlarm}]
-        Hooks: {PreTraffic: {Ref: WorkerHook}}
+        Hooks: {PreTraffic: {Ref: PreTrafficHook}}
       Events: {Queue: {Type: SQS, Properties: {Queue: {"Fn::GetAtt": [Queue, Arn]}}}}
-  WorkerHook:
+  PreTrafficHook:
     Type: "AWS::Serverless::Function"
     Properties:
-      FunctionName: {"Fn::Sub": "CodeDeployHook_${AWS::StackName}-workers"}
-      Environment: {Variables: {PROBE_KIND: worker}}
+      FunctionName: {"Fn::Sub": "CodeDeployHook_${AWS::StackName}"}
 "#;
 
     fn template(text: &str) -> Value {
@@ -163,14 +140,12 @@ Resources:
     }
 
     #[test]
-    fn a_worker_without_a_worker_probe_before_traffic_is_named() {
-        let untried = TEMPLATE.replace("        Hooks: {PreTraffic: {Ref: WorkerHook}}\n", "");
+    fn a_function_not_tried_before_traffic_is_named() {
+        let untried = TEMPLATE.replace("        Hooks: {PreTraffic: {Ref: PreTrafficHook}}\n", "");
         assert_eq!(
             problems(&template(&untried)),
-            ["Worker's new version is not tried first: give it a PreTraffic hook probing a worker"]
+            ["Worker's new version is not tried first: its PreTraffic hook must be PreTrafficHook"]
         );
-        let wrong_kind = TEMPLATE.replace("PROBE_KIND: worker", "PROBE_KIND: gateway");
-        assert_eq!(problems(&template(&wrong_kind)).len(), 1);
     }
 
     #[test]
@@ -178,8 +153,8 @@ Resources:
         let misnamed = TEMPLATE.replace("CodeDeployHook_${AWS::StackName}", "${AWS::StackName}");
         assert!(problems(&template(&misnamed))[0].contains("must start with `CodeDeployHook_`"));
         let shifted = TEMPLATE.replace(
-            "      Environment: {Variables: {PROBE_KIND: worker}}",
-            "      Environment: {Variables: {PROBE_KIND: worker}}\n      DeploymentPreference: {Type: AllAtOnce}",
+            "      FunctionName: {\"Fn::Sub\": \"CodeDeployHook_${AWS::StackName}\"}",
+            "      FunctionName: {\"Fn::Sub\": \"CodeDeployHook_${AWS::StackName}\"}\n      DeploymentPreference: {Type: AllAtOnce}",
         );
         assert!(problems(&template(&shifted))[0].contains("without a DeploymentPreference"));
     }

@@ -13,7 +13,8 @@
 //! - `docs`: regenerate `docs/asyncapi.yaml` and `docs/system.md`, and validate the former.
 //! - `alarms`: regenerate the alarms of `template.yaml` from its queues, functions and state machines.
 //! - `dashboard`: regenerate the CloudWatch dashboard of `template.yaml` from its resources.
-//! - `wiring`: regenerate each service's queues and subscriptions from its catalog (then the alarms and dashboard).
+//! - `hooks`: regenerate the pre-traffic hook of `template.yaml` from its functions.
+//! - `wiring`: regenerate each service's queues and subscriptions from its catalog (then the hook, alarms and dashboard).
 //! - `diagrams`: regenerate the Mermaid diagrams of `statemachines/` in `docs/statemachines`.
 //! - `new service <name>`: a new service in one command (see `new_service`).
 //! - `publish <name> <json>` / `watch`: talk to the local bus.
@@ -42,6 +43,7 @@ mod emulator_patches;
 mod end_to_end;
 mod flow_bench;
 mod health;
+mod hooks;
 mod keys;
 mod local_stack;
 mod new_service;
@@ -88,9 +90,12 @@ fn run_command() -> Result<()> {
         Some("docs") => docs_check::write().and_then(|()| docs_check::validate()),
         Some("alarms") => alarms::BLOCK.write(),
         Some("dashboard") => dashboard::BLOCK.write(),
-        Some("wiring") => {
-            wiring::BLOCK.write().and_then(|()| alarms::BLOCK.write()).and_then(|()| dashboard::BLOCK.write())
-        }
+        Some("hooks") => hooks::BLOCK.write(),
+        Some("wiring") => wiring::BLOCK
+            .write()
+            .and_then(|()| hooks::BLOCK.write())
+            .and_then(|()| alarms::BLOCK.write())
+            .and_then(|()| dashboard::BLOCK.write()),
         Some("dlq") => commands::dlq(rest),
         Some("db") => commands::db(rest),
         Some("saga") => commands::saga(rest),
@@ -103,7 +108,7 @@ fn run_command() -> Result<()> {
         Some("release") => commands::release(rest),
         Some("keys") => commands::keys(rest),
         _ => bail!(
-            "usage: cargo xtask <up|down|test|deploy|e2e|health|check|schemas|diagrams|docs|alarms|dashboard|wiring|new|publish|watch|dlq|db|saga|keys|release|bench|chaos|fuzz>\n\
+            "usage: cargo xtask <up|down|test|deploy|e2e|health|check|schemas|diagrams|docs|alarms|dashboard|hooks|wiring|new|publish|watch|dlq|db|saga|keys|release|bench|chaos|fuzz>\n\
              \n  up [--port N]          run the whole system locally (emulator + deployed stack)\
              \n  down [--port N]        stop what `up` started\
              \n  test [--keep-going]    run every test (starts and stops its own emulator)\
@@ -114,7 +119,7 @@ fn run_command() -> Result<()> {
              \n  schemas                regenerate docs/schemas from the payload types\
              \n  diagrams               regenerate docs/statemachines (Mermaid) from statemachines/*.asl.json\
              \n  docs                   regenerate docs/asyncapi.yaml and docs/system.md from the catalogs, and validate\
-             \n  alarms                 regenerate the alarms of template.yaml from its resources\n  dashboard              regenerate the CloudWatch dashboard of template.yaml from its resources\n  wiring                 regenerate each service's queues and subscriptions from its catalog\
+             \n  alarms                 regenerate the alarms of template.yaml from its resources\n  dashboard              regenerate the CloudWatch dashboard of template.yaml from its resources\n  hooks                  regenerate the pre-traffic hook of template.yaml from its functions\n  wiring                 regenerate each service's queues and subscriptions from its catalog\
              \n  new service <name>     a new service: crate, contracts, template blocks, registrations\
              \n  publish <name> <json> [--raw]\
              \n                         publish one message (envelope and attributes made for you); a name no\

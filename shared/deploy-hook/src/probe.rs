@@ -3,7 +3,10 @@
 //! - a worker gets an SQS batch of one `canary.sent` record, which it must answer
 //!   (`canary.answered`, on the real bus) without reporting the record failed;
 //! - a gateway gets an API Gateway request without a token, which it must answer
-//!   with a status below 500 (a 401 or 404 proves it started and routes).
+//!   with a status below 500 (a 401 or 404 proves it started and routes);
+//! - an outbox relay gets a stream batch without records, and answers it;
+//! - a saga step gets the platform's probe (`platform::probe`) and answers ready;
+//! - the canary runs once, and every service must answer it.
 //!
 //! Either way the version's cold start (configuration, schema check, migrations,
 //! signing keys) must pass, or the invocation fails.
@@ -20,17 +23,41 @@ pub enum Kind {
     Worker,
     /// An API Gateway (REST proxy) function.
     Gateway,
+    /// A DynamoDB Streams outbox relay.
+    Relay,
+    /// A saga step, invoked by a state machine.
+    Step,
+    /// The scheduled end-to-end canary.
+    Canary,
 }
 
 impl Kind {
-    /// `worker` or `gateway`.
+    /// `worker`, `gateway`, `relay`, `step` or `canary`.
     pub fn parse(text: &str) -> Result<Self, String> {
         match text {
             "worker" => Ok(Kind::Worker),
             "gateway" => Ok(Kind::Gateway),
-            other => Err(format!("`{other}` is not a kind of function to probe (worker, gateway)")),
+            "relay" => Ok(Kind::Relay),
+            "step" => Ok(Kind::Step),
+            "canary" => Ok(Kind::Canary),
+            other => {
+                Err(format!("`{other}` is not a kind of function to probe (worker, gateway, relay, step, canary)"))
+            }
         }
     }
+}
+
+/// Which kind each function is, by name: `PROBE_KINDS`, `<name>=<kind>` pairs
+/// separated by commas (the template writes it from its functions).
+pub fn kinds(text: &str) -> Result<std::collections::BTreeMap<String, Kind>, String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (name, kind) = pair.split_once('=').ok_or_else(|| format!("`{pair}` is not <function>=<kind>"))?;
+            Ok((name.to_owned(), Kind::parse(kind)?))
+        })
+        .collect()
 }
 
 /// The event a `kind` of function is tried with.
@@ -52,6 +79,9 @@ pub fn event(kind: Kind) -> Result<Value, String> {
                 "awsRegion": "us-east-1"
             }]})
         }
+        Kind::Relay => json!({"Records": []}),
+        Kind::Step => json!({"probe": format!("pre-traffic-{}", uuid::Uuid::new_v4())}),
+        Kind::Canary => json!({}),
         Kind::Gateway => json!({
             "resource": "/{proxy+}",
             "path": "/__pre-traffic",
@@ -81,6 +111,19 @@ pub fn judge(kind: Kind, answer: &Value) -> Result<(), String> {
             Some(status) if status < 500 => Ok(()),
             Some(status) => Err(format!("the gateway answered {status}: {}", answer["body"])),
             None => Err(format!("the gateway's answer is not an API Gateway response: {answer}")),
+        },
+        Kind::Relay => match answer.as_u64() {
+            Some(0) => Ok(()),
+            _ => Err(format!("the relay's answer to an empty batch is not 0 messages published: {answer}")),
+        },
+        Kind::Step => match (answer["ready"].as_bool(), answer["probe"].as_str()) {
+            (Some(true), Some(id)) if id.starts_with("pre-traffic-") => Ok(()),
+            _ => Err(format!("the step did not answer the probe: {answer}")),
+        },
+        Kind::Canary => match answer["missing"].as_array() {
+            Some(missing) if missing.is_empty() => Ok(()),
+            Some(missing) => Err(format!("services did not answer the canary: {missing:?}")),
+            None => Err(format!("the canary's answer is not its report: {answer}")),
         },
     }
 }
@@ -122,6 +165,25 @@ mod tests {
         assert_eq!(judge(Kind::Gateway, &json!({"statusCode": 401})), Ok(()));
         assert!(judge(Kind::Gateway, &json!({"statusCode": 502, "body": "bad"})).unwrap_err().contains("502"));
         assert!(judge(Kind::Gateway, &json!({"batchItemFailures": []})).is_err());
+    }
+
+    #[test]
+    fn a_relay_step_and_canary_pass_on_their_own_answers() {
+        assert_eq!(judge(Kind::Relay, &json!(0)), Ok(()));
+        assert!(judge(Kind::Relay, &json!(3)).is_err());
+        assert_eq!(judge(Kind::Step, &json!({"probe": "pre-traffic-1", "ready": true})), Ok(()));
+        assert!(judge(Kind::Step, &json!({"booking_id": "b"})).is_err());
+        assert_eq!(judge(Kind::Canary, &json!({"missing": []})), Ok(()));
+        assert!(judge(Kind::Canary, &json!({"missing": ["moves"]})).unwrap_err().contains("moves"));
+    }
+
+    #[test]
+    fn the_kinds_are_read_from_name_kind_pairs() {
+        let kinds = kinds("updater-AddressingWorker-1=worker, updater-MovesSteps-2=step,").unwrap();
+        assert_eq!(kinds["updater-MovesSteps-2"], Kind::Step);
+        assert_eq!(kinds.len(), 2);
+        assert!(super::kinds("f=lambda").unwrap_err().contains("not a kind"));
+        assert!(super::kinds("f").unwrap_err().contains("<function>=<kind>"));
     }
 
     #[test]

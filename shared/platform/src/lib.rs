@@ -15,6 +15,7 @@ pub mod identity;
 pub mod invocation;
 pub mod metrics;
 pub mod outbox;
+pub mod probe;
 pub mod saga;
 pub mod sdk_config;
 pub mod service_aws;
@@ -22,6 +23,7 @@ pub mod settings;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod version;
 pub mod worker;
 
 pub use platform_messages as messages;

@@ -1,7 +1,10 @@
-//! The pre-traffic hook Lambda (`PROBE_KIND`: `worker` or `gateway`): wiring only.
-//! Invoked by CodeDeploy with `{DeploymentId, LifecycleEventHookExecutionId}`, it
-//! probes the deployment's target version and reports the verdict to CodeDeploy;
-//! invoked with `{"function", "version"}`, it probes that and answers the verdict.
+//! The pre-traffic hook Lambda (`PROBE_KINDS`: each function's name and kind, see
+//! `probe::kinds`): wiring only. Invoked by CodeDeploy with `{DeploymentId,
+//! LifecycleEventHookExecutionId}`, it probes the deployment's target version and
+//! reports the verdict to CodeDeploy; invoked with `{"function", "version"}`, it
+//! probes that and answers the verdict.
+use std::collections::BTreeMap;
+
 use aws_sdk_codedeploy::types::LifecycleEventStatus;
 use deploy_hook::appspec;
 use deploy_hook::probe::{self, Kind};
@@ -10,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 struct Hook {
-    kind: Kind,
+    kinds: BTreeMap<String, Kind>,
     lambda: aws_sdk_lambda::Client,
     codedeploy: aws_sdk_codedeploy::Client,
 }
@@ -30,6 +33,13 @@ enum Request {
 }
 
 impl Hook {
+    /// Probes `function` at `version` as the kind the template says it is.
+    async fn probe(&self, function: &str, version: &str) -> Result<(), String> {
+        let kind =
+            self.kinds.get(function).ok_or_else(|| format!("{function} is not a function of this stack's hook"))?;
+        probe::run(&self.lambda, function, version, *kind).await
+    }
+
     /// The deployment's target: function and version.
     async fn target(&self, deployment_id: &str) -> Result<appspec::Target, String> {
         let deployment = self
@@ -48,7 +58,8 @@ impl Hook {
 
     async fn lifecycle(&self, deployment_id: String, execution_id: String) -> Result<Value, Error> {
         let verdict = match self.target(&deployment_id).await {
-            Ok(target) => probe::run(&self.lambda, &target.function, &target.target_version, self.kind)
+            Ok(target) => self
+                .probe(&target.function, &target.target_version)
                 .await
                 .map(|()| format!("{}:{} answered", target.function, target.target_version)),
             Err(e) => Err(e),
@@ -76,9 +87,9 @@ impl Hook {
 }
 
 async fn init() -> Result<Hook, Error> {
-    let kind = Kind::parse(&std::env::var("PROBE_KIND").map_err(|_| "PROBE_KIND is not set")?)?;
+    let kinds = probe::kinds(&std::env::var("PROBE_KINDS").map_err(|_| "PROBE_KINDS is not set")?)?;
     let aws = platform::sdk_config::aws_config().await?;
-    Ok(Hook { kind, lambda: aws_sdk_lambda::Client::new(&aws), codedeploy: aws_sdk_codedeploy::Client::new(&aws) })
+    Ok(Hook { kinds, lambda: aws_sdk_lambda::Client::new(&aws), codedeploy: aws_sdk_codedeploy::Client::new(&aws) })
 }
 
 #[tokio::main]
@@ -92,7 +103,7 @@ async fn main() -> Result<(), Error> {
                     hook.lifecycle(deployment_id, lifecycle_event_hook_execution_id).await
                 }
                 Request::Probe { function, version } => {
-                    let verdict = probe::run(&hook.lambda, &function, &version, hook.kind).await;
+                    let verdict = hook.probe(&function, &version).await;
                     Ok(match verdict {
                         Ok(()) => json!({"function": function, "version": version, "passed": true}),
                         Err(reason) => {

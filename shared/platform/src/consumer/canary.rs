@@ -9,12 +9,7 @@ use super::acting::Accepts;
 use super::batch::Consumer;
 use super::handler::Emit;
 
-/// `<function version>/<crate version>`: the Lambda version behind the alias the
-/// worker runs as (`$LATEST` where none is published), and this build.
-pub fn version() -> String {
-    let function = std::env::var("AWS_LAMBDA_FUNCTION_VERSION").unwrap_or_else(|_| "$LATEST".into());
-    format!("{function}/{}", env!("CARGO_PKG_VERSION"))
-}
+pub use crate::version::version;
 
 impl Consumer {
     /// Adds the canary's route: system work, answered with `service` and [`version`].

@@ -8,12 +8,15 @@ use lambda_runtime::{Diagnostic, Error, LambdaEvent, service_fn};
 use platform_messages::Catalog;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 use thiserror::Error;
 
 use super::limits::{MAX_CAUSE_CHARS, MAX_ERROR_CHARS, cut};
 
 /// The error name of a failure worth retrying.
 const TRANSIENT: &str = "Transient";
+/// The error name of an input the step cannot read (no retry helps).
+pub const INVALID_INPUT: &str = "InvalidStepInput";
 
 /// A step's failure: `error_type` is what Step Functions sees as the error name.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -53,7 +56,9 @@ impl From<StepError> for Diagnostic {
 
 /// Serves `handler` as the step Lambda of the service `catalog` describes, after
 /// `init` built its dependencies once at cold start (see [`crate::startup`]); it may
-/// send only what the catalog publishes.
+/// send only what the catalog publishes. A pre-traffic probe is answered without
+/// running the handler (see [`crate::probe`]); an input the step cannot read fails
+/// as `InvalidStepInput`, with serde's reason.
 pub async fn serve_step<D, I, O, F, Fut, Init>(catalog: Catalog, init: Init, handler: F) -> Result<(), Error>
 where
     Init: Future<Output = Result<D, Error>>,
@@ -65,7 +70,7 @@ where
 {
     let deps = Arc::new(crate::startup::cold_start_of(&catalog, init).await);
     let handler = Arc::new(handler);
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<I>| {
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let deps = deps.clone();
         let handler = handler.clone();
         let span = tracing::info_span!(
@@ -75,11 +80,16 @@ where
         );
         let context = event.context;
         let work = async move {
-            let result = handler(deps, event.payload).await;
+            if let Some(answer) = crate::probe::answer(&event.payload) {
+                return Ok(answer);
+            }
+            let input: I = serde_json::from_value(event.payload)
+                .map_err(|e| StepError::business(INVALID_INPUT, format!("the step's input: {e}")))?;
+            let result = handler(deps, input).await;
             if let Err(e) = &result {
                 tracing::warn!(error_type = %e.error_type, message = %e.message, "step failed");
             }
-            result
+            serde_json::to_value(result?).map_err(|e| StepError::transient(format!("the step's output: {e}")))
         };
         async move { crate::invocation::within(&context, tracing::Instrument::instrument(work, span)).await }
     }))

@@ -1,0 +1,9 @@
+//! What version of a function is running: the Lambda version behind the alias it
+//! runs as, and the build.
+
+/// `<function version>/<crate version>`: the Lambda version behind the alias the
+/// function runs as (`$LATEST` where none is published), and this build.
+pub fn version() -> String {
+    let function = std::env::var("AWS_LAMBDA_FUNCTION_VERSION").unwrap_or_else(|_| "$LATEST".into());
+    format!("{function}/{}", env!("CARGO_PKG_VERSION"))
+}
