@@ -6,19 +6,10 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 
 use crate::emulator::{self, Emulator, Guard, client_env};
-use crate::process::{cargo, flag, run};
+use crate::process::{cargo, run};
 use crate::{
     alarms, bus_tools, catalog_check, deploy, diagrams, paths, policy_check, saga_check, samconfig, schemas, venv,
 };
-
-const DEFAULT_PORT: u16 = 4566;
-
-fn port(args: &[String]) -> Result<u16> {
-    match flag(args, "--port").map(str::to_owned).or_else(|| std::env::var("UPDATER_PORT").ok()) {
-        Some(p) => p.parse().with_context(|| format!("bad port {p:?}")),
-        None => Ok(DEFAULT_PORT),
-    }
-}
 
 fn write_outputs(port: u16, outputs: &std::collections::BTreeMap<String, String>) -> Result<std::path::PathBuf> {
     let file = paths::local().join(format!("stack-{port}.json"));
@@ -27,9 +18,8 @@ fn write_outputs(port: u16, outputs: &std::collections::BTreeMap<String, String>
 }
 
 /// `up`: the whole system, locally and offline.
-pub fn up(args: &[String]) -> Result<()> {
+pub fn up(port: u16) -> Result<()> {
     let started = Instant::now();
-    let port = port(args)?;
     let bin = venv::ensure()?;
     let env = samconfig::load("local")?;
     deploy::build_all()?;
@@ -77,8 +67,7 @@ pub fn up(args: &[String]) -> Result<()> {
 }
 
 /// `down`: stops what `up` started.
-pub fn down(args: &[String]) -> Result<()> {
-    let port = port(args)?;
+pub fn down(port: u16) -> Result<()> {
     match Emulator::attach(port) {
         Some(e) => {
             e.stop();
@@ -90,8 +79,7 @@ pub fn down(args: &[String]) -> Result<()> {
 }
 
 /// `deploy`: rebuild and redeploy to the emulator `up` started.
-pub fn deploy(args: &[String]) -> Result<()> {
-    let port = port(args)?;
+pub fn deploy(port: u16) -> Result<()> {
     let bin = venv::ensure()?;
     if Emulator::attach(port).is_none() {
         bail!("no emulator on port {port}: run `cargo xtask up` first");
@@ -150,7 +138,7 @@ fn consistency_checks() -> Result<()> {
 }
 
 /// `test`: every test. The stack tests get an emulator of their own on a free port.
-pub fn test(_args: &[String]) -> Result<()> {
+pub fn test() -> Result<()> {
     let t0 = Instant::now();
     let bin = venv::ensure()?;
     let t_venv = t0.elapsed();
@@ -213,19 +201,8 @@ pub fn test(_args: &[String]) -> Result<()> {
     proved
 }
 
-/// `e2e [--stack NAME] [--region R] [--port N]`: see [`crate::end_to_end`].
-/// `db reset|migrate ...`: a service's table on the local stack or a preview.
-pub fn db(args: &[String]) -> Result<()> {
-    crate::database::command(args, port(args)?)
-}
-
-pub fn e2e(args: &[String]) -> Result<()> {
-    crate::end_to_end::command(args, port(args)?)
-}
-
 /// `health [--port N]`: the canary once, against the stack of `cargo xtask up`.
-pub fn health(args: &[String]) -> Result<()> {
-    let port = port(args)?;
+pub fn health(port: u16) -> Result<()> {
     let bin = venv::ensure()?;
     if Emulator::attach(port).is_none() {
         bail!("no local stack on port {port}: start one with `cargo xtask up`");
@@ -234,39 +211,28 @@ pub fn health(args: &[String]) -> Result<()> {
 }
 
 /// `saga <booking_id>`: the history of one booking's saga.
-pub fn saga(args: &[String]) -> Result<()> {
-    let booking = args.first().context("usage: cargo xtask saga <booking_id> [--port N]")?;
-    let port = port(args)?;
+pub fn saga(booking: &str, port: u16) -> Result<()> {
     crate::saga_history::print(&venv::ensure()?, port, &crate::local_stack::outputs(port)?, booking)
 }
 
 /// `dlq <service> [list|redrive]`: inspect or replay a service's dead letters.
-pub fn dlq(args: &[String]) -> Result<()> {
-    let service = args.first().context("usage: cargo xtask dlq <service> [list|redrive] [--port N]")?;
-    let action = args.get(1).map(String::as_str).unwrap_or("list");
-    let port = port(args)?;
+pub fn dlq(service: &str, action: &str, port: u16) -> Result<()> {
     bus_tools::dlq(port, &crate::local_stack::outputs(port)?, service, action)
 }
 
 /// `publish <name> <data-json>`: publishes one message to the local stack.
-pub fn publish(args: &[String]) -> Result<()> {
-    let (Some(name), Some(data)) = (args.first(), args.get(1)) else {
-        bail!("usage: cargo xtask publish <name> '<data json>' [--raw] [--port N]");
-    };
-    let port = port(args)?;
-    let raw = args.iter().any(|a| a == "--raw");
+pub fn publish(name: &str, data: &str, raw: bool, port: u16) -> Result<()> {
     bus_tools::publish(port, &crate::local_stack::outputs(port)?, name, data, raw)
 }
 
 /// `watch`: prints every event the local stack publishes until interrupted.
-pub fn watch(args: &[String]) -> Result<()> {
-    let port = port(args)?;
+pub fn watch(port: u16) -> Result<()> {
     bus_tools::watch(port, &crate::local_stack::outputs(port)?)
 }
 
 /// `release`: each function's arm64 `bootstrap.zip` for AWS, built with cargo-lambda;
 /// prints each zip's size and fails when one is over [`ARTIFACT_BUDGET`].
-pub fn release(_args: &[String]) -> Result<()> {
+pub fn release() -> Result<()> {
     let bin = venv::ensure_release_tools()?;
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
     let functions = crate::template::functions(&crate::template::template()?);
@@ -306,61 +272,52 @@ fn mib(bytes: u64) -> f64 {
 }
 
 /// `keys init|rotate [--aws]`: the auth signing keys, locally or in AWS.
-pub fn keys(args: &[String]) -> Result<()> {
+pub fn keys(action: crate::cli::KeysAction, aws: bool, port: u16) -> Result<()> {
+    use crate::cli::KeysAction;
     use crate::keys::Target;
-    let target = if args.iter().any(|a| a == "--aws") { Target::Aws } else { Target::Local(port(args)?) };
+    let target = if aws { Target::Aws } else { Target::Local(port) };
     let (bin, template) = (venv::ensure()?, crate::template::template()?);
-    match args.first().map(String::as_str) {
-        Some("init") => {
+    match action {
+        KeysAction::Init => {
             let arn = crate::keys::ensure(&bin, target, &template)?;
             println!("The signing key set and its JWKS are in place ({target:?}).");
             println!("Deploy with the parameter SigningKeysSecretArn={arn}");
             println!("(add it to `parameter_overrides` in samconfig.toml for `sam deploy`).");
             Ok(())
         }
-        Some("rotate") => crate::keys::rotate(&bin, target, &template),
-        _ => bail!("usage: cargo xtask keys <init|rotate> [--aws | --port N]"),
+        KeysAction::Rotate => crate::keys::rotate(&bin, target, &template),
     }
 }
 
 /// `bench`: the criterion benchmarks; `bench flow [--runs N]`: the end-to-end
 /// latency of a mover's address reconciliation in the local stack;
 /// `bench batch-latency`: what a batch of 10 costs when each AWS call takes 5 ms.
-pub fn bench(args: &[String]) -> Result<()> {
-    if args.first().map(String::as_str) == Some("pipeline") {
-        return crate::pipeline_bench::pipeline().map(|_| ());
-    }
-    if args.first().map(String::as_str) == Some("cold-start") {
-        let starts = flag(args, "--starts").map(str::parse).transpose()?.unwrap_or(20);
-        let port = port(args)?;
-        let port_args = ["--port".to_owned(), port.to_string()];
-        let bring_up = Emulator::attach(port).is_none() || crate::local_stack::outputs(port).is_err();
-        if bring_up {
-            up(&port_args)?;
+pub fn bench(what: Option<crate::cli::Bench>) -> Result<()> {
+    use crate::cli::Bench;
+    match what {
+        Some(Bench::Pipeline) => crate::pipeline_bench::pipeline().map(|_| ()),
+        Some(Bench::Peers) => crate::pipeline_bench::peers(),
+        Some(Bench::ColdStart { starts, port }) => {
+            let port = port.port;
+            let bring_up = Emulator::attach(port).is_none() || crate::local_stack::outputs(port).is_err();
+            if bring_up {
+                up(port)?;
+            }
+            let measured = crate::cold_start::run_bench(port, starts);
+            if bring_up {
+                down(port)?;
+            }
+            measured
         }
-        let measured = crate::cold_start::run_bench(port, starts);
-        if bring_up {
-            down(&port_args)?;
+        Some(Bench::BatchLatency) => run(cargo().args(["bench", "-p", "platform", "--bench", "batch_latency"])),
+        Some(Bench::Flow { runs, port }) => {
+            crate::flow_bench::run(port.port, &crate::local_stack::outputs(port.port)?, runs)
         }
-        return measured;
+        Some(Bench::Saga { runs, port }) => {
+            crate::saga_bench::run(port.port, &crate::local_stack::outputs(port.port)?, runs)
+        }
+        None => run(cargo().args(["bench", "-p", "platform", "--bench", "consumer_pipeline"])),
     }
-    if args.first().map(String::as_str) == Some("peers") {
-        return crate::pipeline_bench::peers();
-    }
-    if args.first().map(String::as_str) == Some("batch-latency") {
-        return run(cargo().args(["bench", "-p", "platform", "--bench", "batch_latency"]));
-    }
-    if args.first().map(String::as_str) == Some("flow") {
-        let runs = flag(args, "--runs").map(str::parse).transpose()?.unwrap_or(20);
-        let port = port(args)?;
-        return crate::flow_bench::run(port, &crate::local_stack::outputs(port)?, runs);
-    }
-    if args.first().map(String::as_str) == Some("saga") {
-        let runs = flag(args, "--runs").map(str::parse).transpose()?.unwrap_or(10);
-        let port = port(args)?;
-        return crate::saga_bench::run(port, &crate::local_stack::outputs(port)?, runs);
-    }
-    run(cargo().args(["bench", "-p", "platform", "--bench", "consumer_pipeline", "--"]).args(args))
 }
 
 /// `fuzz --iterations N [--target NAME] [--seed S]`: the decoder fuzz targets run

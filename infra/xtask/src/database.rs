@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use anyhow::{Context, Result, bail};
 use platform::store::{Table, TableSchema, pending, reset};
 
-use crate::process::flag;
+use crate::cli::{Db, StackChoice};
 
 /// Every service's table declaration (its shape and migrations), by service name.
 pub fn tables() -> Vec<(&'static str, TableSchema)> {
@@ -36,8 +36,8 @@ enum Target {
     Remote { stack: String, region: Option<String> },
 }
 
-fn target(args: &[String], local_port: u16) -> Result<Target> {
-    let Some(stack) = flag(args, "--stack") else { return Ok(Target::Local(local_port)) };
+fn target(choice: &StackChoice) -> Result<Target> {
+    let Some(stack) = choice.stack.as_deref() else { return Ok(Target::Local(choice.local.port)) };
     let production = crate::samconfig::stack_name("default")?;
     if stack == production {
         bail!("`{stack}` is the production stack (samconfig.toml's default environment): db commands refuse it");
@@ -45,7 +45,7 @@ fn target(args: &[String], local_port: u16) -> Result<Target> {
     if std::env::var_os("AWS_ENDPOINT_URL").is_some() {
         bail!("AWS_ENDPOINT_URL is set (the emulator's?): unset it to reach stack `{stack}` in AWS");
     }
-    Ok(Target::Remote { stack: stack.to_owned(), region: flag(args, "--region").map(str::to_owned) })
+    Ok(Target::Remote { stack: stack.to_owned(), region: choice.region.clone() })
 }
 
 /// The stack's outputs and an SDK configuration that reaches it.
@@ -85,19 +85,16 @@ fn schema_of(service: &str) -> Result<TableSchema> {
         .with_context(|| format!("no service `{service}` with a table; the services are {}", names.join(", ")))
 }
 
-/// `db ...`.
-pub fn command(args: &[String], local_port: u16) -> Result<()> {
+/// `db reset` or `db migrate --dry-run`.
+pub fn command(what: Db) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    match args.first().map(String::as_str) {
-        Some("reset") => {
-            let service =
-                args.get(1).filter(|a| !a.starts_with("--")).context("usage: db reset <service> [--keep-schema]")?;
-            let schema = schema_of(service)?;
-            let target = target(args, local_port)?;
-            let keep_schema = args.iter().any(|a| a == "--keep-schema");
+    match what {
+        Db::Reset { service, keep_schema, stack } => {
+            let schema = schema_of(&service)?;
+            let target = target(&stack)?;
             runtime.block_on(async {
                 let (outputs, sdk) = connect(&target).await?;
-                let table = table_of(&outputs, &sdk, service)?;
+                let table = table_of(&outputs, &sdk, &service)?;
                 let done = reset(&table, &schema, keep_schema).await?;
                 let applied = match done.applied.as_slice() {
                     [] if keep_schema => format!("{} migration record(s) kept", done.kept),
@@ -108,18 +105,12 @@ pub fn command(args: &[String], local_port: u16) -> Result<()> {
                 Ok(())
             })
         }
-        Some("migrate") => {
-            if !args.iter().any(|a| a == "--dry-run") {
-                bail!(
-                    "migrations run at each service's cold start, forward only: `db migrate --dry-run` shows what the next would apply"
-                );
-            }
-            let only = args.get(1).filter(|a| !a.starts_with("--"));
-            let services: Vec<(&str, TableSchema)> = match only {
-                Some(service) => vec![(service.as_str(), schema_of(service)?)],
-                None => tables(),
+        Db::Migrate { service, stack, .. } => {
+            let services: Vec<(String, TableSchema)> = match service {
+                Some(service) => vec![(service.clone(), schema_of(&service)?)],
+                None => tables().into_iter().map(|(name, schema)| (name.to_owned(), schema)).collect(),
             };
-            let target = target(args, local_port)?;
+            let target = target(&stack)?;
             runtime.block_on(async {
                 let (outputs, sdk) = connect(&target).await?;
                 let mut total = 0;
@@ -138,25 +129,23 @@ pub fn command(args: &[String], local_port: u16) -> Result<()> {
                 Ok(())
             })
         }
-        _ => bail!(
-            "usage: cargo xtask db reset <service> [--keep-schema] | db migrate --dry-run [<service>]  [--port N | --stack NAME [--region R]]"
-        ),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::Port;
 
-    fn args(text: &str) -> Vec<String> {
-        text.split_whitespace().map(str::to_owned).collect()
+    fn choice(stack: Option<&str>) -> StackChoice {
+        StackChoice { stack: stack.map(str::to_owned), region: None, local: Port { port: 4566 } }
     }
 
     #[test]
     fn the_local_stack_is_the_default_and_production_is_refused() {
-        assert_eq!(target(&args("reset movers"), 4566).unwrap(), Target::Local(4566));
+        assert_eq!(target(&choice(None)).unwrap(), Target::Local(4566));
         let production = crate::samconfig::stack_name("default").unwrap();
-        let refused = target(&args(&format!("reset movers --stack {production}")), 4566).unwrap_err();
+        let refused = target(&choice(Some(&production))).unwrap_err();
         assert!(refused.to_string().contains("production stack"), "{refused}");
     }
 

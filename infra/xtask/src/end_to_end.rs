@@ -11,16 +11,16 @@ use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
 use crate::emulator::{Emulator, client_env};
-use crate::process::{cargo, flag, output, run};
+use crate::process::{cargo, output, run};
 use crate::{paths, venv};
 
 /// The test target that needs nothing but the stack's API.
 const BLACK_BOX_TESTS: &str = "end_to_end";
 
 /// Runs the stack tests against the stack the arguments name.
-pub fn command(args: &[String], local_port: u16) -> Result<()> {
-    match flag(args, "--stack") {
-        Some(stack) => remote(stack, flag(args, "--region")),
+pub fn command(stack: Option<&str>, region: Option<&str>, local_port: u16) -> Result<()> {
+    match stack {
+        Some(stack) => remote(stack, region),
         None => local(local_port),
     }
 }

@@ -32,26 +32,17 @@ const OUTPUTS_BLOCK: &str = include_str!("../templates/service/outputs.yaml.tmpl
 /// Names a service may not take: the platform's own parts.
 const RESERVED: [&str; 6] = ["platform", "canary", "shared", "xtask", "gateway", "identity"];
 
-/// `new service <name>`.
-pub fn command(args: &[String]) -> Result<()> {
-    match args {
-        [kind, name] if kind == "service" => {
-            let root = crate::paths::root();
-            scaffold(&root, name)?;
-            finish(&root)?;
-            eprintln!(
-                "new service `{name}`: functions/{name}, its contracts, template blocks and registrations are written.\n\
-                 Next: replace the example note with the service's own messages (shared/messages/src/contracts/{name}.rs),\n\
-                 then `cargo xtask wiring`, `cargo xtask schemas` and `cargo xtask test`."
-            );
-            Ok(())
-        }
-        [flag] if flag == "--prove" => prove(),
-        _ => bail!(
-            "usage: cargo xtask new service <name>   (lowercase letters and digits, starting with a letter)\n       \
-             cargo xtask new --prove          (make one in a throw-away copy and run its checks and tests)"
-        ),
-    }
+/// `new service <name>`: writes the service, then what derives from it.
+pub fn service(name: &str) -> Result<()> {
+    let root = crate::paths::root();
+    scaffold(&root, name)?;
+    finish(&root)?;
+    eprintln!(
+        "new service `{name}`: functions/{name}, its contracts, template blocks and registrations are written.\n\
+         Next: replace the example note with the service's own messages (shared/messages/src/contracts/{name}.rs),\n\
+         then `cargo xtask wiring`, `cargo xtask schemas`, `cargo xtask docs` and `cargo xtask test`."
+    );
+    Ok(())
 }
 
 /// `Parcels` for `parcels`.

@@ -57,8 +57,3 @@ pub fn cargo() -> Command {
     }
     cmd
 }
-
-/// The value after `--name` in `args`, if any.
-pub fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).map(String::as_str)
-}

@@ -18,7 +18,6 @@ use platform_messages::Envelope;
 use platform_testkit::{DeadLetters, Probe};
 
 use crate::emulator::{self, Emulator, Guard};
-use crate::process::flag;
 use crate::{deploy, samconfig, venv};
 use drive::{Driver, Input, Tally};
 
@@ -45,31 +44,13 @@ impl Options {
     /// The short run `cargo xtask test` makes: 200 inputs, seed 7, 10 % of calls faulted.
     pub const SHORT: Options = Options { messages: 200, seed: 7, fault_rate: 0.1, crash: 0.02 };
 
-    /// Reads `--messages`, `--seed`, `--fault-rate`, `--crash`.
-    pub fn from_args(args: &[String]) -> Result<Self> {
-        let number = |name: &str, default: f64| -> Result<f64> {
-            Ok(flag(args, name)
-                .map(str::parse)
-                .transpose()
-                .map_err(|_| anyhow::anyhow!("{name} takes a number"))?
-                .unwrap_or(default))
-        };
-        Ok(Self {
-            messages: number("--messages", 200.0)? as usize,
-            seed: number("--seed", 11.0)? as u64,
-            fault_rate: number("--fault-rate", 0.1)?,
-            crash: number("--crash", 0.02)?,
-        })
-    }
-
     fn faults(&self) -> String {
         format!("Faults=seed={},rate={},crash={}", self.seed, self.fault_rate, self.crash)
     }
 }
 
 /// `cargo xtask chaos`: builds, runs on an emulator of its own, stops it.
-pub fn command(args: &[String]) -> Result<()> {
-    let options = Options::from_args(args)?;
+pub fn command(options: Options) -> Result<()> {
     let bin = venv::ensure()?;
     deploy::build_all()?;
     on_fresh_stack(&bin, options)
