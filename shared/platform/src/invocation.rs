@@ -29,6 +29,7 @@ impl Invocation {
 /// Runs `work` as the invocation `context` describes: its ids for the spans, its
 /// deadline for the work that must not outlive it.
 pub async fn within<F: Future>(context: &Context, work: F) -> F::Output {
+    crate::log_line::invocation_started();
     let deadline = UNIX_EPOCH + Duration::from_millis(context.deadline);
     INVOCATION.scope(Invocation::of(context), crate::deadline::until(deadline, work)).await
 }

@@ -13,6 +13,7 @@ pub mod error_chain;
 pub mod faults;
 pub mod identity;
 pub mod invocation;
+pub mod log_line;
 pub mod metrics;
 pub mod outbox;
 pub mod probe;

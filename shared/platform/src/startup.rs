@@ -17,7 +17,7 @@ pub async fn cold_start_of<T, E: Display>(catalog: &Catalog, init: impl Future<O
 /// Turns telemetry on, reads the fault settings (see [`crate::faults`]) and awaits
 /// `init`; exits the process when either fails.
 pub async fn cold_start<T, E: Display>(service: &str, init: impl Future<Output = Result<T, E>>) -> T {
-    crate::telemetry::init();
+    crate::telemetry::init(service);
     if let Err(e) = crate::faults::init() {
         tracing::error!(service, error = %e, "cold start failed");
         eprintln!("{service}: cold start failed: {e}");

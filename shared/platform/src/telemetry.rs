@@ -1,6 +1,10 @@
-//! Structured JSON logs through `tracing-subscriber`, at the level given by
+//! Structured JSON logs through `tracing-subscriber`, one object per line with
+//! Powertools' key names (see [`crate::log_line`]), at the level given by
 //! `AWS_LAMBDA_LOG_LEVEL` (set by Lambda's advanced logging controls) or `RUST_LOG`.
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::format::JsonFields;
+
+use crate::log_line::PowertoolsJson;
 
 /// The filter directive from the environment: `RUST_LOG` wins, then
 /// `AWS_LAMBDA_LOG_LEVEL`, then `info`.
@@ -15,19 +19,17 @@ pub fn filter_directive(rust_log: Option<&str>, lambda_level: Option<&str>) -> S
     }
 }
 
-/// Installs the JSON subscriber once per process (later calls are no-ops).
-pub fn init() {
+/// Installs the JSON subscriber of `service`'s lines once per process (later calls
+/// are no-ops).
+pub fn init(service: &str) {
     let directive = filter_directive(
         std::env::var("RUST_LOG").ok().as_deref(),
         std::env::var("AWS_LAMBDA_LOG_LEVEL").ok().as_deref(),
     );
     let _ = tracing_subscriber::fmt()
-        .json()
+        .fmt_fields(JsonFields::new())
+        .event_format(PowertoolsJson { service: service.to_owned() })
         .with_env_filter(EnvFilter::new(directive))
-        .with_current_span(true)
-        .with_span_list(false)
-        .with_target(true)
-        .without_time()
         .try_init();
 }
 

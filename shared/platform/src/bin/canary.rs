@@ -26,10 +26,10 @@ async fn init() -> Result<Canary, Error> {
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     let canary = Arc::new(platform::startup::cold_start_of(&catalog(), init()).await);
-    lambda_runtime::run(service_fn(move |_: LambdaEvent<Value>| {
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let canary = canary.clone();
         async move {
-            let report: Report = canary.run().await?;
+            let report: Report = platform::invocation::within(&event.context, canary.run()).await?;
             let now_ms = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
             println!("{}", report.to_emf(now_ms));
             if !report.missing.is_empty() {

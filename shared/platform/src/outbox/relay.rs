@@ -101,8 +101,8 @@ where
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| {
         let relay = relay.clone();
         async move {
-            let published =
-                relay.handle(event.payload).await.inspect_err(|e| error!(error = %e, "batch handed back"))?;
+            let handled = crate::invocation::within(&event.context, Box::pin(relay.handle(event.payload))).await;
+            let published = handled.inspect_err(|e| error!(error = %e, "batch handed back"))?;
             Ok::<usize, Error>(published)
         }
     }))
