@@ -36,7 +36,7 @@ const RESERVED: [&str; 6] = ["platform", "canary", "shared", "xtask", "gateway",
 pub fn service(name: &str) -> Result<()> {
     let root = crate::paths::root();
     scaffold(&root, name)?;
-    finish(&root)?;
+    finish(&root, &crate::paths::target())?;
     eprintln!(
         "new service `{name}`: functions/{name}, its contracts, template blocks and registrations are written.\n\
          Next: replace the example note with the service's own messages (shared/messages/src/contracts/{name}.rs),\n\
@@ -161,10 +161,10 @@ pub fn scaffold(root: &Path, name: &str) -> Result<()> {
 
 /// Runs what derives from the new code: wiring (queues, subscriptions, alarms,
 /// dashboard), the payload schemas, the AsyncAPI document and system map, and rustfmt; each with the new service compiled in.
-fn finish(root: &Path) -> Result<()> {
+fn finish(root: &Path, target: &Path) -> Result<()> {
     let xtask = |command: &str| {
         let mut cmd = crate::process::cargo();
-        cmd.current_dir(root).args(["run", "--quiet", "-p", "xtask", "--", command]);
+        cmd.current_dir(root).env("CARGO_TARGET_DIR", target).args(["run", "--quiet", "-p", "xtask", "--", command]);
         cmd
     };
     run(&mut xtask("wiring"))?;
@@ -237,11 +237,10 @@ fn prove_in(root: &Path, copy: &Path) -> Result<()> {
         cmd.current_dir(copy).env("CARGO_TARGET_DIR", copy.join("target")).args(args);
         cmd
     };
-    // This binary, run in the copy (it finds its root there); `new` builds the copy's
-    // own xtask (with the new service) for wiring and schemas, which `check` reuses.
-    let mut new = Command::new(std::env::current_exe()?);
-    new.current_dir(copy).env("CARGO_TARGET_DIR", copy.join("target")).args(["new", "service", "parcels"]);
-    run(&mut new)?;
+    // Made by this process in the copy; `finish` builds the copy's own xtask (with the
+    // new service) for wiring, schemas and docs, which `check` then reuses.
+    scaffold(copy, "parcels")?;
+    finish(copy, &copy.join("target"))?;
     run(&mut cargo(&["run", "--quiet", "-p", "xtask", "--", "check"]))?;
     run(&mut cargo(&["test", "--quiet", "-p", "parcels"]))?;
     eprintln!(
