@@ -60,8 +60,8 @@ pub fn check_declared(name: &str, data: &serde_json::Value) -> Result<()> {
 }
 
 /// Publishes one message to the local stack; unless `raw`, only a declared name
-/// with a payload its consumers can decode.
-pub fn publish(port: u16, outputs: &BTreeMap<String, String>, name: &str, data: &str, raw: bool) -> Result<()> {
+/// with a payload its consumers can decode. Returns the message's id.
+pub fn publish(port: u16, outputs: &BTreeMap<String, String>, name: &str, data: &str, raw: bool) -> Result<String> {
     let data: serde_json::Value = serde_json::from_str(data).context("the data is not valid JSON")?;
     if !raw {
         check_declared(name, &data)?;
@@ -75,10 +75,11 @@ pub fn publish(port: u16, outputs: &BTreeMap<String, String>, name: &str, data: 
         let config = local_config(port).await;
         let publisher = SnsPublisher::new(aws_sdk_sns::Client::new(&config), topics);
         let envelope = Envelope::new(name, data);
+        let id = envelope.id.to_string();
         println!("{}", envelope.to_json()?);
         publisher.publish(vec![Outgoing { envelope, token: None }]).await?;
         eprintln!("published");
-        Ok(())
+        Ok(id)
     })
 }
 

@@ -110,6 +110,13 @@ pub enum Command {
         #[command(flatten)]
         port: Port,
     },
+    /// One flow of the local stack from its functions' logs, as a tree with timings.
+    Trace {
+        /// A correlation id, or any id the flow's log lines carry (message, booking, mover).
+        id: String,
+        #[command(flatten)]
+        port: Port,
+    },
     /// The auth signing keys, in the local emulator or in AWS.
     Keys {
         /// Create the key set, or rotate it.

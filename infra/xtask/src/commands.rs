@@ -170,11 +170,13 @@ pub fn test() -> Result<()> {
     let t4 = Instant::now();
     let result =
         run(cargo().args(["test", "--workspace"]).envs(client_env(port)).env(platform_testkit::OUTPUTS_ENV, &file));
-    // The canary, as `cargo xtask health` runs it, on the same stack.
+    // The canary, as `cargo xtask health` runs it, on the same stack; then a flow
+    // followed through the functions' logs, as `cargo xtask trace` does.
     let result = result.and_then(|()| {
         let stack = samconfig::load("local")?.stack_name;
         crate::health::print(&crate::health::run(&bin, port, &stack)?)
     });
+    let result = result.and_then(|()| crate::trace::check(port, &crate::local_stack::outputs(port)?));
     let t_tests = t4.elapsed();
     drop(guard);
 
@@ -222,7 +224,7 @@ pub fn dlq(service: &str, action: &str, port: u16) -> Result<()> {
 
 /// `publish <name> <data-json>`: publishes one message to the local stack.
 pub fn publish(name: &str, data: &str, raw: bool, port: u16) -> Result<()> {
-    bus_tools::publish(port, &crate::local_stack::outputs(port)?, name, data, raw)
+    bus_tools::publish(port, &crate::local_stack::outputs(port)?, name, data, raw).map(|_| ())
 }
 
 /// `watch`: prints every event the local stack publishes until interrupted.

@@ -41,6 +41,7 @@ mod schemas;
 mod system_map;
 mod template;
 mod template_blocks;
+mod trace;
 mod venv;
 mod wiring;
 
@@ -90,6 +91,7 @@ fn dispatch(command: Command) -> Result<()> {
         }
         Command::Db { what } => database::command(what),
         Command::Saga { booking_id, port } => commands::saga(&booking_id, port.port),
+        Command::Trace { id, port } => trace::print(port.port, &id),
         Command::Keys { action, aws, port } => commands::keys(action, aws, port.port),
         Command::Release => commands::release(),
         Command::Bench { what } => commands::bench(what),

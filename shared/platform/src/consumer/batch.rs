@@ -272,6 +272,7 @@ impl Consumer {
             message_id = tracing::field::Empty,
             name = tracing::field::Empty,
             correlation_id = tracing::field::Empty,
+            causation_id = tracing::field::Empty,
         );
         let outcome = self.process(record, &span, pass).instrument(span.clone()).await;
         let _entered = span.enter();
@@ -292,6 +293,9 @@ impl Consumer {
         span.record("message_id", tracing::field::display(incoming.envelope.id));
         span.record("name", tracing::field::display(&incoming.envelope.name));
         span.record("correlation_id", tracing::field::display(&incoming.envelope.correlation_id));
+        if let Some(cause) = &incoming.envelope.causation_id {
+            span.record("causation_id", tracing::field::display(cause));
+        }
         let Some(route) = self.routes.get(incoming.envelope.name.as_str()) else {
             return RecordOutcome::Failed(format!(
                 "no handler for `{}` in service `{}` (handles: {})",
