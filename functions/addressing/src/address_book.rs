@@ -90,4 +90,8 @@ impl AddressBook for DynamoAddressBook {
         self.table.put(&reference_key(address_id, reference), &ReferenceItem { reference, recorded_at: now }).await?;
         Ok(created)
     }
+
+    async fn find(&self, address_id: &str) -> Result<Option<NormalizedAddress>, StoreError> {
+        Ok(self.table.get::<AddressItem>(&key(address_id)).await?.map(|found| found.value.address))
+    }
 }

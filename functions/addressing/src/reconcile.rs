@@ -44,6 +44,9 @@ pub trait AddressBook: Send + Sync {
     /// Returns `true` when the address was created by the use's message (also when
     /// that message is retried).
     async fn record(&self, used: AddressUse<'_>) -> Result<bool, StoreError>;
+
+    /// The address with `address_id`, if there is one.
+    async fn find(&self, address_id: &str) -> Result<Option<NormalizedAddress>, StoreError>;
 }
 
 /// The answer to a submission.

@@ -20,6 +20,10 @@ impl AddressBook for MemoryBook {
         entry.1.insert(reference.to_owned());
         Ok(entry.0 == message_id)
     }
+
+    async fn find(&self, _: &str) -> Result<Option<NormalizedAddress>, StoreError> {
+        Ok(None)
+    }
 }
 
 fn submission(reference: &str, line1: &str, city: &str, state: &str, zip: &str) -> AddressSubmission {

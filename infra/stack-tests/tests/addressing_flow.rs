@@ -172,3 +172,44 @@ async fn a_message_from_another_language_is_understood() {
     let _: Envelope = answer.envelope;
     probe.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn an_address_is_looked_up_by_id_over_the_bus_and_an_unknown_id_is_answered_not_found() {
+    use platform_messages::contracts::addressing::{GetAddress, GetAddressData};
+    let stack = stack().await;
+    let mut probe = Probe::subscribe(&stack, stack.output("EventsTopicArn").unwrap()).await.unwrap();
+    let (submission, number) = unique_submission("lookup");
+    let reconcile = Outgoing::new::<ReconcileAddress>(&submission).unwrap();
+    let reconcile_id = reconcile.envelope.id;
+    send(&stack, reconcile).await.unwrap();
+    let reconciled = probe.wait_for(ANSWER_TIMEOUT, answers_to(reconcile_id)).await.unwrap();
+    let address_id = reconciled.envelope.data["address_id"].as_str().unwrap().to_owned();
+
+    // Black-box: the task goes on the tasks topic with the wire format's attributes.
+    let get =
+        Outgoing::new::<GetAddress>(&GetAddressData { reference: "my-lookup".into(), address_id: address_id.clone() })
+            .unwrap();
+    assert_eq!(get.attributes().get("service"), Some("addressing"));
+    let get_id = get.envelope.id;
+    send(&stack, get).await.unwrap();
+    let answer = probe.wait_for(ANSWER_TIMEOUT, answers_to(get_id)).await.unwrap();
+    assert_eq!(answer.envelope.name.as_str(), "address.retrieved");
+    let data = &answer.envelope.data;
+    assert_eq!((data["ref"].as_str(), data["address_id"].as_str()), (Some("my-lookup"), Some(address_id.as_str())));
+    assert_eq!(data["found"], true);
+    assert_eq!(data["normalized"], reconciled.envelope.data["normalized"], "the address as reconciled");
+    assert_eq!(data["normalized"]["street"], format!("{number} N MAIN ST"));
+
+    let unknown = Outgoing::new::<GetAddress>(&GetAddressData {
+        reference: "nobody".into(),
+        address_id: "adr_0000000000000000000000000000".into(),
+    })
+    .unwrap();
+    let unknown_id = unknown.envelope.id;
+    send(&stack, unknown).await.unwrap();
+    let answer = probe.wait_for(ANSWER_TIMEOUT, answers_to(unknown_id)).await.unwrap();
+    let data = &answer.envelope.data;
+    assert_eq!((data["found"].as_bool(), data["ref"].as_str()), (Some(false), Some("nobody")));
+    assert!(data["normalized"].is_null(), "{data}");
+    probe.close().await.unwrap();
+}

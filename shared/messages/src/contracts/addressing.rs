@@ -146,3 +146,42 @@ impl Contract for AddressRejected {
     const NAME: MessageName = MessageName::Event(event!("address.rejected"));
     type Data = AddressRejectedData;
 }
+
+/// Data of `addressing.address.get`: look an address up by its id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GetAddressData {
+    /// The caller's reference, echoed in the answer.
+    #[serde(rename = "ref")]
+    pub reference: String,
+    /// The address id (`adr_...`) to look up.
+    pub address_id: String,
+}
+
+/// Task `addressing.address.get`: answered with `address.retrieved`.
+pub struct GetAddress;
+impl Contract for GetAddress {
+    const NAME: MessageName = MessageName::Task(task!("addressing.address.get"));
+    type Data = GetAddressData;
+}
+
+/// Data of `address.retrieved`: the answer to `addressing.address.get`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct AddressRetrievedData {
+    /// The caller's reference, from the task.
+    #[serde(rename = "ref")]
+    pub reference: String,
+    /// The id looked up.
+    pub address_id: String,
+    /// Whether an address has that id.
+    pub found: bool,
+    /// The address, when found; `null` otherwise.
+    pub normalized: Option<NormalizedAddress>,
+}
+
+/// Event `address.retrieved`.
+pub struct AddressRetrieved;
+impl Contract for AddressRetrieved {
+    const NAME: MessageName = MessageName::Event(event!("address.retrieved"));
+    type Data = AddressRetrievedData;
+}
