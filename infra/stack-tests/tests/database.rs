@@ -5,20 +5,17 @@ use platform::store::{Migration, MigrationFuture, Table, TableSchema, pending, r
 use platform_testkit::create_table;
 use stack_tests::stack;
 
+/// Writes the item `pk`/`sk`.
+async fn put(table: &Table, pk: &str, sk: &str) -> Result<(), platform::store::StoreError> {
+    let item = [("pk", pk), ("sk", sk)].map(|(k, v)| (k.to_owned(), AttributeValue::S(v.to_owned())));
+    let put = table.client().put_item().table_name(table.name()).set_item(Some(item.into_iter().collect()));
+    put.send().await.map_err(|e| platform::store::StoreError::backend(e.to_string()))?;
+    Ok(())
+}
+
 /// Migration 1: writes the item `seed/v1`.
 fn seed(table: &Table) -> MigrationFuture<'_> {
-    Box::pin(async move {
-        let item = [("pk", "seed"), ("sk", "v1")].map(|(k, v)| (k.to_owned(), AttributeValue::S(v.to_owned())));
-        table
-            .client()
-            .put_item()
-            .table_name(table.name())
-            .set_item(Some(item.into_iter().collect()))
-            .send()
-            .await
-            .map_err(|e| platform::store::StoreError::backend(e.to_string()))?;
-        Ok(())
-    })
+    Box::pin(put(table, "seed", "v1"))
 }
 
 /// Migration 2: changes nothing.
@@ -56,16 +53,7 @@ async fn a_reset_empties_the_table_and_runs_the_migrations_again_unless_the_sche
     assert!(pending(&table, &ONE).await.unwrap().is_empty());
     assert_eq!(pending(&table, &TWO).await.unwrap(), [&TWO[1]], "a new migration is pending");
     for i in 0..30 {
-        let item =
-            [("pk", format!("data#{i}")), ("sk", "item".into())].map(|(k, v)| (k.to_owned(), AttributeValue::S(v)));
-        table
-            .client()
-            .put_item()
-            .table_name(table.name())
-            .set_item(Some(item.into_iter().collect()))
-            .send()
-            .await
-            .unwrap();
+        put(&table, &format!("data#{i}"), "item").await.unwrap();
     }
 
     let kept = reset(&table, &schema, true).await.unwrap();
