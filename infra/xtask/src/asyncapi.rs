@@ -36,6 +36,17 @@ fn description(entry: &CatalogEntry) -> String {
     entry.schema().get("description").and_then(|d| d.as_str()).unwrap_or_default().to_owned()
 }
 
+/// One operation: `action` (`send`, `receive`) of message `name` on `channel`.
+fn operation(id: &str, action: &str, summary: &str, channel: &str, name: &str) -> String {
+    format!(
+        "  {}:\n    action: {action}\n    summary: {}\n    channel:\n      $ref: {}\n    messages:\n      - $ref: {}\n",
+        quoted(id),
+        quoted(summary),
+        quoted(&format!("#/channels/{channel}")),
+        quoted(&format!("#/channels/{channel}/messages/{name}")),
+    )
+}
+
 /// The document's text.
 pub fn render(catalogs: &[Catalog]) -> String {
     let all = messages(catalogs);
@@ -98,24 +109,14 @@ pub fn render(catalogs: &[Catalog]) -> String {
     for catalog in catalogs {
         let service = catalog.service;
         for entry in &catalog.publishes {
-            let (name, channel) = (entry.name.as_str(), channel_of(entry));
-            out.push_str(&format!(
-                "  {}:\n    action: send\n    summary: {}\n    channel:\n      $ref: {}\n    messages:\n      - $ref: {}\n",
-                quoted(&format!("{service}.sends.{name}")),
-                quoted(&format!("{service} publishes {name}")),
-                quoted(&format!("#/channels/{channel}")),
-                quoted(&format!("#/channels/{channel}/messages/{name}")),
-            ));
+            let name = entry.name.as_str();
+            let summary = format!("{service} publishes {name}");
+            out.push_str(&operation(&format!("{service}.sends.{name}"), "send", &summary, channel_of(entry), name));
         }
         for entry in &catalog.consumes {
             let name = entry.name.as_str();
-            out.push_str(&format!(
-                "  {}:\n    action: receive\n    summary: {}\n    channel:\n      $ref: {}\n    messages:\n      - $ref: {}\n",
-                quoted(&format!("{service}.receives.{name}")),
-                quoted(&format!("{service} handles {name}")),
-                quoted(&format!("#/channels/{service}Queue")),
-                quoted(&format!("#/channels/{service}Queue/messages/{name}")),
-            ));
+            let (summary, queue) = (format!("{service} handles {name}"), format!("{service}Queue"));
+            out.push_str(&operation(&format!("{service}.receives.{name}"), "receive", &summary, &queue, name));
         }
     }
 

@@ -130,21 +130,19 @@ pub fn check(port: u16, outputs: &std::collections::BTreeMap<String, String>) ->
 
 /// The correlation id of `id`'s flow and its hops.
 async fn flow(port: u16, id: &str) -> Result<(String, Vec<Hop>)> {
-    {
-        let logs = aws_sdk_cloudwatchlogs::Client::new(&crate::bus_tools::local_config(port).await);
-        let lines = lines_with(&logs, id).await?;
-        let correlation = if lines.iter().any(|(_, text)| hop(0, text, id).is_some()) {
-            id.to_owned()
-        } else {
-            match correlation_of(lines.iter().map(|(_, text)| text.as_str())) {
-                Some(correlation) => correlation,
-                None => bail!("no log line of the local stack's functions mentions `{id}` with a correlation id"),
-            }
-        };
-        let lines = if correlation == id { lines } else { lines_with(&logs, &correlation).await? };
-        let hops: Vec<Hop> = lines.iter().filter_map(|(at, text)| hop(*at, text, &correlation)).collect();
-        Ok((correlation, hops))
-    }
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&crate::bus_tools::local_config(port).await);
+    let lines = lines_with(&logs, id).await?;
+    let correlation = if lines.iter().any(|(_, text)| hop(0, text, id).is_some()) {
+        id.to_owned()
+    } else {
+        match correlation_of(lines.iter().map(|(_, text)| text.as_str())) {
+            Some(correlation) => correlation,
+            None => bail!("no log line of the local stack's functions mentions `{id}` with a correlation id"),
+        }
+    };
+    let lines = if correlation == id { lines } else { lines_with(&logs, &correlation).await? };
+    let hops: Vec<Hop> = lines.iter().filter_map(|(at, text)| hop(*at, text, &correlation)).collect();
+    Ok((correlation, hops))
 }
 
 /// Every log event of the stack's functions that contains `needle`, with its time.
