@@ -22,6 +22,9 @@ pub struct Account {
     pub password_hash: String,
     /// Creation time, seconds since the epoch.
     pub created_at: i64,
+    /// A disabled account is not given tokens for other systems (absent: active).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub disabled: bool,
 }
 
 /// The lookup form of an email.

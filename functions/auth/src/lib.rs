@@ -1,10 +1,12 @@
 //! The auth service: accounts with Argon2id passwords, RS256 access tokens signed
 //! with the key set from AWS Secrets Manager, the public JWKS, and `user.authed`
-//! on every login. It alone owns the users table.
+//! on every login and for every system that asks with `auth.user.authorize`
+//! (`user.refused` otherwise). It alone owns the users table.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod accounts;
+pub mod authorize;
 pub mod catalog;
 pub mod config;
 pub mod error;
@@ -13,7 +15,9 @@ pub mod passwords;
 pub mod permissions;
 pub mod routes;
 pub mod seed;
+pub mod signing_keys;
 pub mod store;
+pub mod worker;
 
 use platform::store::TableSchema;
 

@@ -72,6 +72,10 @@ mod tests {
         async fn find_by_email(&self, email: &str) -> Result<Option<Account>, StoreError> {
             self.accounts.find_by_email(email).await
         }
+
+        async fn find_by_id(&self, user_id: &str) -> Result<Option<Account>, StoreError> {
+            self.accounts.find_by_id(user_id).await
+        }
     }
 
     #[tokio::test]

@@ -16,6 +16,8 @@ pub trait AccountStore: Send + Sync {
     async fn create(&self, account: &Account) -> Result<(), StoreError>;
     /// The account with this email (in any case).
     async fn find_by_email(&self, email: &str) -> Result<Option<Account>, StoreError>;
+    /// The account with this user id.
+    async fn find_by_id(&self, user_id: &str) -> Result<Option<Account>, StoreError>;
 }
 
 /// Accounts in DynamoDB.
@@ -82,7 +84,11 @@ impl AccountStore for DynamoAccountStore {
         let Some(found) = self.table.get::<EmailItem>(&email_item_key(email)).await? else {
             return Ok(None);
         };
-        Ok(self.table.get::<Account>(&user_key(&found.value.user_id)).await?.map(|v| v.value))
+        self.find_by_id(&found.value.user_id).await
+    }
+
+    async fn find_by_id(&self, user_id: &str) -> Result<Option<Account>, StoreError> {
+        Ok(self.table.get::<Account>(&user_key(user_id)).await?.map(|v| v.value))
     }
 }
 
@@ -107,5 +113,10 @@ impl AccountStore for MemoryAccountStore {
     async fn find_by_email(&self, email: &str) -> Result<Option<Account>, StoreError> {
         let accounts = self.0.lock().map_err(|e| StoreError::backend(e.to_string()))?;
         Ok(accounts.get(&email_key(email)).cloned())
+    }
+
+    async fn find_by_id(&self, user_id: &str) -> Result<Option<Account>, StoreError> {
+        let accounts = self.0.lock().map_err(|e| StoreError::backend(e.to_string()))?;
+        Ok(accounts.values().find(|a| a.user_id == user_id).cloned())
     }
 }

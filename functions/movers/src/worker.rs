@@ -3,8 +3,7 @@
 //! movers for other systems (only the system: the task names the owner),
 //! idempotently by message id.
 use platform::bus::Origin;
-use platform::consumer::{Accepts, Consumer, ConsumerParts, Emit, HandlerError, HandlerResult};
-use platform_identity::Role;
+use platform::consumer::{Accepts, Consumer, ConsumerParts, Emit, HandlerError, HandlerResult, user_not_system};
 use platform_messages::Envelope;
 use platform_messages::contracts::addressing::{
     AddressReconciled, AddressReconciledData, AddressRejected, AddressRejectedData,
@@ -51,7 +50,7 @@ async fn rejected(service: MoversService, m: Envelope<AddressRejectedData>, orig
 async fn create(service: MoversService, m: Envelope<CreateMoverData>, origin: Origin) -> HandlerResult {
     // `owner_sub` gives the mover away: only the system may name it. The actor is
     // verified by the consumer (`None` is system work, carrying no user token).
-    if let Some(actor) = m.actor.as_ref().filter(|a| !a.roles.iter().any(|r| r == Role::System.as_str())) {
+    if let Some(actor) = user_not_system(m.actor.as_ref()) {
         return Err(HandlerError::msg(format!(
             "`movers.mover.create` names the owner and is taken only from the system, not from `{}`; refused",
             actor.sub

@@ -2,10 +2,10 @@
 //! stale answers change nothing, and the create task is idempotent by message id.
 use std::sync::Arc;
 
-use aws_lambda_events::event::sqs::SqsMessage;
 use movers::service::MoversService;
 use movers::store::{MemoryMoverStore, MoverStore};
 use platform::bus::RecordingPublisher;
+use platform::consumer::test_records::{record, with_token};
 use platform::consumer::{Consumer, ConsumerParts, RecordOutcome};
 use platform::metrics::MetricsSink;
 use platform_identity::{Role, TestIssuer};
@@ -35,21 +35,6 @@ fn fixture() -> Fixture {
     // The catalog is law: the worker handles exactly what the catalog consumes.
     movers::catalog::catalog().handlers_match(&consumer.handled_names()).unwrap();
     Fixture { consumer, store, publisher, issuer }
-}
-
-fn record(envelope: &Envelope<Value>) -> SqsMessage {
-    let mut r = SqsMessage::default();
-    r.message_id = Some(envelope.id.to_string());
-    r.body = Some(envelope.to_json().unwrap());
-    r
-}
-
-fn with_token(envelope: &Envelope<Value>, token: &str) -> SqsMessage {
-    let mut r = record(envelope);
-    let mut auth = aws_lambda_events::event::sqs::SqsMessageAttribute::default();
-    auth.string_value = Some(format!("Bearer {token}"));
-    r.message_attributes.insert("authorization".into(), auth);
-    r
 }
 
 fn create_task() -> Envelope<Value> {

@@ -78,7 +78,7 @@ mod tests {
             caller: Caller { sub: "usr_1".into(), email: "a@b.co".into(), roles: vec![Role::UserClient] },
             token: "t0k".into(),
         };
-        let data = UserAuthedData { user_id: "usr_1".into(), roles: vec![], token: "x".into() };
+        let data = UserAuthedData { user_id: "usr_1".into(), roles: vec![], token: "x".into(), reference: None };
         let m = who.on_behalf::<UserAuthed>(&data).unwrap();
         assert_eq!(m.attributes().get("authorization"), Some("Bearer t0k"));
         assert_eq!(m.envelope.actor, Some(Actor { sub: "usr_1".into(), roles: vec!["user-client".into()] }));

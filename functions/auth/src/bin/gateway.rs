@@ -4,32 +4,23 @@ use std::sync::Arc;
 use auth::config::Config;
 use auth::routes::{AppState, router};
 use auth::store::DynamoAccountStore;
-use auth::{seed, table_schema};
+use auth::{seed, signing_keys, table_schema};
 use axum::Router;
 use lambda_http::Error;
 use platform::bus::SnsPublisher;
 use platform::config::Env;
 use platform::store::{Table, TableCounters};
-use platform_identity::{KeySet, Verifier};
+use platform_identity::Verifier;
 
 async fn init() -> Result<Router, Error> {
     let config = Config::from_env(&Env::process())?;
     let aws = platform::sdk_config::aws_config().await?;
     let table = Table::new(aws_sdk_dynamodb::Client::new(&aws), &config.table_name);
     // The key set and the table check are two round trips: made side by side.
-    let secret_read =
-        aws_sdk_secretsmanager::Client::new(&aws).get_secret_value().secret_id(&config.signing_keys_secret).send();
     let schema = table_schema();
-    let (secret, checked) = tokio::join!(secret_read, schema.ready(&table));
+    let (keys, checked) = tokio::join!(signing_keys::read(&aws, &config.signing_keys_secret), schema.ready(&table));
     checked?;
-    let secret = secret.map_err(|e| {
-        format!(
-            "reading secret {}: {}",
-            config.signing_keys_secret,
-            aws_sdk_secretsmanager::error::DisplayErrorContext(e)
-        )
-    })?;
-    let keys = KeySet::from_json(secret.secret_string().unwrap_or_default())?;
+    let keys = keys?;
     let verifier = Verifier::for_key_set(&config.tokens, &keys)?;
 
     let accounts = Arc::new(DynamoAccountStore::new(table.clone()));

@@ -7,8 +7,7 @@ use crate::catalog::Contract;
 use crate::names::MessageName;
 use crate::{event, task};
 
-/// The most characters of a submission's `ref`.
-pub const MAX_REFERENCE_CHARS: usize = 256;
+pub use super::MAX_REFERENCE_CHARS;
 /// The most characters of an address's first and second lines.
 pub const MAX_ADDRESS_LINE_CHARS: usize = 100;
 /// The most characters of an address's city.

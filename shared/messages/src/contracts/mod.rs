@@ -5,3 +5,6 @@ pub mod auth;
 pub mod canary;
 pub mod movers;
 pub mod moves;
+
+/// The most characters of a caller's `ref`, echoed in the answer to a task.
+pub const MAX_REFERENCE_CHARS: usize = 256;

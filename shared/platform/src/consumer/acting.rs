@@ -3,7 +3,7 @@
 //! in a queue or a DLQ keeps its identity), and becomes the envelope's `actor`. A
 //! record without a token runs as the system, but only where its route accepts
 //! system work; a claimed `actor` without a matching verified token never runs.
-use platform_identity::{Caller, Verifier};
+use platform_identity::{Caller, Role, Verifier};
 use platform_messages::Actor;
 use time::OffsetDateTime;
 
@@ -17,6 +17,13 @@ pub enum Accepts {
     SystemWork,
     /// Work done for a particular user: a record without a verified user token is refused.
     UserWorkOnly,
+}
+
+/// The verified actor of a record when it is a user without the `system` role:
+/// `None` for system work (no token) and for a system identity. Routes that only
+/// systems may ask for (naming an owner, issuing a user's token) refuse the rest.
+pub fn user_not_system(actor: Option<&Actor>) -> Option<&Actor> {
+    actor.filter(|a| !a.roles.iter().any(|r| r == Role::System.as_str()))
 }
 
 fn actor_of(caller: Caller) -> Actor {

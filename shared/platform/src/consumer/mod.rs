@@ -15,8 +15,10 @@ mod publish_gate;
 mod queue_event;
 mod record;
 mod routes;
+#[cfg(any(test, feature = "testing"))]
+pub mod test_records;
 
-pub use acting::Accepts;
+pub use acting::{Accepts, user_not_system};
 pub use batch::{Consumer, ConsumerParts, DEFAULT_CONCURRENCY, RecordOutcome};
 pub use canary::version;
 pub use handler::{Emit, HandlerError, HandlerResult, Reply};
