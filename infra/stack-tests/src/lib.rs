@@ -12,7 +12,7 @@ use std::time::Duration;
 use anyhow::Result;
 use platform::bus::{Outgoing, Publish, SnsPublisher, Topics};
 use platform_messages::contracts::addressing::{AddressSubmission, PostalAddress};
-use platform_testkit::Stack;
+use platform_testkit::{Received, Stack};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -36,6 +36,12 @@ pub fn publisher(stack: &Stack) -> Result<SnsPublisher> {
             tasks: Some(stack.output("TasksTopicArn")?.to_owned()),
         },
     ))
+}
+
+/// Whether a received message answers the message `id` (its causation).
+pub fn answers_to(id: uuid::Uuid) -> impl Fn(&Received) -> bool {
+    let cause = id.to_string();
+    move |r| r.envelope.causation_id.as_deref() == Some(cause.as_str())
 }
 
 /// Publishes one message.

@@ -5,13 +5,8 @@ use std::time::Duration;
 use platform::bus::Outgoing;
 use platform_messages::contracts::addressing::{AddressReceived, AddressSubmission, PostalAddress, ReconcileAddress};
 use platform_messages::{Envelope, event};
-use platform_testkit::{Probe, Received};
-use stack_tests::{ANSWER_TIMEOUT, Api, PASSWORD, send, stack, unique_submission};
-
-fn answers_to(id: uuid::Uuid) -> impl Fn(&Received) -> bool {
-    let cause = id.to_string();
-    move |r| r.envelope.causation_id.as_deref() == Some(cause.as_str())
-}
+use platform_testkit::Probe;
+use stack_tests::{ANSWER_TIMEOUT, Api, PASSWORD, answers_to, send, stack, unique_submission};
 
 #[tokio::test]
 async fn an_address_received_event_is_answered_with_address_reconciled() {

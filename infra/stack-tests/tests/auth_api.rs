@@ -1,11 +1,11 @@
 //! The auth service through the deployed REST API, as a client would use it.
-use std::sync::Arc;
 use std::time::Duration;
 
-use platform_identity::{Role, StaticJwks, TokenSettings, Verifier};
-use platform_testkit::{Probe, Stack};
+use platform_identity::Role;
+use platform_testkit::Probe;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use stack_tests::identity::jwks_verifier;
 use stack_tests::{Api, PASSWORD, stack};
 
 fn unique_email() -> String {
@@ -26,13 +26,7 @@ async fn signup_token_me_and_the_jwks_verifies_the_token() {
     let me: Value = api.get("/auth/me", Some(&token)).await.json().await.unwrap();
     assert_eq!(me, json!({"sub": user_id, "email": email, "roles": ["user-mover"]}));
 
-    let jwks = api.get("/auth/jwks", None).await.json().await.unwrap();
-    let settings = TokenSettings {
-        issuer: Stack::template_default("JwtIssuer").unwrap(),
-        audience: Stack::template_default("JwtAudience").unwrap(),
-        ttl_seconds: 900,
-    };
-    let verifier = Verifier::new(&settings, Arc::new(StaticJwks(serde_json::from_value(jwks).unwrap()))).await.unwrap();
+    let verifier = jwks_verifier(&api).await.unwrap();
     let caller = verifier.verify(&token).await.unwrap();
     assert_eq!((caller.sub.as_str(), caller.roles.as_slice()), (user_id.as_str(), &[Role::UserMover][..]));
 }

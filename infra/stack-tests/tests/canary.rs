@@ -9,8 +9,8 @@ use platform_messages::contracts::canary::{CanarySent, CanarySentData};
 use platform_testkit::Probe;
 use stack_tests::{ANSWER_TIMEOUT, send, stack};
 
-/// Every service with a worker: the canary must hear from each.
-const SERVICES: [&str; 4] = ["addressing", "movers", "moves", "notifications"];
+/// Every service with a worker, in name order: the canary must hear from each.
+const SERVICES: [&str; 5] = ["addressing", "auth", "movers", "moves", "notifications"];
 
 #[tokio::test]
 async fn every_worker_answers_the_canary_with_its_name_and_version() {

@@ -8,14 +8,9 @@ use platform::bus::Outgoing;
 use platform_identity::Role;
 use platform_messages::Actor;
 use platform_messages::contracts::addressing::AddressReceived;
-use platform_testkit::{DeadLetters, Probe, Received, Stack};
+use platform_testkit::{DeadLetters, Probe, Stack};
 use stack_tests::identity::genuine_token_issued_at;
-use stack_tests::{ANSWER_TIMEOUT, send, stack, unique_submission};
-
-fn answers_to(id: uuid::Uuid) -> impl Fn(&Received) -> bool {
-    let cause = id.to_string();
-    move |r| r.envelope.causation_id.as_deref() == Some(cause.as_str())
-}
+use stack_tests::{ANSWER_TIMEOUT, answers_to, send, stack, unique_submission};
 
 /// An `address.received` sent `age` ago on behalf of `sub`, with the token it had then.
 async fn sent_long_ago(stack: &Stack, reference: &str, sub: &str, age: time::Duration) -> Outgoing {

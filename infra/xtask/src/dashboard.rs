@@ -307,7 +307,7 @@ mod tests {
             assert!(referenced.contains(&shown), "{id} is not on the dashboard");
         }
         let widgets = parsed["widgets"].as_array().unwrap();
-        for service in ["addressing", "movers", "moves", "notifications"] {
+        for service in ["addressing", "movers", "moves", "notifications", "auth"] {
             assert!(
                 widgets.iter().any(|w| w["properties"]["metrics"][0][3] == service
                     && w["properties"]["metrics"][0][1] == "RecordsHandled"),
