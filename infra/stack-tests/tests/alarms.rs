@@ -70,19 +70,24 @@ async fn every_dlq_and_queue_alarms_to_the_alarm_topic_and_an_alarm_reaches_it()
             .and_then(|a| a.alarm_name())
             .unwrap()
             .to_owned();
-    aws_sdk_cloudwatch::Client::new(&stack.aws)
-        .set_alarm_state()
-        .alarm_name(&dlq_alarm)
-        .state_value(StateValue::Alarm)
-        .state_reason("a dead letter, as a test")
-        .send()
-        .await
-        .unwrap();
+    // From OK to ALARM, so that the test is a state change on a stack it ran on before.
+    let cloudwatch = aws_sdk_cloudwatch::Client::new(&stack.aws);
+    for (state, reason) in [(StateValue::Ok, "reset, as a test"), (StateValue::Alarm, "a dead letter, as a test")] {
+        cloudwatch
+            .set_alarm_state()
+            .alarm_name(&dlq_alarm)
+            .state_value(state)
+            .state_reason(reason)
+            .send()
+            .await
+            .unwrap();
+    }
 
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let out = sqs.receive_message().queue_url(&url).wait_time_seconds(1).send().await.unwrap();
-        if out.messages().iter().any(|m| m.body().unwrap_or_default().contains(&dlq_alarm)) {
+        let alarmed = |body: &str| body.contains(&dlq_alarm) && body.contains("a dead letter, as a test");
+        if out.messages().iter().any(|m| alarmed(m.body().unwrap_or_default())) {
             break;
         }
         assert!(Instant::now() < deadline, "the alarm {dlq_alarm} never reached the alarm topic");

@@ -19,6 +19,7 @@ use platform_messages::contracts::addressing::{AddressReceived, AddressSubmissio
 use platform_testkit::Probe;
 
 use super::bookings::{self, Booking};
+use super::email_causes::{self, SesEmail};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -44,6 +45,8 @@ pub struct Tally {
     pub lost: Vec<String>,
     /// Effects seen twice.
     pub duplicated: Vec<String>,
+    /// Why each address with more than one email got them (see [`email_causes`]).
+    pub email_causes: Vec<String>,
     /// Per kind of input: completed of sent.
     pub by_kind: BTreeMap<&'static str, (usize, usize)>,
     /// How the bookings ended: the path (card and answer) and final status, counted.
@@ -57,6 +60,7 @@ pub struct Driver {
     pub endpoint: String,
     pub outputs: BTreeMap<String, String>,
     pub sqs: aws_sdk_sqs::Client,
+    dynamo: aws_sdk_dynamodb::Client,
     pub publisher: SnsPublisher,
     /// The sandbox payment provider's ledger, to judge bookings by.
     pub payments: moves::payments::SandboxPayments,
@@ -98,6 +102,7 @@ impl Driver {
             endpoint: endpoint.to_owned(),
             outputs,
             sqs: aws_sdk_sqs::Client::new(aws),
+            dynamo: aws_sdk_dynamodb::Client::new(aws),
             publisher: SnsPublisher::new(aws_sdk_sns::Client::new(aws), topics),
             payments,
             token: String::new(),
@@ -272,22 +277,40 @@ impl Driver {
         Ok(Input::Garbage { marker })
     }
 
-    /// How many emails (verification codes) each address got.
-    async fn emails(&self) -> Result<HashMap<String, usize>> {
+    /// The emails (verification codes) each address got.
+    async fn emails(&self) -> Result<HashMap<String, Vec<SesEmail>>> {
         let all: Value =
             self.http.get(format!("{}/_ministack/ses/messages", self.endpoint)).send().await?.json().await?;
-        let mut counts = HashMap::new();
+        let mut emails: HashMap<String, Vec<SesEmail>> = HashMap::new();
         for message in all["messages"]
             .as_object()
             .into_iter()
             .flat_map(|a| a.values())
             .flat_map(|m| m.as_array().cloned().unwrap_or_default())
         {
+            let message_id = message["MessageId"].as_str().unwrap_or_default().to_owned();
             for to in message["To"].as_array().into_iter().flatten().filter_map(Value::as_str) {
-                *counts.entry(to.to_owned()).or_default() += 1;
+                emails.entry(to.to_owned()).or_default().push(SesEmail { message_id: message_id.clone() });
             }
         }
-        Ok(counts)
+        Ok(emails)
+    }
+
+    /// For each address with more than one email, the line that says why.
+    async fn email_causes(&self, emails: &HashMap<String, Vec<SesEmail>>, twice: HashSet<String>) -> Vec<String> {
+        if twice.is_empty() {
+            return Vec::new();
+        }
+        let Some(table) = self.outputs.get("NotificationsTableName") else {
+            return vec!["no NotificationsTableName output: the emails' causes are unknown".into()];
+        };
+        match email_causes::journal(&self.dynamo, table, &twice).await {
+            Ok(journal) => twice
+                .iter()
+                .map(|to| email_causes::explain(to, &emails[to], journal.get(to).map_or(&[], Vec::as_slice)))
+                .collect(),
+            Err(e) => vec![format!("the notifications journal could not be read: {e:#}")],
+        }
     }
 
     /// Whether both addresses of mover `id` are settled. The read goes through the
@@ -325,13 +348,17 @@ impl Driver {
         let emails = self.emails().await?;
         let announced = bookings::announcements(probe.seen());
         let mut tally = Tally::default();
+        let mut emailed_twice = HashSet::new();
         for input in inputs {
             // A pass over a large run outlasts a token (15 minutes): renew it as it goes,
             // or every later read is refused and retried as if the mover were unsettled.
             self.refresh().await?;
             let (kind, done, duplicate, label) = match input {
                 Input::Mover { key, email, ids, sent } => {
-                    let count = emails.get(email).copied().unwrap_or(0);
+                    let count = emails.get(email).map_or(0, Vec::len);
+                    if count > 1 {
+                        emailed_twice.insert(email.clone());
+                    }
                     let distinct: HashSet<_> = ids.iter().collect();
                     let settled = *sent && (self.settled.contains(&ids[0]) || self.mover_settled(&ids[0]).await);
                     if settled {
@@ -365,6 +392,7 @@ impl Driver {
                 tally.duplicated.push(label);
             }
         }
+        tally.email_causes = self.email_causes(&emails, emailed_twice).await;
         Ok(tally)
     }
 }

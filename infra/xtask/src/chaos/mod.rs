@@ -7,6 +7,7 @@
 //! and fails when anything was lost or duplicated.
 mod bookings;
 mod drive;
+mod email_causes;
 mod log_summary;
 
 use std::collections::{BTreeMap, HashSet};
@@ -24,8 +25,10 @@ use drive::{Driver, Input, Tally};
 /// Inputs in flight at once, as that many clients would send them.
 const SENDERS: usize = 4;
 
-/// The services whose DLQs a run reads and redrives.
-const SERVICES: [&str; 4] = ["Addressing", "Movers", "Moves", "Notifications"];
+/// The services whose DLQs a run reads and redrives: every one with a queue.
+fn services() -> Vec<String> {
+    crate::catalog_check::catalogs().iter().map(|c| crate::wiring::prefix(c.service)).collect()
+}
 
 /// A run's settings.
 #[derive(Debug, Clone, Copy)]
@@ -79,7 +82,7 @@ pub fn on_fresh_stack(bin: &std::path::Path, options: Options) -> Result<()> {
 
 async fn dead_letters(driver: &Driver) -> Result<(HashSet<String>, BTreeMap<String, usize>)> {
     let (mut markers, mut reasons) = (HashSet::new(), BTreeMap::new());
-    for service in SERVICES {
+    for service in services() {
         let (Some(dlq), Some(queue)) =
             (driver.outputs.get(&format!("{service}DlqUrl")), driver.outputs.get(&format!("{service}QueueUrl")))
         else {
@@ -160,7 +163,7 @@ pub fn run(port: u16, outputs: BTreeMap<String, String>, options: Options, log: 
             inputs.len()
         );
         let mut redriven = 0;
-        for service in SERVICES {
+        for service in services() {
             if let (Some(dlq), Some(queue)) =
                 (driver.outputs.get(&format!("{service}DlqUrl")), driver.outputs.get(&format!("{service}QueueUrl")))
             {
@@ -200,6 +203,9 @@ fn report(
     }
     for label in tally.duplicated.iter().take(10) {
         println!("  duplicated: {label}");
+    }
+    for cause in tally.email_causes.iter().take(10) {
+        println!("  emails: {cause}");
     }
     let dead: usize = reasons.values().sum();
     let why: Vec<_> = reasons.iter().map(|(r, n)| format!("{r} {n}")).collect();
