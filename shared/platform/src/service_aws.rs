@@ -40,19 +40,33 @@ impl ServiceAws {
         Ok(Self { sdk, table, settings: settings.clone() })
     }
 
+    /// Connects like [`ServiceAws::connect`] while `alongside` makes another cold-start
+    /// round trip with the same SDK configuration (a key set, a secret): the two
+    /// overlap instead of adding up.
+    pub async fn connect_alongside<T, F, Fut>(
+        settings: &ServiceSettings,
+        schema: TableSchema,
+        alongside: F,
+    ) -> Result<(Self, T), ConnectError>
+    where
+        F: FnOnce(SdkConfig) -> Fut,
+        Fut: std::future::Future<Output = Result<T, ConnectError>>,
+    {
+        let sdk = crate::sdk_config::aws_config().await?;
+        let table = Table::new(aws_sdk_dynamodb::Client::new(&sdk), &settings.table_name);
+        let (checked, other) = tokio::join!(schema.ready(&table), alongside(sdk.clone()));
+        checked?;
+        Ok((Self { sdk, table, settings: settings.clone() }, other?))
+    }
+
     /// Connects like [`ServiceAws::connect`] and fetches the key set that verifies
-    /// callers' tokens (`identity`) at the same time: the two round trips of a cold
-    /// start overlap.
+    /// callers' tokens (`identity`) at the same time.
     pub async fn connect_verified(
         settings: &ServiceSettings,
         schema: TableSchema,
         identity: &VerifierConfig,
     ) -> Result<(Self, Arc<Verifier>), ConnectError> {
-        let sdk = crate::sdk_config::aws_config().await?;
-        let table = Table::new(aws_sdk_dynamodb::Client::new(&sdk), &settings.table_name);
-        let (checked, verifier) = tokio::join!(schema.ready(&table), identity.verifier(&sdk));
-        checked?;
-        Ok((Self { sdk, table, settings: settings.clone() }, verifier?))
+        Self::connect_alongside(settings, schema, |sdk| async move { Ok(identity.verifier(&sdk).await?) }).await
     }
 
     /// Publishes to the service's topics.

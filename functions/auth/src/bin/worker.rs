@@ -13,9 +13,13 @@ use platform_identity::Verifier;
 
 async fn init() -> Result<Consumer, Error> {
     let config = WorkerConfig::from_env(&Env::process())?;
-    let aws = ServiceAws::connect(&config.service, table_schema()).await?;
-    // Tokens riding on the tasks are verified with the service's own key set.
-    let keys = signing_keys::read(&aws.sdk, &config.signing_keys_secret).await?;
+    // The key set is read while the table is checked; tokens riding on the tasks
+    // are verified with it too.
+    let secret = &config.signing_keys_secret;
+    let (aws, keys) = ServiceAws::connect_alongside(&config.service, table_schema(), |sdk| async move {
+        signing_keys::read(&sdk, secret).await
+    })
+    .await?;
     let verifier = Arc::new(Verifier::for_key_set(&config.tokens, &keys)?);
     let accounts = Arc::new(DynamoAccountStore::new(aws.table.clone()));
     let state = WorkerState { accounts, keys: Arc::new(keys), tokens: config.tokens };
