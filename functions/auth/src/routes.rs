@@ -184,7 +184,7 @@ async fn token(
     // The login itself is done on behalf of the user who just authenticated.
     let roles: Vec<String> = account.roles.iter().map(|r| r.to_string()).collect();
     let data = UserAuthedData { user_id: account.user_id.clone(), roles, token: access_token.clone(), reference: None };
-    let user = Authenticated { caller: claims.into(), token: access_token.clone() };
+    let user = Authenticated { caller: claims.into(), token: access_token.clone(), trace: None };
     let message = user.on_behalf::<UserAuthed>(&data)?;
     s.publisher.publish(vec![message]).await.map_err(ApiError::internal)?;
 

@@ -122,7 +122,9 @@ async fn book(
             move_date: booking.move_date,
             crew_size: booking.crew_size,
             deposit,
-        },
+            traceparent: None,
+        }
+        .in_trace(who.origin().trace()),
     };
     let started = s.saga.start(&input).await?;
     tracing::info!(booking_id = %booking.booking_id, started, "booking accepted");

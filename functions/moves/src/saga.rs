@@ -3,6 +3,7 @@
 use aws_sdk_sfn::Client;
 use platform_messages::dates::CalendarDate;
 use platform_messages::ids::{BookingId, MoverId, UserId};
+use platform_messages::{Trace, TraceParent};
 use serde::{Deserialize, Serialize};
 
 use crate::booking::Deposit;
@@ -23,6 +24,26 @@ pub struct SagaBooking {
     pub crew_size: u32,
     /// The deposit to charge.
     pub deposit: Deposit,
+    /// Where the execution stands in the trace the booking was asked in (a span
+    /// of the execution's own, see [`SagaBooking::in_trace`]); every message a
+    /// step sends continues that trace. Absent in executions started before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traceparent: Option<TraceParent>,
+}
+
+impl SagaBooking {
+    /// Places the execution in `trace`, as a span named by the booking id (so a
+    /// replayed request, starting nothing, names the same span).
+    pub fn in_trace(mut self, trace: Trace) -> Self {
+        let execution = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, format!("saga/{}", self.booking_id).as_bytes());
+        self.traceparent = Some(trace.sent_as(&execution));
+        self
+    }
+
+    /// The trace the steps' messages are sent in.
+    pub fn trace(&self) -> Option<Trace> {
+        self.traceparent.map(|t| t.trace())
+    }
 }
 
 /// The execution input document: `{"booking": {...}}`.

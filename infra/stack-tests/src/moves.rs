@@ -78,10 +78,14 @@ pub async fn prove_email(api: &Api, token: &str, id: &str, email: &str) {
 /// `POST /moves`, retried while the moves service does not know the mover yet (it
 /// learns of new movers from `mover.created`).
 pub async fn book(api: &Api, token: &str, key: &str, body: &Value) -> (StatusCode, Value) {
+    book_with_headers(api, token, &[("Idempotency-Key", key)], body).await
+}
+
+/// [`book`] with the request `headers` given (the `Idempotency-Key` among them).
+pub async fn book_with_headers(api: &Api, token: &str, headers: &[(&str, &str)], body: &Value) -> (StatusCode, Value) {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let (status, _, answer) =
-            api.send(Method::POST, "/moves", token, Some(body.clone()), &[("Idempotency-Key", key)]).await;
+        let (status, _, answer) = api.send(Method::POST, "/moves", token, Some(body.clone()), headers).await;
         if status != StatusCode::NOT_FOUND || Instant::now() > deadline {
             return (status, answer);
         }

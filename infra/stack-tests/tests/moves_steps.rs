@@ -58,6 +58,7 @@ fn saga_booking(id: &str, crew_size: u32, card: &str) -> SagaBooking {
         move_date: CalendarDate::parse("2030-06-01").unwrap(),
         crew_size,
         deposit: Deposit { amount_cents: 5_000, card_token: card.into() },
+        traceparent: None,
     }
 }
 

@@ -68,7 +68,8 @@ async fn the_relay_publishes_each_item_with_its_id_clears_it_and_hands_back_what
     table.insert_announced(&Key::new("thing#2", "thing"), &json!({}), std::slice::from_ref(&message)).await.unwrap();
     let item = OutboxItem::of(&message, 0).unwrap();
     let image = json!({"pk": {"S": key.pk}, "sk": {"S": key.sk}, "body": {"S": item.body},
-        "expires_at": {"N": item.expires_at.to_string()}, "version": {"N": "1"}});
+        "expires_at": {"N": item.expires_at.to_string()}, "version": {"N": "1"},
+        "traceparent": {"S": item.traceparent.clone().unwrap()}});
     let event: Event = serde_json::from_value(json!({"Records": [
         stream_record("INSERT", &Key::new("thing#2", "thing"), json!({}), "100"),
         stream_record("INSERT", &key, image.clone(), "101"),

@@ -13,6 +13,7 @@ fn message(marker: &str, i: usize) -> Outgoing {
     Outgoing {
         envelope: Envelope::new(event!("probe.tested"), serde_json::json!({"marker": marker, "i": i})),
         token: None,
+        trace: None,
     }
 }
 
@@ -53,6 +54,7 @@ async fn tasks_go_to_the_tasks_topic_with_their_service() {
     let task = Outgoing {
         envelope: Envelope::new(task!("nobody.probe.run"), serde_json::json!({"marker": marker})),
         token: None,
+        trace: None,
     };
     publisher(&stack).unwrap().publish(vec![task]).await.unwrap();
     let got = probe.wait_for(Duration::from_secs(10), |r| r.envelope.data["marker"] == marker.as_str()).await.unwrap();

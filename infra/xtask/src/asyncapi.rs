@@ -203,6 +203,10 @@ const SCHEMAS: &str = r#"  schemas:
         authorization:
           type: string
           description: "`Bearer <jwt>` of the user the message acts for."
+        traceparent:
+          type: string
+          pattern: "^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$"
+          description: W3C Trace Context of the message (its trace, a span of the message's own id).
     TaskAttributes:
       type: object
       description: SNS and SQS message attributes (all of data type String).
@@ -220,6 +224,10 @@ const SCHEMAS: &str = r#"  schemas:
         authorization:
           type: string
           description: "`Bearer <jwt>` of the user the message acts for."
+        traceparent:
+          type: string
+          pattern: "^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$"
+          description: W3C Trace Context of the message (its trace, a span of the message's own id).
 "#;
 
 #[cfg(test)]

@@ -77,7 +77,9 @@ pub fn publish(port: u16, outputs: &BTreeMap<String, String>, name: &str, data: 
         let envelope = Envelope::new(name, data);
         let id = envelope.id.to_string();
         println!("{}", envelope.to_json()?);
-        publisher.publish(vec![Outgoing { envelope, token: None }]).await?;
+        // Traced by its conversation, so that every hop the message causes shares one trace id.
+        let trace = Some(platform_messages::Trace::of_conversation(&envelope.correlation_id));
+        publisher.publish(vec![Outgoing { envelope, token: None, trace }]).await?;
         eprintln!("published");
         Ok(id)
     })

@@ -1,5 +1,6 @@
 //! The verified caller of a request, from `Authorization: Bearer <jwt>`; a missing
-//! or invalid token is a 401 before the handler runs.
+//! or invalid token is a 401 before the handler runs. A W3C `traceparent` request
+//! header is continued by the messages the request sends (a new trace otherwise).
 use std::sync::Arc;
 
 use axum::extract::{FromRef, FromRequestParts};
@@ -8,7 +9,7 @@ use axum::http::request::Parts;
 use platform::bus::{Origin, Outgoing};
 use platform_identity::{Caller, Verifier};
 use platform_messages::ids::UserId;
-use platform_messages::{Actor, Contract};
+use platform_messages::{Actor, Contract, TraceParent};
 
 use crate::error::ApiError;
 
@@ -19,6 +20,8 @@ pub struct Authenticated {
     pub caller: Caller,
     /// Their token (without `Bearer `).
     pub token: String,
+    /// The trace the request arrived in (its `traceparent` header), if any.
+    pub trace: Option<TraceParent>,
 }
 
 impl Authenticated {
@@ -38,7 +41,7 @@ impl Authenticated {
     pub fn origin(&self) -> Origin {
         let actor =
             Actor { sub: self.caller.sub.clone(), roles: self.caller.roles.iter().map(|r| r.to_string()).collect() };
-        Origin::caller(actor, self.token.clone())
+        Origin::caller(actor, self.token.clone()).in_trace(self.trace.map(|t| t.trace()))
     }
 }
 
@@ -56,7 +59,11 @@ where
             Ok(caller) => {
                 let token =
                     header.and_then(|h| h.split_once(' ')).map(|(_, t)| t.trim().to_owned()).unwrap_or_default();
-                Ok(Self { caller, token })
+                let trace = parts
+                    .headers
+                    .get(platform_messages::attribute::TRACEPARENT)
+                    .and_then(|v| v.to_str().ok()?.parse().ok());
+                Ok(Self { caller, token, trace })
             }
             Err(reason) => {
                 tracing::info!(reason = %reason, "refused a bearer token");
@@ -77,10 +84,19 @@ mod tests {
         let who = Authenticated {
             caller: Caller { sub: "usr_1".into(), email: "a@b.co".into(), roles: vec![Role::UserClient] },
             token: "t0k".into(),
+            trace: None,
         };
         let data = UserAuthedData { user_id: "usr_1".into(), roles: vec![], token: "x".into(), reference: None };
         let m = who.on_behalf::<UserAuthed>(&data).unwrap();
         assert_eq!(m.attributes().get("authorization"), Some("Bearer t0k"));
         assert_eq!(m.envelope.actor, Some(Actor { sub: "usr_1".into(), roles: vec!["user-client".into()] }));
+        let untraced: TraceParent =
+            m.attributes().get("traceparent").expect("a request without one is traced").parse().unwrap();
+        assert_eq!(untraced.trace_id_hex(), m.envelope.correlation_id.replace('-', ""), "by its conversation");
+
+        let arrived: TraceParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".parse().unwrap();
+        let traced = Authenticated { trace: Some(arrived), ..who }.on_behalf::<UserAuthed>(&data).unwrap();
+        let sent: TraceParent = traced.attributes().get("traceparent").unwrap().parse().unwrap();
+        assert_eq!((sent.trace_id, sent.span_id), (arrived.trace_id, traced.envelope.id.as_u128() as u64));
     }
 }

@@ -14,6 +14,8 @@ pub mod attribute {
     pub const SERVICE: &str = "service";
     /// `Bearer <jwt>` when the work is done on behalf of a user.
     pub const AUTHORIZATION: &str = "authorization";
+    /// The W3C Trace Context of the span that sent the message (`00-<trace>-<span>-<flags>`).
+    pub const TRACEPARENT: &str = "traceparent";
 }
 
 /// The attributes of one message, in wire order.
@@ -35,6 +37,14 @@ impl Attributes {
             pairs.push((attribute::AUTHORIZATION, format!("Bearer {token}")));
         }
         Self(pairs)
+    }
+
+    /// The attributes with the trace context the message was sent in, when it has one.
+    pub fn with_trace(mut self, trace: Option<&crate::TraceParent>) -> Self {
+        if let Some(trace) = trace {
+            self.0.push((attribute::TRACEPARENT, trace.to_string()));
+        }
+        self
     }
 
     /// The name/value pairs.

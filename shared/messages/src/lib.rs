@@ -13,6 +13,7 @@ mod envelope;
 mod error;
 pub mod ids;
 mod names;
+mod trace_context;
 pub mod validate;
 
 pub use attributes::{Attributes, attribute};
@@ -20,3 +21,4 @@ pub use catalog::{Catalog, CatalogEntry, Contract};
 pub use envelope::{Actor, Envelope, RawEnvelope, SCHEMA_VERSION};
 pub use error::{EnvelopeError, NameError};
 pub use names::{EventName, Kind, MessageName, TaskName};
+pub use trace_context::{Trace, TraceContextError, TraceParent, message_span};

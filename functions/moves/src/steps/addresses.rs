@@ -43,6 +43,7 @@ impl<B: Bookings, C: CrewLedger, M: MoverLookup> Steps<B, C, M> {
         task.envelope.id = ask_id(token, &task.envelope.data.to_string());
         task.envelope.correlation_id = b.booking_id.to_string();
         task.envelope.task_token = Some(token.to_owned());
+        task.trace = b.trace();
         self.publisher.publish(vec![task]).await.map_err(transient)?;
         done("verify_address", format!("asked the addressing service to reconcile the `{label}` address"))
     }

@@ -44,7 +44,7 @@ impl<B: Bookings, C: CrewLedger, M: MoverLookup> Steps<B, C, M> {
             crew_size: booking.crew_size,
             deposit_cents: booking.deposit_cents,
         };
-        self.announce::<MoveBooked>(&booking.booking_id, &data).await?;
+        self.announce::<MoveBooked>(b, &data).await?;
         done("confirm_booking", "booked; move.booked published")
     }
 }

@@ -38,7 +38,7 @@ impl<B: Bookings, C: CrewLedger, M: MoverLookup> Steps<B, C, M> {
             error: booking.error.clone().unwrap_or(error),
             reason: booking.reason.clone().unwrap_or(reason),
         };
-        self.announce::<MoveCancelled>(&booking.booking_id, &data).await?;
+        self.announce::<MoveCancelled>(b, &data).await?;
         done("cancel_booking", format!("cancelled ({}); move.cancelled published", data.error))
     }
 

@@ -120,6 +120,23 @@ pub enum StepInput {
     },
 }
 
+impl StepInput {
+    /// The booking every step is about.
+    pub fn booking(&self) -> &SagaBooking {
+        match self {
+            Self::ReserveCrew { booking }
+            | Self::VerifyAddress { booking, .. }
+            | Self::ChargeDeposit { booking }
+            | Self::AwaitConfirmation { booking, .. }
+            | Self::ConfirmBooking { booking }
+            | Self::RefundDeposit { booking, .. }
+            | Self::ReleaseCrew { booking, .. }
+            | Self::CancelBooking { booking, .. }
+            | Self::FlagCompensationFailed { booking, .. } => booking,
+        }
+    }
+}
+
 /// What a step reports back (kept in the execution history).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StepDone {
@@ -166,6 +183,7 @@ fn outcome_id(booking_id: &str, name: &str) -> Uuid {
 impl<B: Bookings, C: CrewLedger, M: MoverLookup> Steps<B, C, M> {
     /// Runs one step.
     pub async fn run(&self, input: StepInput) -> Result<StepDone, StepError> {
+        platform::saga::in_trace(input.booking().traceparent.as_ref());
         match input {
             StepInput::ReserveCrew { booking } => self.reserve_crew(&booking).await,
             StepInput::VerifyAddress { booking, address, task_token } => {
@@ -216,10 +234,12 @@ impl<B: Bookings, C: CrewLedger, M: MoverLookup> Steps<B, C, M> {
 
     /// Publishes a booking's outcome with an id derived from the booking, so a
     /// retried step publishes the same message (consumers drop the copy).
-    async fn announce<K: Contract>(&self, booking_id: &str, data: &K::Data) -> Result<(), StepError> {
+    /// It continues the trace the booking was asked in.
+    async fn announce<K: Contract>(&self, b: &SagaBooking, data: &K::Data) -> Result<(), StepError> {
         let mut message = Outgoing::new::<K>(data).map_err(transient)?;
-        message.envelope.id = outcome_id(booking_id, K::NAME.as_str());
-        message.envelope.correlation_id = booking_id.to_owned();
+        message.envelope.id = outcome_id(&b.booking_id, K::NAME.as_str());
+        message.envelope.correlation_id = b.booking_id.to_string();
+        message.trace = b.trace();
         self.publisher.publish(vec![message]).await.map_err(transient)
     }
 }

@@ -63,7 +63,9 @@ fn given_a_pending_booking(crew: u32) -> (World, SagaBooking) {
         move_date: CalendarDate::parse("2031-05-02").unwrap(),
         crew_size: 2,
         deposit,
-    };
+        traceparent: None,
+    }
+    .in_trace(platform_messages::Trace::start());
     (World { steps, payments, publisher, callbacks }, saga)
 }
 
@@ -144,7 +146,7 @@ async fn release_crew_lets_the_crew_go_once_and_logs_the_failed_step_before_it()
 async fn verify_address_asks_the_addressing_service_with_the_waiting_token() {
     let (w, b) = given_a_pending_booking(4);
     w.steps.movers.put(mover(Some("1 Main St")));
-    let verify = StepInput::VerifyAddress { booking: b, address: Which::From, task_token: "tok-1".into() };
+    let verify = StepInput::VerifyAddress { booking: b.clone(), address: Which::From, task_token: "tok-1".into() };
     w.steps.run(verify).await.unwrap();
     let sent = w.publisher.sent();
     assert_eq!(sent.len(), 1);
@@ -152,6 +154,7 @@ async fn verify_address_asks_the_addressing_service_with_the_waiting_token() {
     assert_eq!(sent[0].envelope.task_token.as_deref(), Some("tok-1"));
     assert_eq!(sent[0].envelope.correlation_id, "bkg_1");
     assert_eq!(sent[0].envelope.data["ref"], "bkg_1:from");
+    assert_eq!(sent[0].trace, b.trace(), "the ask continues the booking's trace");
     assert!(w.callbacks.seen().is_empty(), "the addressing service answers, not the step");
 }
 
@@ -271,6 +274,8 @@ async fn await_confirmation_keeps_the_token_and_confirm_booking_books_and_announ
     let sent = w.sent();
     assert_eq!(sent.len(), 2, "published on each run: {sent:?}");
     assert!(sent.iter().all(|m| *m == sent[0]) && sent[0].0 == "move.booked", "one id, so consumers drop the copy");
+    let traces: Vec<_> = w.publisher.sent().iter().map(|m| m.trace).collect();
+    assert!(b.trace().is_some() && traces.iter().all(|t| *t == b.trace()), "in the booking's trace: {traces:?}");
     assert_eq!(w.log().await, ["await_confirmation:done", "confirm_booking:done"]);
 }
 

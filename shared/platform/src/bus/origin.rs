@@ -2,8 +2,11 @@
 //! verified caller at a gateway (a new conversation, on the caller's behalf, their
 //! token riding along), the handling of a message (its correlation, its actor and
 //! token, ids derived from its id so a retried handler writes the same ids), or the
-//! system (a new conversation, no actor).
-use platform_messages::{Actor, Contract, Envelope, MessageName};
+//! system (a new conversation, no actor). Every message carries the origin's trace
+//! (W3C Trace Context) with a span of its own id: a handled message continues the
+//! trace it arrived in, and a conversation that came without one is traced by its
+//! correlation id.
+use platform_messages::{Actor, Contract, Envelope, MessageName, Trace};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -18,17 +21,27 @@ pub struct Origin {
     conversation: Uuid,
     actor: Option<Actor>,
     token: Option<String>,
+    trace: Trace,
 }
 
 impl Origin {
     /// A caller whose token was verified: messages act on their behalf.
     pub fn caller(actor: Actor, token: impl Into<String>) -> Self {
-        Self { cause: None, conversation: Uuid::new_v4(), actor: Some(actor), token: Some(token.into()) }
+        let conversation = Uuid::new_v4();
+        let trace = Trace::of_conversation(&conversation.to_string());
+        Self { cause: None, conversation, actor: Some(actor), token: Some(token.into()), trace }
     }
 
     /// The system, starting a conversation of its own.
     pub fn system() -> Self {
-        Self { cause: None, conversation: Uuid::new_v4(), actor: None, token: None }
+        let conversation = Uuid::new_v4();
+        Self {
+            cause: None,
+            conversation,
+            actor: None,
+            token: None,
+            trace: Trace::of_conversation(&conversation.to_string()),
+        }
     }
 
     /// The handling of `cause` (whose actor the consumer verified), with the token
@@ -45,7 +58,22 @@ impl Origin {
             task_token: None,
             data: (),
         };
-        Self { cause: Some(meta), conversation: cause.id, actor: cause.actor.clone(), token }
+        let trace = Trace::of_conversation(&cause.correlation_id);
+        Self { cause: Some(meta), conversation: cause.id, actor: cause.actor.clone(), token, trace }
+    }
+
+    /// The same origin within `trace` (the trace a request or a message arrived in);
+    /// without one, the origin keeps the trace it started.
+    pub fn in_trace(mut self, trace: Option<Trace>) -> Self {
+        if let Some(trace) = trace {
+            self.trace = trace;
+        }
+        self
+    }
+
+    /// The trace the origin's messages are sent in.
+    pub fn trace(&self) -> Trace {
+        self.trace
     }
 
     /// The `index`th message of a change, named `name`: caused by the handled message
@@ -66,7 +94,7 @@ impl Origin {
                 e
             }
         };
-        Outgoing { envelope, token: self.token.clone() }
+        Outgoing { envelope, token: self.token.clone(), trace: Some(self.trace) }
     }
 
     /// The `index`th message of a change, of contract `C`.
@@ -87,7 +115,7 @@ impl Origin {
 mod tests {
     use super::*;
     use platform_messages::contracts::addressing::{AddressRejected, AddressRejectedData};
-    use platform_messages::event;
+    use platform_messages::{TraceParent, event};
     use serde_json::json;
 
     #[test]
@@ -104,6 +132,35 @@ mod tests {
         assert_eq!(a.envelope.authorized_at(), cause.occurred_at);
         assert_eq!(a.token.as_deref(), Some("t0k"));
         assert_ne!(origin.stamp(1, event!("mover.updated").into(), json!({})).envelope.id, a.envelope.id);
+    }
+
+    #[test]
+    fn messages_continue_the_trace_they_were_caused_in_with_spans_of_their_own_ids() {
+        let cause = Envelope::new(event!("address.reconciled"), json!({}));
+        let arrived: TraceParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".parse().unwrap();
+        let origin = Origin::cause(&cause, None).in_trace(Some(arrived.trace()));
+        let a = origin.stamp(0, event!("mover.updated").into(), json!({}));
+        let sent: TraceParent =
+            a.attributes().get("traceparent").expect("every stamped message is traced").parse().unwrap();
+        assert_eq!((sent.trace_id, sent.span_id), (arrived.trace_id, a.envelope.id.as_u128() as u64));
+        let again = Origin::cause(&cause, None).in_trace(Some(arrived.trace()));
+        let again = again.stamp(0, event!("mover.updated").into(), json!({}));
+        assert_eq!(again.attributes().get("traceparent"), a.attributes().get("traceparent"), "a retry sends the same");
+
+        let chosen = Uuid::new_v4();
+        let late = origin
+            .message_with_id::<AddressRejected>(chosen, &AddressRejectedData { reference: "r".into(), reasons: vec![] })
+            .unwrap();
+        let late: TraceParent = late.attributes().get("traceparent").unwrap().parse().unwrap();
+        assert_eq!((late.trace_id, late.span_id), (arrived.trace_id, chosen.as_u128() as u64), "an id chosen late");
+
+        let untraced = Origin::cause(&cause, None).stamp(0, event!("mover.updated").into(), json!({}));
+        assert_eq!(untraced.trace, Some(Trace::of_conversation(&cause.correlation_id)), "traced by its conversation");
+        let system = Origin::system();
+        let (first, second) =
+            (system.stamp(0, event!("x.done").into(), json!({})), system.stamp(1, event!("y.done").into(), json!({})));
+        assert_eq!(first.trace, second.trace, "one change, one trace");
+        assert_eq!(first.trace, Some(Trace::of_conversation(&first.envelope.correlation_id)));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! A message ready to publish, the size rule of SNS, and the publishing port.
 use async_trait::async_trait;
-use platform_messages::{Attributes, Contract, Envelope};
+use platform_messages::{Attributes, Contract, Envelope, Trace};
 use serde_json::Value;
 use thiserror::Error;
 
@@ -61,18 +61,22 @@ pub struct Outgoing {
     pub envelope: Envelope<Value>,
     /// The caller's JWT (without `Bearer `), carried in the `authorization` attribute.
     pub token: Option<String>,
+    /// The trace the message is sent in, carried in the `traceparent` attribute
+    /// with a span of the message's own id.
+    pub trace: Option<Trace>,
 }
 
 impl Outgoing {
     /// A new message of contract `C`, starting a conversation.
     pub fn new<C: Contract>(data: &C::Data) -> Result<Self, PublishError> {
         let data = serde_json::to_value(data)?;
-        Ok(Self { envelope: Envelope::new(C::NAME, data), token: None })
+        Ok(Self { envelope: Envelope::new(C::NAME, data), token: None, trace: None })
     }
 
     /// The message's attributes.
     pub fn attributes(&self) -> Attributes {
-        Attributes::for_envelope(&self.envelope, self.token.as_deref())
+        let sent_as = self.trace.map(|t| t.sent_as(&self.envelope.id));
+        Attributes::for_envelope(&self.envelope, self.token.as_deref()).with_trace(sent_as.as_ref())
     }
 
     /// Encodes the body, refusing a message over the SNS limit or one its service's
@@ -123,7 +127,8 @@ mod tests {
     #[test]
     fn a_message_over_the_limit_is_refused_before_sending() {
         let big = "x".repeat(MAX_MESSAGE_BYTES);
-        let m = Outgoing { envelope: Envelope::new(event!("blob.stored"), json!({"b": big})), token: None };
+        let m =
+            Outgoing { envelope: Envelope::new(event!("blob.stored"), json!({"b": big})), token: None, trace: None };
         let err = m.encode().unwrap_err().to_string();
         assert!(err.contains("over the 262144-byte SNS limit"), "{err}");
         assert!(err.contains("blob.stored"), "{err}");
@@ -131,7 +136,8 @@ mod tests {
 
     #[test]
     fn a_message_at_the_limit_passes() {
-        let probe = Outgoing { envelope: Envelope::new(event!("blob.stored"), json!({"b": ""})), token: None };
+        let probe =
+            Outgoing { envelope: Envelope::new(event!("blob.stored"), json!({"b": ""})), token: None, trace: None };
         let (body, attrs) = probe.encode().unwrap();
         let room = MAX_MESSAGE_BYTES - body.len() - attrs.wire_size();
         let mut m = probe.clone();

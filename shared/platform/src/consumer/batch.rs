@@ -273,6 +273,7 @@ impl Consumer {
             name = tracing::field::Empty,
             correlation_id = tracing::field::Empty,
             causation_id = tracing::field::Empty,
+            trace_id = tracing::field::Empty,
         );
         let outcome = self.process(record, &span, pass).instrument(span.clone()).await;
         let _entered = span.enter();
@@ -326,8 +327,9 @@ impl Consumer {
             Err(e) => return RecordOutcome::Failed(e.to_string()),
         };
 
-        let Incoming { envelope, token } = incoming;
-        let origin = Origin::cause(&envelope, token);
+        let Incoming { envelope, token, trace } = incoming;
+        let origin = Origin::cause(&envelope, token).in_trace(trace.map(|t| t.trace()));
+        span.record("trace_id", tracing::field::display(origin.trace().id_hex()));
         let task_token = envelope.task_token.clone();
         let result = match self.run(&route.handle, envelope, origin.clone()).await {
             Ok(Emit(messages, reply)) => match self.publish(&origin, messages, &mut pass).await {

@@ -147,7 +147,11 @@ mod tests {
     }
 
     fn message(fail: bool) -> Vec<Outgoing> {
-        vec![Outgoing { envelope: Envelope::new(event!("x.happened"), json!({ "fail": fail })), token: None }]
+        vec![Outgoing {
+            envelope: Envelope::new(event!("x.happened"), json!({ "fail": fail })),
+            token: None,
+            trace: None,
+        }]
     }
 
     #[tokio::test]

@@ -1,5 +1,5 @@
 //! The Lambda SQS event as the consumer reads it: the record's id, body, FIFO group
-//! and `authorization` attribute, parsed once from the invocation's JSON; every
+//! and `authorization` and `traceparent` attributes, parsed once from the invocation's JSON; every
 //! other field (receipt handle, checksums, ARNs, the other attributes) is skipped
 //! without being stored. `aws_lambda_events`' `SqsEvent` converts into it, for
 //! tests and callers that build events themselves.
@@ -43,12 +43,16 @@ pub struct SystemAttributes {
     pub message_group_id: Option<String>,
 }
 
-/// The message attributes the consumer reads (the wire format's `authorization`).
+/// The message attributes the consumer reads (the wire format's `authorization`
+/// and `traceparent`).
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct MessageAttributes {
     /// The caller's `Bearer` token, if one rides along.
     #[serde(default)]
     pub authorization: Option<StringAttribute>,
+    /// The W3C trace context the message was sent in.
+    #[serde(default)]
+    pub traceparent: Option<StringAttribute>,
 }
 
 /// A message attribute of data type `String`.
@@ -62,16 +66,17 @@ pub struct StringAttribute {
 
 impl From<&SqsMessage> for QueueRecord {
     fn from(m: &SqsMessage) -> Self {
-        let authorization = m
-            .message_attributes
-            .get(platform_messages::attribute::AUTHORIZATION)
-            .map(|a| StringAttribute { string_value: a.string_value.clone() });
+        let string = |name: &str| {
+            m.message_attributes.get(name).map(|a| StringAttribute { string_value: a.string_value.clone() })
+        };
+        let authorization = string(platform_messages::attribute::AUTHORIZATION);
+        let traceparent = string(platform_messages::attribute::TRACEPARENT);
         QueueRecord {
             message_id: m.message_id.clone(),
             body: m.body.clone(),
             md5_of_body: m.md5_of_body.clone(),
             attributes: SystemAttributes { message_group_id: m.attributes.get("MessageGroupId").cloned() },
-            message_attributes: MessageAttributes { authorization },
+            message_attributes: MessageAttributes { authorization, traceparent },
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Decoding one SQS record into an envelope: raw delivery, or an SNS notification
 //! wrapped in the body (when a subscription lacks `RawMessageDelivery`).
-use platform_messages::{EnvelopeError, RawEnvelope};
+use platform_messages::{EnvelopeError, RawEnvelope, TraceParent};
 use serde::Deserialize;
 use thiserror::Error;
 
@@ -25,6 +25,9 @@ pub struct Incoming<'a> {
     pub envelope: RawEnvelope<'a>,
     /// The JWT from the `authorization` attribute (without `Bearer `).
     pub token: Option<String>,
+    /// The trace context from the `traceparent` attribute; a malformed one is
+    /// dropped (the handling is then in the trace of its correlation id), never the record.
+    pub trace: Option<TraceParent>,
 }
 
 fn bearer(value: &str) -> Option<String> {
@@ -46,8 +49,9 @@ struct SnsNotification {
 
 #[derive(Deserialize, Default)]
 struct SnsAttributes {
-    // The name of `attribute::AUTHORIZATION` (a test holds the two together).
+    // The names of `attribute::AUTHORIZATION` and `TRACEPARENT` (a test holds them together).
     authorization: Option<SnsAttribute>,
+    traceparent: Option<SnsAttribute>,
 }
 
 #[derive(Deserialize)]
@@ -56,14 +60,15 @@ struct SnsAttribute {
     value: String,
 }
 
-/// The wrapped envelope and token, when a body is an SNS notification.
-fn unwrap_sns(body: &str) -> Option<(String, Option<String>)> {
+/// The wrapped envelope, token and trace, when a body is an SNS notification.
+fn unwrap_sns(body: &str) -> Option<(String, Option<String>, Option<TraceParent>)> {
     let notification: SnsNotification = serde_json::from_str(body).ok()?;
     if notification.kind != "Notification" {
         return None;
     }
     let token = notification.attributes.authorization.and_then(|a| bearer(&a.value));
-    Some((notification.message, token))
+    let trace = notification.attributes.traceparent.and_then(|a| a.value.parse().ok());
+    Some((notification.message, token, trace))
 }
 
 /// Room for the envelope that an SNS notification wraps, so that the decoded
@@ -79,12 +84,14 @@ pub fn decode_record<'a>(record: &'a QueueRecord, room: &'a mut Unwrapped) -> Re
     let body = record.body.as_deref().ok_or(DecodeError::NoBody)?;
     let attribute_token = record.message_attributes.authorization.as_ref().and_then(|a| a.string_value.as_deref());
     let attribute_token = attribute_token.and_then(bearer);
+    let trace = record.message_attributes.traceparent.as_ref().and_then(|a| a.string_value.as_deref()?.parse().ok());
     match RawEnvelope::decode_raw(body) {
-        Ok(envelope) => Ok(Incoming { envelope, token: attribute_token }),
+        Ok(envelope) => Ok(Incoming { envelope, token: attribute_token, trace }),
         Err(raw_error) => match unwrap_sns(body) {
-            Some((message, wrapped_token)) => {
+            Some((message, wrapped_token, wrapped_trace)) => {
                 let message = room.0.insert(message);
-                Ok(Incoming { envelope: RawEnvelope::decode_raw(message)?, token: attribute_token.or(wrapped_token) })
+                let (token, trace) = (attribute_token.or(wrapped_token), trace.or(wrapped_trace));
+                Ok(Incoming { envelope: RawEnvelope::decode_raw(message)?, token, trace })
             }
             None => Err(raw_error.into()),
         },

@@ -14,4 +14,4 @@ pub use limits::{MAX_CAUSE_CHARS, MAX_ERROR_CHARS, cut};
 pub use persist::Persistence;
 #[cfg(any(test, feature = "testing"))]
 pub use recording::{RecordedCallback, RecordingCallbacks};
-pub use step::{StepError, serve_step};
+pub use step::{StepError, in_trace, serve_step};

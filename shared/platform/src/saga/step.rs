@@ -5,7 +5,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use lambda_runtime::{Diagnostic, Error, LambdaEvent, service_fn};
-use platform_messages::Catalog;
+use platform_messages::{Catalog, TraceParent};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -77,6 +77,7 @@ where
             "step",
             function_request_id = %event.context.request_id,
             xray_trace_id = event.context.xray_trace_id.as_deref().unwrap_or("-"),
+            trace_id = tracing::field::Empty,
         );
         let context = event.context;
         let work = async move {
@@ -94,6 +95,14 @@ where
         async move { crate::invocation::within(&context, tracing::Instrument::instrument(work, span)).await }
     }))
     .await
+}
+
+/// Names, on the running step's span (and so on its log lines), the W3C trace its
+/// execution belongs to, as its input carries it.
+pub fn in_trace(trace: Option<&TraceParent>) {
+    if let Some(trace) = trace {
+        tracing::Span::current().record("trace_id", tracing::field::display(trace.trace_id_hex()));
+    }
 }
 
 #[cfg(test)]
