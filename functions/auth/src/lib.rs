@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod config;
 pub mod error;
 pub mod limits;
+pub mod openapi;
 pub mod passwords;
 pub mod permissions;
 pub mod routes;

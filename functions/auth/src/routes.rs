@@ -12,8 +12,9 @@ use platform::store::{Counters, Limit, StoreError};
 use platform_gateway::{ApiError, Authenticated, JsonBody, SourceAddress};
 use platform_identity::{Claims, KeySet, Role, TokenSettings, Verifier};
 use platform_messages::contracts::auth::{UserAuthed, UserAuthedData};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::accounts::{Account, check_email, check_name, check_password, email_key, new_user_id};
 use crate::error::AuthError;
@@ -58,27 +59,68 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-#[derive(Deserialize)]
+/// The body of `POST /auth/signup`.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct SignupBody {
+pub(crate) struct SignupBody {
+    /// The account's email (its login).
     email: String,
+    /// At least 12 characters.
     password: String,
+    /// The person's name.
     name: String,
 }
 
-#[derive(Deserialize)]
+/// The body of `POST /auth/token`.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct TokenBody {
+pub(crate) struct TokenBody {
+    /// The account's email.
     email: String,
+    /// Its password.
     password: String,
 }
 
-#[derive(Deserialize)]
+/// The body of `POST /auth/users` (systems only).
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct CreateUserBody {
+pub(crate) struct CreateUserBody {
+    /// The account's email (its login).
     email: String,
+    /// At least 12 characters.
     password: String,
+    /// The person's name.
     name: String,
+    /// Its roles (at least one).
+    roles: Vec<Role>,
+}
+
+/// A new account.
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct AccountCreated {
+    /// Its user id (the tokens' `sub`).
+    user_id: String,
+}
+
+/// An access token.
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct TokenIssued {
+    /// The RS256 JWT; send it as `Authorization: Bearer <token>`.
+    access_token: String,
+    /// `Bearer`.
+    token_type: &'static str,
+    /// Seconds until it expires.
+    expires_in: i64,
+}
+
+/// The caller, as their token says.
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct Me {
+    /// User id.
+    sub: String,
+    /// Email.
+    email: String,
+    /// Roles.
     roles: Vec<Role>,
 }
 
@@ -121,31 +163,31 @@ async fn signup(
     State(s): State<AppState>,
     source: SourceAddress,
     JsonBody(b): JsonBody<SignupBody>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<AccountCreated>), ApiError> {
     let what = "too many signups from your address";
     limits::count(s.counters.as_ref(), &s.signups_per_source, &source.0, now(), what).await?;
     let user_id = register(s.accounts.as_ref(), &b.email, &b.password, &b.name, vec![Role::UserMover]).await?;
-    Ok((StatusCode::CREATED, Json(json!({"user_id": user_id}))))
+    Ok((StatusCode::CREATED, Json(AccountCreated { user_id })))
 }
 
 async fn create_user(
     State(s): State<AppState>,
     who: Authenticated,
     JsonBody(b): JsonBody<CreateUserBody>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<AccountCreated>), ApiError> {
     PERMISSIONS.require(&who.caller, AuthPermission::CreateAccounts)?;
     if b.roles.is_empty() {
         return Err(ApiError::invalid_field("roles", "at least one role is required"));
     }
     let user_id = register(s.accounts.as_ref(), &b.email, &b.password, &b.name, b.roles).await?;
-    Ok((StatusCode::CREATED, Json(json!({"user_id": user_id}))))
+    Ok((StatusCode::CREATED, Json(AccountCreated { user_id })))
 }
 
 async fn token(
     State(s): State<AppState>,
     source: SourceAddress,
     JsonBody(b): JsonBody<TokenBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<TokenIssued>, ApiError> {
     let counters = s.counters.as_ref();
     let (account_key, at) = (email_key(&b.email), now());
     let for_account = "too many failed logins for this account";
@@ -155,7 +197,7 @@ async fn token(
     let refused = || async {
         limits::count(counters, &LOGIN_FAILURES_PER_ACCOUNT, &account_key, at, for_account).await?;
         limits::count(counters, &LOGIN_FAILURES_PER_SOURCE, &source.0, at, for_source).await?;
-        Err::<Json<Value>, _>(ApiError::unauthorized_with("the email or the password is wrong"))
+        Err::<Json<TokenIssued>, _>(ApiError::unauthorized_with("the email or the password is wrong"))
     };
     let account = s.accounts.find_by_email(&b.email).await.map_err(ApiError::internal)?;
     let password = b.password.clone();
@@ -188,7 +230,7 @@ async fn token(
     let message = user.on_behalf::<UserAuthed>(&data)?;
     s.publisher.publish(vec![message]).await.map_err(ApiError::internal)?;
 
-    Ok(Json(json!({"access_token": access_token, "token_type": "Bearer", "expires_in": s.tokens.ttl_seconds})))
+    Ok(Json(TokenIssued { access_token, token_type: "Bearer", expires_in: s.tokens.ttl_seconds }))
 }
 
 async fn jwks(State(s): State<AppState>) -> Result<Json<Value>, ApiError> {
@@ -196,7 +238,7 @@ async fn jwks(State(s): State<AppState>) -> Result<Json<Value>, ApiError> {
     Ok(Json(serde_json::to_value(set).map_err(ApiError::internal)?))
 }
 
-async fn me(who: Authenticated) -> Result<Json<Value>, ApiError> {
+async fn me(who: Authenticated) -> Result<Json<Me>, ApiError> {
     PERMISSIONS.require(&who.caller, AuthPermission::ReadSelf)?;
-    Ok(Json(json!({"sub": who.caller.sub, "email": who.caller.email, "roles": who.caller.roles})))
+    Ok(Json(Me { sub: who.caller.sub, email: who.caller.email, roles: who.caller.roles }))
 }

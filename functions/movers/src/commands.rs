@@ -5,9 +5,10 @@ use axum::Json;
 use axum::extract::State;
 use platform_gateway::{ApiError, Authenticated, JsonBody};
 use platform_messages::contracts::addressing::PostalAddress;
-use serde::Deserialize;
+use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::app::{AppState, may_change};
 use crate::domain::{AddressKind, Mover, MoverPatch};
@@ -15,27 +16,57 @@ use crate::domain::{AddressKind, Mover, MoverPatch};
 /// The commands this endpoint knows.
 pub const KNOWN: [&str; 2] = ["ChangeMoveDate", "SubmitAddress"];
 
-#[derive(Deserialize)]
+/// `ChangeMoveDate`: a mover's new move date.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct ChangeMoveDate {
+pub(crate) struct ChangeMoveDate {
+    /// `ChangeMoveDate`.
     #[allow(dead_code)]
+    #[schemars(schema_with = "command_name::<ChangeMoveDate>")]
     command: String,
+    /// The mover.
     mover_id: String,
+    /// `YYYY-MM-DD`.
     move_date: String,
+    /// The version the change is based on (a 409 if it is no longer current).
     #[serde(default)]
     expected_version: Option<u64>,
 }
 
-#[derive(Deserialize)]
+/// `SubmitAddress`: one of a mover's addresses, submitted for reconciliation.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct SubmitAddress {
+pub(crate) struct SubmitAddress {
+    /// `SubmitAddress`.
     #[allow(dead_code)]
+    #[schemars(schema_with = "command_name::<SubmitAddress>")]
     command: String,
+    /// The mover.
     mover_id: String,
+    /// Which address.
     kind: AddressKind,
+    /// The address.
     address: PostalAddress,
+    /// The version the change is based on (a 409 if it is no longer current).
     #[serde(default)]
     expected_version: Option<u64>,
+}
+
+/// The answer to a command: the mover's new version and the events it emitted.
+#[derive(Serialize, JsonSchema)]
+pub struct CommandDone {
+    /// The mover.
+    mover_id: platform_messages::ids::MoverId,
+    /// Its version after the command.
+    version: u64,
+    /// The names of the events the command emitted.
+    events: Vec<String>,
+}
+
+/// The `command` field of command `T`: its own name, as a constant.
+fn command_name<T>(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let name = std::any::type_name::<T>().rsplit("::").next().unwrap_or_default();
+    schemars::json_schema!({"const": name})
 }
 
 fn parse<T: DeserializeOwned>(body: &Value) -> Result<T, ApiError> {
@@ -47,7 +78,7 @@ pub async fn execute(
     State(s): State<AppState>,
     who: Authenticated,
     JsonBody(body): JsonBody<Value>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<CommandDone>, ApiError> {
     let name = body.get("command").and_then(Value::as_str).ok_or_else(|| {
         ApiError::invalid_field("command", &format!("is required; known commands: {}", KNOWN.join(", ")))
     })?;
@@ -74,5 +105,5 @@ pub async fn execute(
     let guard = |m: &Mover| may_change(&who, m);
     let outcome = s.service.update(&id, expected, patch, &guard, &who.origin()).await?;
     let events: Vec<String> = outcome.effects.iter().map(|e| e.name().to_string()).collect();
-    Ok(Json(json!({"mover_id": outcome.mover.id, "version": outcome.version, "events": events})))
+    Ok(Json(CommandDone { mover_id: outcome.mover.id, version: outcome.version, events }))
 }

@@ -13,7 +13,7 @@ use crate::error::MoverError;
 use crate::verification::{self, PendingVerification, Refusal};
 
 /// Which of a mover's addresses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum AddressKind {
     /// The home moved from.
@@ -107,7 +107,7 @@ pub struct Mover {
 }
 
 /// The fields a caller gives for a new mover.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MoverInput {
     /// Name.
@@ -129,7 +129,7 @@ pub struct MoverInput {
 }
 
 /// The fields a caller may change (absent: unchanged).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MoverPatch {
     /// Name.

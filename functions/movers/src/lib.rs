@@ -13,6 +13,7 @@ pub mod domain;
 pub mod error;
 pub mod gateway;
 pub mod graphql;
+pub mod openapi;
 pub mod permissions;
 pub mod rest;
 pub mod service;

@@ -53,10 +53,13 @@ async fn read(State(s): State<AppState>, who: Authenticated, Path(id): Path<Stri
     Ok(with_etag(StatusCode::OK, visible(&who, &value, version)?))
 }
 
-#[derive(Deserialize)]
+/// `GET /movers`'s query.
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct ListQuery {
+pub(crate) struct ListQuery {
+    /// At most this many movers (default 20).
     limit: Option<u32>,
+    /// Where the previous page ended (its `next_cursor`).
     cursor: Option<String>,
 }
 
@@ -96,9 +99,11 @@ async fn patch(
     Ok(with_etag(StatusCode::OK, mover.view(version, false)))
 }
 
-#[derive(Deserialize)]
+/// The body of `POST /movers/{id}/email/verify`.
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct CodeBody {
+pub(crate) struct CodeBody {
+    /// The code mailed to the mover's email.
     code: String,
 }
 

@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod config;
 pub mod error;
 pub mod mover_directory;
+pub mod openapi;
 pub mod payments;
 pub mod permissions;
 pub mod ports;

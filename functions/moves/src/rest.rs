@@ -11,7 +11,8 @@ use axum::{Json, Router};
 use platform::saga::{CallbackError, TaskCallbacks};
 use platform_gateway::{ApiError, Authenticated, JsonBody, required_idempotency_key, validate};
 use platform_identity::Verifier;
-use serde::Deserialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::booking::{Booking, BookingRequest, BookingStatus};
@@ -64,8 +65,48 @@ pub fn booking_id(sub: &str, key: &str) -> BookingId {
     BookingId::from(format!("bkg_{}", id.simple()))
 }
 
+/// The answer to `POST /moves`: the booking, accepted; the saga runs on.
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct Accepted {
+    /// The booking (`GET /moves/{id}` reads it; `Location` names it).
+    booking_id: BookingId,
+    /// Where it stands now.
+    status: BookingStatus,
+}
+
+/// The answer to a confirm or cancel: the saga has the customer's answer.
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct Resumed {
+    /// The booking.
+    booking_id: String,
+    /// Still `awaiting_confirmation` until the saga moves on.
+    status: BookingStatus,
+    /// `confirm` or `cancel`.
+    requested: &'static str,
+}
+
+/// A date's crew capacity.
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct CapacityView {
+    /// `YYYY-MM-DD`.
+    date: String,
+    /// Crew members available that day.
+    crew_capacity: u32,
+    /// Crew members reserved by bookings.
+    reserved: u32,
+}
+
+/// The deposit `POST /moves` will charge.
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct Quote {
+    /// In cents.
+    deposit_cents: u64,
+    /// ISO 4217.
+    currency: &'static str,
+}
+
 fn accepted(booking: &Booking) -> Response {
-    let body = json!({"booking_id": booking.booking_id, "status": booking.status});
+    let body = Accepted { booking_id: booking.booking_id.clone(), status: booking.status };
     let mut response = (StatusCode::ACCEPTED, Json(body)).into_response();
     if let Ok(location) = format!("/moves/{}", booking.booking_id).parse() {
         response.headers_mut().insert(header::LOCATION, location);
@@ -131,10 +172,13 @@ async fn book(
     Ok(accepted(&booking))
 }
 
-#[derive(Deserialize)]
+/// `GET /moves/quote`'s query.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct QuoteQuery {
+pub(crate) struct QuoteQuery {
+    /// `YYYY-MM-DD`, today or later.
     move_date: String,
+    /// People in the crew (1 to 8).
     crew_size: u32,
 }
 
@@ -149,7 +193,7 @@ async fn quote(
     let date = validate::future_date("move_date", &q.move_date, today)?;
     crate::booking::check_crew_size(q.crew_size)?;
     let cents = crate::pricing::deposit_cents(date, q.crew_size, today);
-    Ok(Json(json!({"deposit_cents": cents, "currency": crate::pricing::CURRENCY})).into_response())
+    Ok(Json(Quote { deposit_cents: cents, currency: crate::pricing::CURRENCY }).into_response())
 }
 
 /// The booking as `who` may see it; 404 for a booking they may not see at all.
@@ -197,10 +241,10 @@ async fn waiting_token(s: &AppState, who: &Authenticated, id: &str) -> Result<St
 }
 
 /// 202 once the saga has the customer's answer (`requested`); it moves on by itself.
-fn resumed(id: &str, requested: &str, result: Result<(), CallbackError>) -> Result<Response, ApiError> {
+fn resumed(id: &str, requested: &'static str, result: Result<(), CallbackError>) -> Result<Response, ApiError> {
     match result {
         Ok(()) => {
-            let body = json!({"booking_id": id, "status": "awaiting_confirmation", "requested": requested});
+            let body = Resumed { booking_id: id.to_owned(), status: BookingStatus::AwaitingConfirmation, requested };
             Ok((StatusCode::ACCEPTED, Json(body)).into_response())
         }
         Err(CallbackError::Gone(_)) => {
@@ -222,14 +266,17 @@ async fn cancel(State(s): State<AppState>, who: Authenticated, Path(id): Path<St
     resumed(&id, "cancel", s.callbacks.fail(&token, SagaError::ConfirmationCancelled.name(), &cause).await)
 }
 
-#[derive(Deserialize)]
+/// The body of `PUT /moves/capacity/{date}`.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct CapacityInput {
+pub(crate) struct CapacityInput {
+    /// Crew members available that day (at most 10000).
     crew_capacity: u32,
 }
 
 fn capacity_view(s: &AppState, date: &str, c: &crate::capacity::DateCapacity) -> Response {
-    Json(json!({"date": date, "crew_capacity": s.capacity.effective(c), "reserved": c.reserved()})).into_response()
+    Json(CapacityView { date: date.to_owned(), crew_capacity: s.capacity.effective(c), reserved: c.reserved() })
+        .into_response()
 }
 
 async fn read_capacity(

@@ -6,6 +6,7 @@
 pub mod function_logs;
 pub mod identity;
 pub mod moves;
+pub mod openapi_conformance;
 
 use std::time::Duration;
 
@@ -104,7 +105,9 @@ impl Api {
         }
         let resp = req.send().await.unwrap();
         let (status, headers) = (resp.status(), resp.headers().clone());
-        (status, headers, resp.json().await.unwrap_or(Value::Null))
+        let body = resp.json().await.unwrap_or(Value::Null);
+        openapi_conformance::check("POST", path, status, &headers, &body);
+        (status, headers, body)
     }
 
     /// Sends any request with a JSON body and extra headers; the status, headers and JSON answer.
@@ -116,7 +119,7 @@ impl Api {
         body: Option<Value>,
         headers: &[(&str, &str)],
     ) -> (StatusCode, reqwest::header::HeaderMap, Value) {
-        let mut req = self.http.request(method, format!("{}{path}", self.base)).bearer_auth(token);
+        let mut req = self.http.request(method.clone(), format!("{}{path}", self.base)).bearer_auth(token);
         if let Some(b) = body {
             req = req.json(&b);
         }
@@ -125,7 +128,9 @@ impl Api {
         }
         let resp = req.send().await.unwrap();
         let (status, headers) = (resp.status(), resp.headers().clone());
-        (status, headers, resp.json().await.unwrap_or(Value::Null))
+        let body = resp.json().await.unwrap_or(Value::Null);
+        openapi_conformance::check(method.as_str(), path, status, &headers, &body);
+        (status, headers, body)
     }
 
     /// GETs a path.

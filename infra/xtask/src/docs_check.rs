@@ -1,8 +1,9 @@
-//! The generated documents of `docs/`: `asyncapi.yaml` (the bus, AsyncAPI 3.0) and
-//! `system.md` (the map of services, messages and tables). `cargo xtask docs`
-//! writes them; `check` fails when one is stale; `test` validates the AsyncAPI
-//! document with the reference parser, `@asyncapi/parser` from npm, installed into
-//! `.local/asyncapi/` on first use.
+//! The generated documents of `docs/`: `asyncapi.yaml` (the bus, AsyncAPI 3.0),
+//! `openapi.json` (the REST API, OpenAPI 3.1) and `system.md` (the map of services,
+//! messages and tables). `cargo xtask docs` writes them; `check` fails when one is
+//! stale; `test` validates the AsyncAPI document with the reference parser,
+//! `@asyncapi/parser` from npm (installed into `.local/asyncapi/`), and the OpenAPI
+//! document with `openapi-spec-validator` from PyPI (into `.local/docs-venv/`).
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
@@ -18,6 +19,7 @@ fn generated() -> Result<Vec<(&'static str, String)>> {
     let template = crate::template::template()?;
     Ok(vec![
         ("docs/asyncapi.yaml", crate::asyncapi::render(&catalogs)),
+        ("docs/openapi.json", crate::openapi::render()),
         ("docs/system.md", crate::system_map::render(&catalogs, &template)),
     ])
 }
@@ -39,12 +41,19 @@ pub fn check() -> Result<()> {
             bail!("{file} is stale: run `cargo xtask docs`");
         }
     }
-    eprintln!("docs: asyncapi.yaml and system.md are current");
+    eprintln!("docs: asyncapi.yaml, openapi.json and system.md are current");
     Ok(())
 }
 
-/// Validates `docs/asyncapi.yaml` with the reference parser.
+/// Validates `docs/asyncapi.yaml` and `docs/openapi.json` with their reference validators.
 pub fn validate() -> Result<()> {
+    validate_asyncapi()?;
+    let bin = crate::venv::ensure_docs_tools()?;
+    run(Command::new(bin.join("openapi-spec-validator")).arg(paths::root().join("docs/openapi.json")))
+        .context("docs/openapi.json is not a valid OpenAPI document")
+}
+
+fn validate_asyncapi() -> Result<()> {
     let modules = paths::local().join("asyncapi");
     let installed = modules.join("node_modules/@asyncapi/parser/package.json");
     let version = std::fs::read_to_string(&installed).unwrap_or_default();

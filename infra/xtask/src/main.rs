@@ -28,6 +28,7 @@ mod hooks;
 mod keys;
 mod local_stack;
 mod new_service;
+mod openapi;
 mod paths;
 mod pipeline_bench;
 mod policy_check;

@@ -1,8 +1,8 @@
 //! Python virtual environments with pinned tools, created on first use and
 //! refreshed when their requirements file changes: the emulator and template tools
 //! (`localstack/requirements.txt`), the release build tools
-//! (`infra/requirements-release.txt`) and the benchmarks' Python peer
-//! (`infra/requirements-bench.txt`).
+//! (`infra/requirements-release.txt`), the benchmarks' Python peer
+//! (`infra/requirements-bench.txt`) and the OpenAPI validator (`infra/requirements-docs.txt`).
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -42,6 +42,11 @@ pub fn ensure() -> Result<PathBuf> {
 /// cargo-lambda and zig; returns the venv's `bin/`.
 pub fn ensure_release_tools() -> Result<PathBuf> {
     ensure_env("release-venv", "infra/requirements-release.txt", "cargo-lambda")
+}
+
+/// openapi-spec-validator, the reference validator of `docs/openapi.json`; returns the venv's `bin/`.
+pub fn ensure_docs_tools() -> Result<PathBuf> {
+    ensure_env("docs-venv", "infra/requirements-docs.txt", "openapi-spec-validator")
 }
 
 /// Powertools for AWS Lambda (Python), the peer of `bench peers`; returns the venv's `bin/`.

@@ -12,6 +12,7 @@ mod error;
 pub mod graphql_limits;
 mod idempotency;
 pub mod matrix;
+pub mod openapi;
 mod permissions;
 mod serve;
 mod source;
