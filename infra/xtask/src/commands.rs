@@ -134,6 +134,7 @@ fn consistency_checks() -> Result<()> {
     saga_check::check(&template)?;
     crate::deploy_check::check(&template)?;
     policy_check::check(&template)?;
+    crate::tracing_check::check(&template)?;
     crate::cycle_check::check()
 }
 

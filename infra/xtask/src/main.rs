@@ -43,6 +43,7 @@ mod system_map;
 mod template;
 mod template_blocks;
 mod trace;
+mod tracing_check;
 mod venv;
 mod wiring;
 

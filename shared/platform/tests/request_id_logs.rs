@@ -1,16 +1,17 @@
-//! Each record's log lines carry the Lambda request it ran in. A test binary of its
+//! Each record's log lines carry the Lambda request it ran in, the X-Ray segment of
+//! its sender and its W3C trace. A test binary of its
 //! own: tracing caches which call sites a subscriber wants per process, and tests on
 //! other threads without a subscriber would race it.
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage, SqsMessageAttribute};
 use platform::bus::RecordingPublisher;
 use platform::consumer::{Accepts, Consumer, Emit, MemoryLedger};
 use platform::metrics::MetricsSink;
 use platform_identity::TestIssuer;
 use platform_messages::contracts::addressing::{AddressReceived, AddressSubmission, PostalAddress};
-use platform_messages::{Envelope, event};
+use platform_messages::{Envelope, Trace, event};
 
 /// A log sink for one test.
 #[derive(Clone, Default)]
@@ -27,7 +28,7 @@ impl std::io::Write for Logs {
 }
 
 #[tokio::test]
-async fn each_record_logs_the_lambda_request_it_ran_in() {
+async fn each_record_logs_the_lambda_request_it_ran_in_and_its_traces() {
     let logs = Logs::default();
     let sink = logs.clone();
     let subscriber =
@@ -53,10 +54,28 @@ async fn each_record_logs_the_lambda_request_it_ran_in() {
     let mut record = SqsMessage::default();
     record.message_id = Some("ok".into());
     record.body = Some(envelope.to_json().unwrap());
+    let mut traced = record.clone();
+    traced.message_id = Some("traced".into());
+    let xray = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1";
+    traced.attributes.insert("AWSTraceHeader".into(), xray.into());
+    let sent = Trace::start().sent_as(&uuid::Uuid::new_v4());
+    let mut attribute = SqsMessageAttribute::default();
+    (attribute.string_value, attribute.data_type) = (Some(sent.to_string()), Some("String".into()));
+    traced.message_attributes.insert("traceparent".into(), attribute);
+    traced.body = Some(Envelope::new(event!("address.received"), envelope.data.clone()).to_json().unwrap());
     let mut event = SqsEvent::default();
-    event.records = vec![record];
+    event.records = vec![record, traced];
     platform::invocation::within(&context, consumer.handle_batch(event)).await;
     let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
     let handled = text.lines().find(|l| l.contains("\"handled\"")).unwrap_or_else(|| panic!("no `handled` in {text}"));
     assert!(handled.contains("\"function_request_id\":\"req-7\""), "{handled}");
+    let untraced: Vec<&str> = text.lines().filter(|l| l.contains("\"handled\"")).collect();
+    assert_eq!(untraced.len(), 2, "{text}");
+    let traced =
+        untraced.iter().find(|l| l.contains("\"sqs_message_id\":\"traced\"")).expect("the traced record's line");
+    assert!(traced.contains(&format!("\"xray_trace_id\":\"{xray}\"")), "the sender's segment: {traced}");
+    assert!(traced.contains(&format!("\"trace_id\":\"{}\"", sent.trace_id_hex())), "its W3C trace: {traced}");
+    let plain = untraced.iter().find(|l| l.contains("\"sqs_message_id\":\"ok\"")).unwrap();
+    let conversation = Trace::of_conversation(&envelope.correlation_id).id_hex();
+    assert!(plain.contains(&format!("\"trace_id\":\"{conversation}\"")), "its conversation's trace: {plain}");
 }

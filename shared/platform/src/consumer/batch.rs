@@ -264,10 +264,12 @@ impl Consumer {
 
     async fn handle_one(&self, record: &QueueRecord, pass: Pass<'_>) -> RecordOutcome {
         let sqs_id = record.message_id.as_deref().unwrap_or("-");
+        // The sender's X-Ray segment when the record carries one (active tracing in AWS).
+        let xray = record.attributes.aws_trace_header.clone().unwrap_or_else(crate::invocation::xray_trace_id);
         let span = info_span!(
             "record",
             function_request_id = %crate::invocation::request_id(),
-            xray_trace_id = %crate::invocation::xray_trace_id(),
+            xray_trace_id = %xray,
             sqs_message_id = %sqs_id,
             message_id = tracing::field::Empty,
             name = tracing::field::Empty,

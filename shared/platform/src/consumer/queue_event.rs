@@ -1,5 +1,5 @@
-//! The Lambda SQS event as the consumer reads it: the record's id, body, FIFO group
-//! and `authorization` and `traceparent` attributes, parsed once from the invocation's JSON; every
+//! The Lambda SQS event as the consumer reads it: the record's id, body, FIFO group,
+//! X-Ray trace header and `authorization` and `traceparent` attributes, parsed once from the invocation's JSON; every
 //! other field (receipt handle, checksums, ARNs, the other attributes) is skipped
 //! without being stored. `aws_lambda_events`' `SqsEvent` converts into it, for
 //! tests and callers that build events themselves.
@@ -41,6 +41,10 @@ pub struct SystemAttributes {
     /// A FIFO record's group.
     #[serde(rename = "MessageGroupId", default)]
     pub message_group_id: Option<String>,
+    /// The X-Ray trace header of the sender's segment (with active tracing in
+    /// AWS), which the record's log lines name as their `xray_trace_id`.
+    #[serde(rename = "AWSTraceHeader", default)]
+    pub aws_trace_header: Option<String>,
 }
 
 /// The message attributes the consumer reads (the wire format's `authorization`
@@ -75,7 +79,10 @@ impl From<&SqsMessage> for QueueRecord {
             message_id: m.message_id.clone(),
             body: m.body.clone(),
             md5_of_body: m.md5_of_body.clone(),
-            attributes: SystemAttributes { message_group_id: m.attributes.get("MessageGroupId").cloned() },
+            attributes: SystemAttributes {
+                message_group_id: m.attributes.get("MessageGroupId").cloned(),
+                aws_trace_header: m.attributes.get("AWSTraceHeader").cloned(),
+            },
             message_attributes: MessageAttributes { authorization, traceparent },
         }
     }
@@ -101,7 +108,8 @@ mod tests {
     fn the_fields_the_consumer_reads_are_parsed_and_the_rest_skipped() {
         let event = r#"{"Records": [{
             "messageId": "m-1", "receiptHandle": "AQEB", "body": "{\"a\": 1}",
-            "attributes": {"ApproximateReceiveCount": "2", "MessageGroupId": "g-1", "SentTimestamp": "1"},
+            "attributes": {"ApproximateReceiveCount": "2", "MessageGroupId": "g-1", "SentTimestamp": "1",
+                           "AWSTraceHeader": "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"},
             "messageAttributes": {
                 "authorization": {"stringValue": "Bearer t0k", "stringListValues": [], "binaryListValues": [], "dataType": "String"},
                 "name": {"stringValue": "x.happened", "dataType": "String"}
@@ -112,6 +120,8 @@ mod tests {
         let first = &parsed.records[0];
         assert_eq!((first.message_id.as_deref(), first.body.as_deref()), (Some("m-1"), Some(r#"{"a": 1}"#)));
         assert_eq!(first.attributes.message_group_id.as_deref(), Some("g-1"));
+        let xray = first.attributes.aws_trace_header.as_deref().unwrap();
+        assert!(xray.starts_with("Root=1-5759e988-") && xray.ends_with("Sampled=1"));
         let token = first.message_attributes.authorization.as_ref().and_then(|a| a.string_value.as_deref());
         assert_eq!(token, Some("Bearer t0k"));
         let second = &parsed.records[1];
@@ -120,7 +130,7 @@ mod tests {
 
     #[test]
     fn an_sqs_event_of_aws_lambda_events_converts_with_the_same_fields() {
-        let text = r#"{"Records": [{"messageId": "m-1", "body": "b", "attributes": {"MessageGroupId": "g"},
+        let text = r#"{"Records": [{"messageId": "m-1", "body": "b", "attributes": {"MessageGroupId": "g", "AWSTraceHeader": "Root=1-a"},
             "messageAttributes": {"authorization": {"stringValue": "Bearer t", "dataType": "String"}}}]}"#;
         let ours: QueueEvent = serde_json::from_str(text).unwrap();
         let converted = QueueEvent::from(serde_json::from_str::<SqsEvent>(text).unwrap());
