@@ -112,7 +112,7 @@ pub enum Command {
     },
     /// One flow of the local stack from its functions' logs, as a tree with timings.
     Trace {
-        /// A correlation id, or any id the flow's log lines carry (message, booking, mover).
+        /// A W3C trace id (32 hex digits), a correlation id, or any id the flow's log lines carry (message, booking, mover).
         id: String,
         #[command(flatten)]
         port: Port,

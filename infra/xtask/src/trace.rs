@@ -1,7 +1,9 @@
 //! `cargo xtask trace <id>`: one flow of the local stack rebuilt from its functions'
-//! logs, as an indented tree with timings. The id is a correlation id (shared by
-//! every message of one conversation), or any id a log line of the flow carries (a
-//! message id, a booking id, a mover id), whose line gives the correlation id. Each
+//! logs, as an indented tree with timings. The id is a W3C trace id (32 hex digits:
+//! every hop of the trace, across conversations, e.g. a booking request and its
+//! saga), a correlation id (shared by every message of one conversation), or any id
+//! a log line of the flow carries (a message id, a booking id, a mover id), whose
+//! line gives the correlation id. Each
 //! record a worker handled is one hop: its service, message name and outcome, under
 //! the hop whose message caused it (`causation_id`).
 use std::collections::BTreeMap;
@@ -36,10 +38,34 @@ fn outcome(line: &Value) -> Option<String> {
     }
 }
 
-/// The hop a log line records, if it is a record's outcome in conversation `correlation`.
-pub fn hop(at_ms: i64, text: &str, correlation: &str) -> Option<Hop> {
+/// What a flow is: the hops of one trace, or of one conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow<'a> {
+    /// Lines whose `trace_id` is this.
+    Trace(&'a str),
+    /// Lines whose `correlation_id` is this.
+    Conversation(&'a str),
+}
+
+impl Flow<'_> {
+    /// The flow `id` names by its form: 32 lowercase hex digits are a trace id.
+    fn named(id: &str) -> Flow<'_> {
+        let hex = id.len() == 32 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if hex { Flow::Trace(id) } else { Flow::Conversation(id) }
+    }
+
+    fn holds(&self, line: &Value) -> bool {
+        match self {
+            Flow::Trace(id) => line["trace_id"].as_str() == Some(id),
+            Flow::Conversation(id) => line["correlation_id"].as_str() == Some(id),
+        }
+    }
+}
+
+/// The hop a log line records, if it is a record's outcome in `flow`.
+pub fn hop(at_ms: i64, text: &str, flow: Flow<'_>) -> Option<Hop> {
     let line: Value = serde_json::from_str(text.trim()).ok()?;
-    if line["correlation_id"].as_str() != Some(correlation) {
+    if !flow.holds(&line) {
         return None;
     }
     Some(Hop {
@@ -106,7 +132,8 @@ pub fn print(port: u16, id: &str) -> Result<()> {
 
 /// What `cargo xtask test` asks of the command: an `address.received` published to
 /// the local stack on `port` shows, traced by its id, the addressing service
-/// handling it and the movers service handling the answer beneath it.
+/// handling it and the movers service handling the answer beneath it; its trace id
+/// finds the same hops.
 pub fn check(port: u16, outputs: &std::collections::BTreeMap<String, String>) -> Result<()> {
     let reference = format!("trace-check-{}", uuid::Uuid::new_v4());
     let data = serde_json::json!({"ref": reference, "address": {"line1": "1 Trace Way", "city": "Springfield", "state": "IL", "zip": "62701"}});
@@ -118,7 +145,19 @@ pub fn check(port: u16, outputs: &std::collections::BTreeMap<String, String>) ->
         let answered = hops.iter().any(|h| h.service == "movers" && h.causation_id.as_deref() == Some(id.as_str()));
         if hops.iter().any(|h| h.service == "addressing" && h.message_id == id) && answered {
             eprint!("{}", render(&correlation, &hops));
-            eprintln!("trace: the flow of a published address.received is rebuilt from the logs");
+            // Published without a traceparent, it is in the trace of its conversation.
+            let trace = platform_messages::Trace::of_conversation(&correlation).id_hex();
+            let (_, traced) = runtime.block_on(flow(port, &trace))?;
+            if traced.len() < hops.len() {
+                bail!(
+                    "trace {trace}: the trace id finds {} of the flow's {} hop(s): {traced:?}",
+                    traced.len(),
+                    hops.len()
+                );
+            }
+            eprintln!(
+                "trace: the flow of a published address.received is rebuilt from the logs, by its id and by its trace id"
+            );
             return Ok(());
         }
         if std::time::Instant::now() > deadline {
@@ -128,11 +167,17 @@ pub fn check(port: u16, outputs: &std::collections::BTreeMap<String, String>) ->
     }
 }
 
-/// The correlation id of `id`'s flow and its hops.
+/// The trace or correlation id of `id`'s flow and its hops.
 async fn flow(port: u16, id: &str) -> Result<(String, Vec<Hop>)> {
     let logs = aws_sdk_cloudwatchlogs::Client::new(&crate::bus_tools::local_config(port).await);
     let lines = lines_with(&logs, id).await?;
-    let correlation = if lines.iter().any(|(_, text)| hop(0, text, id).is_some()) {
+    if let trace @ Flow::Trace(_) = Flow::named(id) {
+        let hops: Vec<Hop> = lines.iter().filter_map(|(at, text)| hop(*at, text, trace)).collect();
+        if !hops.is_empty() {
+            return Ok((id.to_owned(), hops));
+        }
+    }
+    let correlation = if lines.iter().any(|(_, text)| hop(0, text, Flow::Conversation(id)).is_some()) {
         id.to_owned()
     } else {
         match correlation_of(lines.iter().map(|(_, text)| text.as_str())) {
@@ -141,7 +186,8 @@ async fn flow(port: u16, id: &str) -> Result<(String, Vec<Hop>)> {
         }
     };
     let lines = if correlation == id { lines } else { lines_with(&logs, &correlation).await? };
-    let hops: Vec<Hop> = lines.iter().filter_map(|(at, text)| hop(*at, text, &correlation)).collect();
+    let hops: Vec<Hop> =
+        lines.iter().filter_map(|(at, text)| hop(*at, text, Flow::Conversation(&correlation))).collect();
     Ok((correlation, hops))
 }
 
@@ -175,9 +221,12 @@ async fn lines_with(logs: &aws_sdk_cloudwatchlogs::Client, needle: &str) -> Resu
 mod tests {
     use super::*;
 
+    const TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+
     fn line(service: &str, name: &str, id: &str, cause: Option<&str>, message: &str) -> String {
         let mut line = serde_json::json!({
             "service": service, "name": name, "message_id": id, "correlation_id": "c1", "message": message,
+            "trace_id": TRACE,
         });
         if let Some(cause) = cause {
             line["causation_id"] = cause.into();
@@ -204,7 +253,7 @@ mod tests {
             ),
             (1_400, line("movers", "address.reconciled", "m9", Some("m1"), "some other line")),
         ];
-        let hops: Vec<Hop> = lines.iter().filter_map(|(at, text)| hop(*at, text, "c1")).collect();
+        let hops: Vec<Hop> = lines.iter().filter_map(|(at, text)| hop(*at, text, Flow::Conversation("c1"))).collect();
         assert_eq!(hops.len(), 5, "the outcome lines only");
         let tree = render("c1", &hops);
         let rows: Vec<&str> = tree.lines().collect();
@@ -218,8 +267,21 @@ mod tests {
 
     #[test]
     fn another_conversation_or_a_line_that_is_not_json_is_no_hop() {
-        assert_eq!(hop(0, &line("movers", "x.y", "m1", None, "handled"), "c2"), None);
-        assert_eq!(hop(0, "START RequestId: 1", "c1"), None);
+        assert_eq!(hop(0, &line("movers", "x.y", "m1", None, "handled"), Flow::Conversation("c2")), None);
+        assert_eq!(hop(0, "START RequestId: 1", Flow::Conversation("c1")), None);
         assert_eq!(correlation_of(["not json", &line("movers", "x.y", "m1", None, "handled")]), Some("c1".into()));
+    }
+
+    #[test]
+    fn a_trace_id_names_every_hop_of_its_trace_across_conversations() {
+        let mut other = serde_json::from_str::<Value>(&line("moves", "move.cancelled", "m5", None, "handled")).unwrap();
+        other["correlation_id"] = "bkg_1".into();
+        let lines = [line("addressing", "address.received", "m1", None, "handled"), other.to_string()];
+        assert_eq!(Flow::named(TRACE), Flow::Trace(TRACE));
+        assert_eq!(Flow::named("c1"), Flow::Conversation("c1"));
+        let in_trace = lines.iter().filter_map(|l| hop(0, l, Flow::named(TRACE))).count();
+        let in_conversation = lines.iter().filter_map(|l| hop(0, l, Flow::named("c1"))).count();
+        assert_eq!((in_trace, in_conversation), (2, 1));
+        assert_eq!(hop(0, &lines[0], Flow::Trace("00000000000000000000000000000001")), None);
     }
 }
