@@ -1,8 +1,12 @@
 //! Structured JSON logs through `tracing-subscriber`, one object per line with
 //! Powertools' key names (see [`crate::log_line`]), at the level given by
-//! `AWS_LAMBDA_LOG_LEVEL` (set by Lambda's advanced logging controls) or `RUST_LOG`.
-use tracing_subscriber::EnvFilter;
+//! `AWS_LAMBDA_LOG_LEVEL` (set by Lambda's advanced logging controls) or `RUST_LOG`
+//! (`level` or `target=level,...`, read by [`Targets`], which needs no regex engine
+//! in the binary, unlike `EnvFilter`).
+use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::fmt::format::JsonFields;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::log_line::PowertoolsJson;
 
@@ -29,8 +33,15 @@ pub fn init(service: &str) {
     let _ = tracing_subscriber::fmt()
         .fmt_fields(JsonFields::new())
         .event_format(PowertoolsJson { service: service.to_owned() })
-        .with_env_filter(EnvFilter::new(directive))
+        .with_max_level(LevelFilter::TRACE)
+        .finish()
+        .with(filter(&directive))
         .try_init();
+}
+
+/// The filter `directive` asks for; one it cannot read logs at `info`.
+pub fn filter(directive: &str) -> Targets {
+    directive.parse().unwrap_or_else(|_| Targets::new().with_default(LevelFilter::INFO))
 }
 
 #[cfg(test)]
@@ -43,6 +54,17 @@ mod tests {
         assert_eq!(filter_directive(None, Some("WARN")), "warn");
         assert_eq!(filter_directive(Some(""), Some("FATAL")), "error");
         assert_eq!(filter_directive(None, Some("loud")), "info");
+    }
+
+    #[test]
+    fn a_directive_sets_levels_per_target_and_a_bad_one_falls_back_to_info() {
+        use tracing_subscriber::filter::LevelFilter;
+        let f = super::filter("warn,addressing=debug");
+        assert!(f.would_enable("addressing::reconcile", &tracing::Level::DEBUG));
+        assert!(!f.would_enable("platform::consumer", &tracing::Level::INFO));
+        assert!(f.would_enable("platform::consumer", &tracing::Level::WARN));
+        let bad = super::filter("addressing=[loud]");
+        assert_eq!(bad.default_level(), Some(LevelFilter::INFO));
         assert_eq!(filter_directive(None, None), "info");
     }
 }
