@@ -64,6 +64,9 @@ async fn a_create_mover_request_shares_its_trace_with_every_hop_it_causes() {
     let hex = arrived.trace_id_hex();
     let line = wait_logged(&stack, "NotificationsWorker", &[&hex], ANSWER_TIMEOUT).await.unwrap();
     assert!(line.contains("email_verification.requested"), "{line}");
+    let logged: serde_json::Value = serde_json::from_str(line.trim()).unwrap();
+    let function = logged["function_name"].as_str().unwrap_or_default();
+    assert!(function.contains("NotificationsWorker") && logged["function_version"].is_string(), "{line}");
     probe.close().await.unwrap();
 }
 

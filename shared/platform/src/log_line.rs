@@ -1,6 +1,7 @@
 //! One JSON object per log line, with the key names of Powertools for AWS Lambda so
 //! that its users' queries and dashboards work unchanged: `level`, `message`,
-//! `timestamp`, `service`, `cold_start`, then the fields of every span the event is
+//! `timestamp`, `service`, `cold_start`, `function_name` and `function_version` (in
+//! Lambda), then the fields of every span the event is
 //! in (`function_request_id`, `xray_trace_id`, `correlation_id`, `message_id`, ...:
 //! flattened, the innermost winning) and the event's own fields, and `target`.
 use std::fmt;
@@ -30,6 +31,18 @@ pub fn cold_start() -> bool {
 pub struct PowertoolsJson {
     /// The service the lines are of.
     pub service: String,
+    /// The Lambda function and the version of it that runs (absent outside Lambda).
+    pub function: Option<(String, String)>,
+}
+
+impl PowertoolsJson {
+    /// The lines of `service`, naming the function and version Lambda runs this
+    /// process as (`AWS_LAMBDA_FUNCTION_NAME`, `AWS_LAMBDA_FUNCTION_VERSION`).
+    pub fn of(service: &str) -> Self {
+        let name = std::env::var("AWS_LAMBDA_FUNCTION_NAME").ok();
+        let version = std::env::var("AWS_LAMBDA_FUNCTION_VERSION").unwrap_or_else(|_| "$LATEST".into());
+        Self { service: service.to_owned(), function: name.map(|name| (name, version)) }
+    }
 }
 
 /// Collects an event's fields as JSON values.
@@ -79,6 +92,10 @@ where
         line.insert("timestamp".into(), Value::String(timestamp()));
         line.insert("service".into(), Value::String(self.service.clone()));
         line.insert("cold_start".into(), Value::Bool(cold_start()));
+        if let Some((name, version)) = &self.function {
+            line.insert("function_name".into(), Value::String(name.clone()));
+            line.insert("function_version".into(), Value::String(version.clone()));
+        }
         if let Some(scope) = ctx.event_scope() {
             for span in scope.from_root() {
                 let extensions = span.extensions();
@@ -127,7 +144,10 @@ mod tests {
         let buffer = Buffer::default();
         let subscriber = tracing_subscriber::fmt()
             .fmt_fields(JsonFields::new())
-            .event_format(PowertoolsJson { service: "addressing".into() })
+            .event_format(PowertoolsJson {
+                service: "addressing".into(),
+                function: Some(("updater-AddressingWorker-1".into(), "7".into())),
+            })
             .with_writer(buffer.clone())
             .finish();
         tracing::subscriber::with_default(subscriber, || {
@@ -141,6 +161,10 @@ mod tests {
         assert_eq!(line["message"], "retrying");
         assert_eq!(line["service"], "addressing");
         assert_eq!(line["cold_start"], true);
+        assert_eq!(
+            (line["function_name"].as_str(), line["function_version"].as_str()),
+            (Some("updater-AddressingWorker-1"), Some("7"))
+        );
         assert_eq!(
             (line["function_request_id"].as_str(), line["correlation_id"].as_str()),
             (Some("req-1"), Some("c-1"))

@@ -32,7 +32,7 @@ pub fn init(service: &str) {
     );
     let _ = tracing_subscriber::fmt()
         .fmt_fields(JsonFields::new())
-        .event_format(PowertoolsJson { service: service.to_owned() })
+        .event_format(PowertoolsJson::of(service))
         .with_max_level(LevelFilter::TRACE)
         .finish()
         .with(filter(&directive))
