@@ -17,6 +17,11 @@ static DOCUMENT: LazyLock<Value> = LazyLock::new(|| {
     serde_json::from_str(&text).expect("docs/openapi.json is JSON")
 });
 
+/// `docs/openapi.json`, read once.
+pub fn document() -> &'static Value {
+    &DOCUMENT
+}
+
 static VALIDATORS: LazyLock<Mutex<HashMap<String, std::sync::Arc<jsonschema::Validator>>>> =
     LazyLock::new(Default::default);
 

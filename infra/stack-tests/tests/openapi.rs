@@ -12,8 +12,7 @@ use stack_tests::stack;
 async fn every_described_operation_is_served_and_refuses_a_caller_without_a_token() {
     let stack = stack().await;
     let base = stack.api_url().unwrap();
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/openapi.json")).unwrap();
-    let document: Value = serde_json::from_str(&text).unwrap();
+    let document = openapi_conformance::document();
     let http = reqwest::Client::new();
     let mut asked = 0;
     for (template, operations) in document["paths"].as_object().unwrap() {

@@ -1,6 +1,7 @@
 //! The verified caller of a request, from `Authorization: Bearer <jwt>`; a missing
 //! or invalid token is a 401 before the handler runs. A W3C `traceparent` request
-//! header is continued by the messages the request sends (a new trace otherwise).
+//! header is continued by the messages the request sends (without one, they are in
+//! the trace of their correlation id).
 use std::sync::Arc;
 
 use axum::extract::{FromRef, FromRequestParts};

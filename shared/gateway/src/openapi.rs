@@ -20,6 +20,7 @@ pub struct Operation {
     parameters: Vec<Value>,
     public: bool,
     types: Vec<TypeSchema>,
+    errors: std::collections::BTreeSet<u16>,
 }
 
 /// A type's name and how its schema is generated.
@@ -32,13 +33,14 @@ fn error_meaning(status: u16) -> &'static str {
         401 => "No valid bearer token (or wrong credentials); answered with `WWW-Authenticate: Bearer`.",
         403 => "The caller's roles do not allow this.",
         404 => "Nothing of that id is visible to the caller.",
-        409 => "Conflicts with the current state, or an `Idempotency-Key` reused with another body.",
-        412 => "`If-Match` names a version that is no longer current; read again.",
+        409 => {
+            "Conflicts with the current state (an `If-Match` or `expected_version` no longer current), or an \
+                `Idempotency-Key` reused with another body."
+        }
         413 => "The body is over the gateway's limit.",
         415 => "The body is not `Content-Type: application/json`.",
         428 => "A conditional header (`If-Match`) is required.",
         429 => "Too many requests; wait `Retry-After` seconds.",
-        503 => "A dependency is unavailable; try again.",
         _ => "An error.",
     }
 }
@@ -53,7 +55,16 @@ impl Operation {
         let mut body = Map::new();
         body.insert("summary".into(), summary.into());
         body.insert("tags".into(), json!([path.split('/').nth(1).unwrap_or_default()]));
-        let op = Self { method, path, body, responses: Map::new(), parameters, public: false, types: Vec::new() };
+        let op = Self {
+            method,
+            path,
+            body,
+            responses: Map::new(),
+            parameters,
+            public: false,
+            types: Vec::new(),
+            errors: Default::default(),
+        };
         op.errors(&[401, 500])
     }
 
@@ -77,11 +88,6 @@ impl Operation {
         Self::new("patch", path, summary)
     }
 
-    /// The method, lowercase, and the path template (`/movers/{id}`).
-    pub fn route(&self) -> (&'static str, &'static str) {
-        (self.method, self.path)
-    }
-
     /// A longer description (Markdown).
     pub fn describe(mut self, text: &str) -> Self {
         self.body.insert("description".into(), text.into());
@@ -92,6 +98,7 @@ impl Operation {
     pub fn public(mut self) -> Self {
         self.public = true;
         self.responses.remove("401");
+        self.errors.remove(&401);
         self
     }
 
@@ -174,9 +181,10 @@ impl Operation {
 
     /// The error answers `statuses` (each in the one error shape).
     pub fn errors(mut self, statuses: &[u16]) -> Self {
-        for status in statuses {
+        for &status in statuses {
             let reference = format!("#/components/responses/E{status}");
             self.responses.insert(status.to_string(), json!({"$ref": reference}));
+            self.errors.insert(status);
         }
         self
     }
@@ -229,13 +237,6 @@ impl Schema {
             schemas.into_iter().map(|s| (s.value, s.types)).unzip();
         Self { value: json!({"oneOf": values}), types: types.into_iter().flatten().collect() }
     }
-
-    /// `{name: T}`: one property holding a `T`.
-    pub fn wrapping<T: JsonSchema>(name: &str) -> Self {
-        let inner = Self::of::<T>();
-        let value = json!({"type": "object", "required": [name], "properties": {name: inner.value}});
-        Self { value, types: inner.types }
-    }
 }
 
 /// Builds the document of a set of gateways: their operations, the types their
@@ -244,6 +245,7 @@ pub struct Document {
     generator: SchemaGenerator,
     resolvers: Vec<TypeSchema>,
     paths: Map<String, Value>,
+    errors: std::collections::BTreeSet<u16>,
 }
 
 impl Default for Document {
@@ -263,14 +265,20 @@ impl Document {
             s.definitions_path = "/components/schemas".into();
             s.meta_schema = None;
         });
-        Self { generator: settings.into_generator(), resolvers: Vec::new(), paths: Map::new() }
+        Self {
+            generator: settings.into_generator(),
+            resolvers: Vec::new(),
+            paths: Map::new(),
+            errors: Default::default(),
+        }
     }
 
     /// Adds `operations`.
     pub fn add(&mut self, operations: Vec<Operation>) -> &mut Self {
         for mut op in operations {
             self.resolvers.append(&mut op.types);
-            let (method, path) = op.route();
+            self.errors.append(&mut op.errors);
+            let (method, path) = (op.method, op.path);
             let entry = self.paths.entry(path).or_insert_with(|| json!({}));
             entry[method] = op.render();
         }
@@ -301,10 +309,8 @@ impl Document {
         self.resolve(&mut paths)?;
         let mut schemas = self.generator.take_definitions(true);
         schemas.insert("Error".into(), error_schema());
-        let responses: Map<String, Value> = [400, 401, 403, 404, 409, 412, 413, 415, 428, 429, 500, 503]
-            .into_iter()
-            .map(|status| (format!("E{status}"), error_response(status)))
-            .collect();
+        let responses: Map<String, Value> =
+            self.errors.iter().map(|&status| (format!("E{status}"), error_response(status))).collect();
         Ok(json!({
             "openapi": "3.1.0",
             "info": info,
@@ -357,12 +363,10 @@ fn example_code(status: u16) -> &'static str {
         403 => "forbidden",
         404 => "not_found",
         409 => "conflict",
-        412 => "precondition_failed",
         413 => "payload_too_large",
         415 => "unsupported_media_type",
         428 => "precondition_required",
         429 => "too_many_requests",
-        503 => "unavailable",
         _ => "internal",
     }
 }
@@ -411,6 +415,7 @@ mod tests {
         assert!(post["responses"]["201"]["headers"]["ETag"].is_object());
         assert_eq!(doc["components"]["schemas"]["Thing"]["properties"]["name"]["type"], "string");
         assert!(doc["components"]["responses"]["E401"]["headers"]["WWW-Authenticate"].is_object());
+        assert!(doc["components"]["responses"].get("E428").is_none(), "only the answers some route gives");
         let list = &doc["paths"]["/things"]["get"];
         assert_eq!(list["parameters"][0]["description"], "At most this many.");
         assert_eq!(list["parameters"][0]["required"], false);

@@ -31,6 +31,11 @@ impl Trace {
     pub fn of_conversation(correlation_id: &str) -> Self {
         let id = Uuid::try_parse(correlation_id)
             .unwrap_or_else(|_| Uuid::new_v5(&Uuid::NAMESPACE_OID, correlation_id.as_bytes()));
+        Self::of_conversation_id(&id)
+    }
+
+    /// [`Trace::of_conversation`] of a correlation id that is the UUID `id`.
+    pub fn of_conversation_id(id: &Uuid) -> Self {
         Self { id: id.as_u128().max(1), flags: 1 }
     }
 
@@ -41,7 +46,15 @@ impl Trace {
 
     /// The trace id as 32 lowercase hex digits (as logged).
     pub fn id_hex(&self) -> String {
-        format!("{:032x}", self.id)
+        self.to_string()
+    }
+}
+
+impl fmt::Display for Trace {
+    /// The trace id as 32 lowercase hex digits, written without an allocation (a
+    /// record's span names it on the hot path).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:032x}", self.id)
     }
 }
 
@@ -77,7 +90,7 @@ impl TraceParent {
 
     /// The trace id as 32 lowercase hex digits (as logged).
     pub fn trace_id_hex(&self) -> String {
-        self.trace().id_hex()
+        self.trace().to_string()
     }
 
     /// The parent span id as 16 lowercase hex digits (as logged).
@@ -93,7 +106,7 @@ impl TraceParent {
 
 impl fmt::Display for TraceParent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "00-{:032x}-{:016x}-{:02x}", self.trace_id, self.span_id, self.flags)
+        write!(f, "00-{}-{:016x}-{:02x}", self.trace(), self.span_id, self.flags)
     }
 }
 
@@ -189,6 +202,7 @@ mod tests {
         assert_eq!(trace.sent_as(&id), sent, "a retry sends the same context");
         let conversation = Uuid::new_v4();
         assert_eq!(Trace::of_conversation(&conversation.to_string()).id_hex(), conversation.simple().to_string());
+        assert_eq!(Trace::of_conversation(&conversation.to_string()), Trace::of_conversation_id(&conversation));
         assert_eq!(Trace::of_conversation("crm-42"), Trace::of_conversation("crm-42"));
         assert_ne!(Trace::of_conversation("crm-42"), Trace::of_conversation("crm-43"));
         let json = serde_json::to_string(&sent).unwrap();

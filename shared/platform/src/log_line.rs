@@ -40,8 +40,7 @@ impl PowertoolsJson {
     /// process as (`AWS_LAMBDA_FUNCTION_NAME`, `AWS_LAMBDA_FUNCTION_VERSION`).
     pub fn of(service: &str) -> Self {
         let name = std::env::var("AWS_LAMBDA_FUNCTION_NAME").ok();
-        let version = std::env::var("AWS_LAMBDA_FUNCTION_VERSION").unwrap_or_else(|_| "$LATEST".into());
-        Self { service: service.to_owned(), function: name.map(|name| (name, version)) }
+        Self { service: service.to_owned(), function: name.map(|name| (name, crate::version::function_version())) }
     }
 }
 

@@ -54,6 +54,7 @@ mod tests {
         assert_eq!(filter_directive(None, Some("WARN")), "warn");
         assert_eq!(filter_directive(Some(""), Some("FATAL")), "error");
         assert_eq!(filter_directive(None, Some("loud")), "info");
+        assert_eq!(filter_directive(None, None), "info");
     }
 
     #[test]
@@ -65,6 +66,5 @@ mod tests {
         assert!(f.would_enable("platform::consumer", &tracing::Level::WARN));
         let bad = super::filter("addressing=[loud]");
         assert_eq!(bad.default_level(), Some(LevelFilter::INFO));
-        assert_eq!(filter_directive(None, None), "info");
     }
 }

@@ -4,6 +4,11 @@
 /// `<function version>/<crate version>`: the Lambda version behind the alias the
 /// function runs as (`$LATEST` where none is published), and this build.
 pub fn version() -> String {
-    let function = std::env::var("AWS_LAMBDA_FUNCTION_VERSION").unwrap_or_else(|_| "$LATEST".into());
-    format!("{function}/{}", env!("CARGO_PKG_VERSION"))
+    format!("{}/{}", function_version(), env!("CARGO_PKG_VERSION"))
+}
+
+/// The Lambda version behind the alias the function runs as (`$LATEST` where none
+/// is published).
+pub fn function_version() -> String {
+    std::env::var("AWS_LAMBDA_FUNCTION_VERSION").unwrap_or_else(|_| "$LATEST".into())
 }

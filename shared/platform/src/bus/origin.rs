@@ -27,21 +27,18 @@ pub struct Origin {
 impl Origin {
     /// A caller whose token was verified: messages act on their behalf.
     pub fn caller(actor: Actor, token: impl Into<String>) -> Self {
-        let conversation = Uuid::new_v4();
-        let trace = Trace::of_conversation(&conversation.to_string());
-        Self { cause: None, conversation, actor: Some(actor), token: Some(token.into()), trace }
+        Self::new_conversation(Some(actor), Some(token.into()))
     }
 
     /// The system, starting a conversation of its own.
     pub fn system() -> Self {
+        Self::new_conversation(None, None)
+    }
+
+    /// A new conversation, in the trace its id names.
+    fn new_conversation(actor: Option<Actor>, token: Option<String>) -> Self {
         let conversation = Uuid::new_v4();
-        Self {
-            cause: None,
-            conversation,
-            actor: None,
-            token: None,
-            trace: Trace::of_conversation(&conversation.to_string()),
-        }
+        Self { cause: None, conversation, actor, token, trace: Trace::of_conversation_id(&conversation) }
     }
 
     /// The handling of `cause` (whose actor the consumer verified), with the token

@@ -331,7 +331,7 @@ impl Consumer {
 
         let Incoming { envelope, token, trace } = incoming;
         let origin = Origin::cause(&envelope, token).in_trace(trace.map(|t| t.trace()));
-        span.record("trace_id", tracing::field::display(origin.trace().id_hex()));
+        span.record("trace_id", tracing::field::display(origin.trace()));
         let task_token = envelope.task_token.clone();
         let result = match self.run(&route.handle, envelope, origin.clone()).await {
             Ok(Emit(messages, reply)) => match self.publish(&origin, messages, &mut pass).await {

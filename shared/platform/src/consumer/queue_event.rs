@@ -1,7 +1,7 @@
 //! The Lambda SQS event as the consumer reads it: the record's id, body, FIFO group,
-//! X-Ray trace header and `authorization` and `traceparent` attributes, parsed once from the invocation's JSON; every
-//! other field (receipt handle, checksums, ARNs, the other attributes) is skipped
-//! without being stored. `aws_lambda_events`' `SqsEvent` converts into it, for
+//! X-Ray trace header and `authorization` and `traceparent` attributes, parsed once
+//! from the invocation's JSON; every other field (receipt handle, checksums, ARNs,
+//! the other attributes) is skipped without being stored. `aws_lambda_events`' `SqsEvent` converts into it, for
 //! tests and callers that build events themselves.
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use serde::Deserialize;

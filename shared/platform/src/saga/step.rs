@@ -101,7 +101,7 @@ where
 /// execution belongs to, as its input carries it.
 pub fn in_trace(trace: Option<&TraceParent>) {
     if let Some(trace) = trace {
-        tracing::Span::current().record("trace_id", tracing::field::display(trace.trace_id_hex()));
+        tracing::Span::current().record("trace_id", tracing::field::display(trace.trace()));
     }
 }
 
