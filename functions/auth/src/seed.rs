@@ -20,14 +20,15 @@ pub const LOCAL_ACCOUNTS: [(&str, Role); 4] = [
 
 /// Creates the accounts that do not exist yet; returns how many were created. An
 /// existing account is found by its email before any password is hashed, so a
-/// warm local stack's cold start pays no hashing (the missing ones are created side
-/// by side).
+/// warm local stack's cold start pays no hashing, and one round trip: the accounts
+/// are looked up side by side (and the missing ones created side by side).
 pub async fn seed(accounts: &dyn AccountStore) -> Result<usize, AuthError> {
+    let lookups = LOCAL_ACCOUNTS.map(|(email, role)| async move {
+        Ok::<_, AuthError>(accounts.find_by_email(email).await?.is_none().then_some((email, role)))
+    });
     let mut missing = Vec::new();
-    for (email, role) in LOCAL_ACCOUNTS {
-        if accounts.find_by_email(email).await?.is_none() {
-            missing.push((email, role));
-        }
+    for found in futures::future::join_all(lookups).await {
+        missing.extend(found?);
     }
     let creations = missing.into_iter().map(|(email, role)| async move {
         match register(accounts, email, LOCAL_PASSWORD, &format!("Local {role}"), vec![role]).await {

@@ -7,6 +7,8 @@ use serde_json::value::RawValue;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+mod reader;
+
 use crate::error::EnvelopeError;
 use crate::names::{Kind, MessageName};
 
@@ -199,9 +201,18 @@ pub type RawEnvelope<'a> = Envelope<&'a RawValue>;
 
 impl<'a> Envelope<&'a RawValue> {
     /// Decodes and checks a wire body like [`Envelope::decode`], keeping `data` as text.
+    /// The fast reader ([`reader`]) reads the body where it can; `serde_json` reads the rest.
     pub fn decode_raw(body: &'a str) -> Result<Self, EnvelopeError> {
-        let wire: WireIn<&'a RawValue> = serde_json::from_str(body)?;
+        let wire: WireIn<&'a RawValue> = match reader::read(body) {
+            Some(wire) => wire,
+            None => serde_json::from_str(body)?,
+        };
         wire.validate()
+    }
+
+    /// [`Envelope::decode_raw`] with `serde_json` alone (what the fast reader is held to).
+    pub fn decode_raw_by_serde(body: &'a str) -> Result<Self, EnvelopeError> {
+        serde_json::from_str::<WireIn<&'a RawValue>>(body)?.validate()
     }
 
     /// Decodes `data` into the payload type of the message.

@@ -12,6 +12,7 @@ pub mod dates;
 mod envelope;
 mod error;
 pub mod ids;
+pub mod json_scan;
 mod names;
 mod trace_context;
 pub mod validate;

@@ -2,6 +2,7 @@
 //! from the context Lambda passes, carried into every span of the work (a record's,
 //! a step's, a request's), with its deadline (see [`crate::deadline`]).
 use std::future::Future;
+use std::sync::{Arc, LazyLock};
 use std::time::{Duration, UNIX_EPOCH};
 
 use lambda_runtime::Context;
@@ -14,15 +15,21 @@ tokio::task_local! {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invocation {
     /// Lambda's request id (`function_request_id` in the logs, as Powertools names it).
-    pub request_id: String,
+    pub request_id: Arc<str>,
     /// The X-Ray trace id, when tracing is on.
-    pub xray_trace_id: Option<String>,
+    pub xray_trace_id: Option<Arc<str>>,
 }
+
+/// What stands for an id outside an invocation or without tracing.
+static NONE: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from("-"));
 
 impl Invocation {
     /// The invocation `context` describes.
     pub fn of(context: &Context) -> Self {
-        Self { request_id: context.request_id.clone(), xray_trace_id: context.xray_trace_id.clone() }
+        Self {
+            request_id: context.request_id.as_str().into(),
+            xray_trace_id: context.xray_trace_id.as_deref().map(Arc::from),
+        }
     }
 }
 
@@ -35,13 +42,14 @@ pub async fn within<F: Future>(context: &Context, work: F) -> F::Output {
 }
 
 /// The current invocation's request id; `-` outside one (tests, tools).
-pub fn request_id() -> String {
-    INVOCATION.try_with(|i| i.request_id.clone()).unwrap_or_else(|_| "-".to_owned())
+/// (Shared, not copied: every record of a batch names it.)
+pub fn request_id() -> Arc<str> {
+    INVOCATION.try_with(|i| i.request_id.clone()).unwrap_or_else(|_| NONE.clone())
 }
 
 /// The current invocation's X-Ray trace id; `-` outside one or without tracing.
-pub fn xray_trace_id() -> String {
-    INVOCATION.try_with(|i| i.xray_trace_id.clone()).ok().flatten().unwrap_or_else(|| "-".to_owned())
+pub fn xray_trace_id() -> Arc<str> {
+    INVOCATION.try_with(|i| i.xray_trace_id.clone()).ok().flatten().unwrap_or_else(|| NONE.clone())
 }
 
 #[cfg(test)]
@@ -56,9 +64,9 @@ mod tests {
         context.deadline =
             (std::time::SystemTime::now() + Duration::from_secs(3)).duration_since(UNIX_EPOCH).unwrap().as_millis()
                 as u64;
-        assert_eq!((request_id(), xray_trace_id()), ("-".to_owned(), "-".to_owned()));
+        assert_eq!((request_id(), xray_trace_id()), (Arc::from("-"), Arc::from("-")));
         within(&context, async {
-            assert_eq!((request_id(), xray_trace_id()), ("req-1".to_owned(), "Root=1-abc".to_owned()));
+            assert_eq!((request_id(), xray_trace_id()), (Arc::from("req-1"), Arc::from("Root=1-abc")));
             let left = crate::deadline::remaining().expect("the deadline is set");
             assert!(left > Duration::from_secs(2) && left <= Duration::from_secs(3), "{left:?}");
         })

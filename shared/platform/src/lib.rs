@@ -16,6 +16,7 @@ pub mod invocation;
 pub mod log_line;
 pub mod metrics;
 pub mod outbox;
+pub mod preread_event;
 pub mod probe;
 pub mod saga;
 pub mod sdk_config;

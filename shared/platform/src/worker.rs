@@ -5,11 +5,13 @@ use std::future::Future;
 use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::SqsBatchResponse;
-use lambda_runtime::{Error, LambdaEvent, service_fn};
+use lambda_runtime::layers::TracingLayer;
+use lambda_runtime::{Error, LambdaEvent, Runtime, service_fn};
 
 use platform_messages::Catalog;
 
 use crate::consumer::{Consumer, QueueEvent};
+use crate::preread_event::{PrereadLayer, event_of};
 
 /// Builds the consumer with `init` (once, at cold start), then serves SQS batches.
 /// The catalog is law: a consumer whose handlers differ from what `catalog` says
@@ -25,12 +27,14 @@ where
         Ok::<Consumer, Error>(consumer)
     };
     let consumer = Arc::new(crate::startup::cold_start_of(&catalog, checked).await);
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<QueueEvent>| {
+    // The event is read by the fast reader before the runtime's deserializer (which
+    // then sees `null`), or by the deserializer when the fast reader refuses it.
+    let handler = service_fn(move |event: LambdaEvent<Option<QueueEvent>>| {
         let consumer = consumer.clone();
         async move {
-            let batch = consumer.handle_batch(event.payload);
+            let batch = consumer.handle_batch(event_of(event.payload)?);
             Ok::<SqsBatchResponse, Error>(crate::invocation::within(&event.context, batch).await)
         }
-    }))
-    .await
+    });
+    Runtime::new(handler).layer(PrereadLayer).layer(TracingLayer::new()).run().await
 }

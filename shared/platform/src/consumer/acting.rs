@@ -43,8 +43,8 @@ pub(crate) async fn authenticate<'a>(
     match &incoming.token {
         Some(token) => {
             let authorized_at = envelope.authorized_at().unix_timestamp();
-            let caller = verifier
-                .verify_in_flight(token, authorized_at, now.unix_timestamp())
+            // Boxed: only records that carry a token hold a verification's state.
+            let caller = Box::pin(verifier.verify_in_flight(token, authorized_at, now.unix_timestamp()))
                 .await
                 .map_err(|e| format!("the authorization token was refused: {e}"))?;
             let verified = actor_of(caller);

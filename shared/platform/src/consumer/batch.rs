@@ -189,7 +189,8 @@ impl Consumer {
         let mut outcomes: Vec<(usize, RecordOutcome, f64)> = stream::iter(lanes(records))
             // A lane's first record is counted at the gate when the lane is admitted,
             // before any record runs, so the first to publish waits for the others.
-            .map(|lane| self.handle_lane(records, lane, &gate, gate.enter()))
+            // Boxed once: the stream moves a pointer, not the record's whole state.
+            .map(|lane| Box::pin(self.handle_lane(records, lane, &gate, gate.enter())))
             .buffer_unordered(self.concurrency)
             .flat_map(stream::iter)
             .collect()
@@ -265,7 +266,14 @@ impl Consumer {
     async fn handle_one(&self, record: &QueueRecord, pass: Pass<'_>) -> RecordOutcome {
         let sqs_id = record.message_id.as_deref().unwrap_or("-");
         // The sender's X-Ray segment when the record carries one (active tracing in AWS).
-        let xray = record.attributes.aws_trace_header.clone().unwrap_or_else(crate::invocation::xray_trace_id);
+        let invocation_xray;
+        let xray = match record.attributes.aws_trace_header.as_deref() {
+            Some(sender) => sender,
+            None => {
+                invocation_xray = crate::invocation::xray_trace_id();
+                &*invocation_xray
+            }
+        };
         let span = info_span!(
             "record",
             function_request_id = %crate::invocation::request_id(),
@@ -334,8 +342,11 @@ impl Consumer {
         span.record("trace_id", tracing::field::display(origin.trace()));
         let task_token = envelope.task_token.clone();
         let result = match self.run(&route.handle, envelope, origin.clone()).await {
+            // Publishing and answering a saga are boxed where they happen, so that a
+            // record that does neither carries neither's state.
             Ok(Emit(messages, reply)) => match self.publish(&origin, messages, &mut pass).await {
-                Ok(()) => self.answer(task_token.as_deref(), reply).await,
+                Ok(()) if task_token.is_some() => Box::pin(self.answer(task_token.as_deref(), reply)).await,
+                Ok(()) => Ok(()),
                 Err(reason) => Err(reason),
             },
             Err(reason) => Err(reason),
@@ -433,6 +444,6 @@ impl Consumer {
             .enumerate()
             .map(|(index, emitted)| origin.stamp(index, emitted.name, emitted.data))
             .collect();
-        pass.publish(messages).await.map_err(|e| format!("publishing failed: {e}"))
+        Box::pin(pass.publish(messages)).await.map_err(|e| format!("publishing failed: {e}"))
     }
 }

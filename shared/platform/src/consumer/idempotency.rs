@@ -46,7 +46,7 @@ pub fn fingerprint(name: &str, data_json: &str) -> String {
     hasher.update(data_json.as_bytes());
     let mut digits = [0u8; 64];
     hex::encode_to_slice(hasher.finalize(), &mut digits).expect("32 bytes are 64 hex digits");
-    String::from_utf8_lossy(&digits).into_owned()
+    String::from_utf8(digits.to_vec()).expect("hex digits are ASCII")
 }
 
 /// The fingerprint of the data's canonical rendering (keys sorted, compact): what

@@ -6,6 +6,7 @@
 mod acting;
 mod batch;
 mod canary;
+mod event_reader;
 mod handler;
 mod idempotency;
 mod lanes;

@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{KeyType, TimeToLiveStatus};
 
 use super::error::StoreError;
-use super::migrations::{Migration, migrate};
+use super::migrations::{Migration, migrate, pending};
 use super::table::Table;
 
 /// How long a cold start may hold the migration lock, and wait for another's.
@@ -60,8 +60,16 @@ impl TableSchema {
 
     /// The cold start's table work: checks the table against this declaration, then
     /// applies the pending migrations (once across concurrent cold starts).
+    /// The check and the read of the applied migrations go out together: a cold start
+    /// whose table is current pays one round trip; migrations, when some are pending,
+    /// run only after the check passed.
     pub async fn ready(&self, table: &Table) -> Result<(), StoreError> {
-        self.verify(table.client(), table.name()).await?;
+        let (checked, pending) =
+            tokio::join!(self.verify(table.client(), table.name()), pending(table, self.migrations));
+        checked?;
+        if pending?.is_empty() {
+            return Ok(());
+        }
         let applied = migrate(table, self.migrations, MIGRATION_LEASE, MIGRATION_WAIT).await?;
         if !applied.is_empty() {
             tracing::info!(table = table.name(), ?applied, "migrations applied");
@@ -112,14 +120,13 @@ impl TableSchema {
         diffs
     }
 
-    /// Describes the table and fails with every difference named.
+    /// Describes the table and its TTL (side by side) and fails with every difference named.
     pub async fn verify(&self, client: &Client, table: &str) -> Result<(), StoreError> {
-        let described = client
-            .describe_table()
-            .table_name(table)
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk(e, &format!("describe table `{table}`")))?;
+        let (described, ttl_out) = tokio::join!(
+            client.describe_table().table_name(table).send(),
+            client.describe_time_to_live().table_name(table).send()
+        );
+        let described = described.map_err(|e| StoreError::from_sdk(e, &format!("describe table `{table}`")))?;
         let t = described.table().ok_or_else(|| StoreError::backend(format!("table `{table}` has no description")))?;
         let keys: Vec<_> =
             t.key_schema().iter().map(|k| (k.attribute_name().to_owned(), k.key_type().clone())).collect();
@@ -131,12 +138,7 @@ impl TableSchema {
                 (i.index_name().unwrap_or_default().to_owned(), ks)
             })
             .collect();
-        let ttl_out = client
-            .describe_time_to_live()
-            .table_name(table)
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk(e, &format!("describe TTL of `{table}`")))?;
+        let ttl_out = ttl_out.map_err(|e| StoreError::from_sdk(e, &format!("describe TTL of `{table}`")))?;
         let ttl = ttl_out.time_to_live_description().and_then(|d| {
             let on = matches!(d.time_to_live_status(), Some(TimeToLiveStatus::Enabled | TimeToLiveStatus::Enabling));
             on.then(|| d.attribute_name()).flatten()
