@@ -4,7 +4,7 @@
 //! promise of the decoder's output, or a panic is a finding.
 use std::sync::{Arc, OnceLock};
 
-use platform::consumer::{QueueRecord, StringAttribute, Unwrapped};
+use platform::consumer::{QueueEvent, QueueRecord, StringAttribute, Unwrapped};
 use platform_gateway::graphql_limits::{self, Limits};
 use platform_identity::{Role, TestIssuer, Verifier};
 use platform_messages::Envelope;
@@ -38,6 +38,7 @@ pub fn all() -> Vec<Target> {
     vec![
         Target { name: "envelope", seeds: envelope_seeds, run: envelope },
         Target { name: "sqs-record", seeds: envelope_seeds, run: sqs_record },
+        Target { name: "sqs-event", seeds: sqs_event_seeds, run: sqs_event },
         Target { name: "sns-wrapped", seeds: envelope_seeds, run: sns_wrapped },
         Target { name: "jwt", seeds: jwt_seeds, run: jwt },
         Target { name: "address", seeds: address_seeds, run: address },
@@ -97,7 +98,38 @@ fn sqs_record(input: &[u8]) -> Result<Verdict, Finding> {
         Some((t, b)) if t.len() < 64 => (Some(t.to_owned()), b.to_owned()),
         _ => (None, all),
     };
+    // The fast envelope reader and serde_json alone decide alike.
+    let fast = Envelope::decode_raw(&body).map(|e| format!("{e:?}")).map_err(|e| e.to_string());
+    let serde = Envelope::decode_raw_by_serde(&body).map(|e| format!("{e:?}")).map_err(|e| e.to_string());
+    if fast != serde {
+        return Err(format!("the fast envelope reader gave {fast:?}, serde_json {serde:?}"));
+    }
     decoded(&record(body, token))
+}
+
+fn sqs_event_seeds() -> Vec<Vec<u8>> {
+    let records: Vec<Value> = envelope_seeds()
+        .into_iter()
+        .map(|body| {
+            json!({"messageId": "m-1", "receiptHandle": "AQEB", "body": text(&body), "md5OfBody": "d",
+                "attributes": {"ApproximateReceiveCount": "1", "MessageGroupId": "g"},
+                "messageAttributes": {"authorization": {"stringValue": "Bearer x.y.z", "dataType": "String"}},
+                "eventSource": "aws:sqs", "awsRegion": "us-east-1"})
+        })
+        .collect();
+    vec![json!({ "Records": records }).to_string().into_bytes()]
+}
+
+/// The Lambda SQS event: what the fast reader reads, serde_json reads alike.
+fn sqs_event(input: &[u8]) -> Result<Verdict, Finding> {
+    let event = text(input);
+    let by_serde = serde_json::from_str::<QueueEvent>(&event).map(|e| format!("{e:?}"));
+    match (QueueEvent::read_fast(&event), by_serde) {
+        (Ok(fast), Ok(serde)) if format!("{fast:?}") == serde => Ok(Verdict::Accepted),
+        (Ok(fast), serde) => Err(format!("the fast event reader read {fast:?}, serde_json {serde:?}")),
+        (Err(_), Ok(_)) => Ok(Verdict::Accepted),
+        (Err(e), Err(_)) => refused(e.to_string()),
+    }
 }
 
 fn sns_wrapped(input: &[u8]) -> Result<Verdict, Finding> {

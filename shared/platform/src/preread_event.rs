@@ -98,8 +98,7 @@ mod tests {
             })
         };
         PrereadLayer.layer(inner).oneshot(invocation(body)).await.unwrap();
-        let taken = seen.lock().unwrap().take().unwrap();
-        taken
+        seen.lock().unwrap().take().unwrap()
     }
 
     #[tokio::test]
