@@ -72,7 +72,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_handler_runs_inside_its_lambda_invocation() {
-        let router = || finish(Router::new().route("/who", get(|| async { platform::invocation::request_id().to_string() })));
+        let router =
+            || finish(Router::new().route("/who", get(|| async { platform::invocation::request_id().to_string() })));
         let mut context = Context::default();
         context.request_id = "req-9".into();
         context.deadline = u64::MAX / 2;
