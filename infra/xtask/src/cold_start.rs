@@ -19,8 +19,6 @@ use crate::paths;
 use crate::process::{cargo, output, run};
 use crate::template::{Function, functions, template};
 
-/// The crates whose binaries are the functions, and the baseline.
-const CRATES: [&str; 6] = ["addressing", "auth", "movers", "moves", "notifications", "cold-start-hello"];
 /// The baseline's binary.
 const BARE: &str = "cold-start-hello";
 /// A start that has not polled by then is a failure.
@@ -29,13 +27,34 @@ const PATIENCE: Duration = Duration::from_secs(20);
 /// Runs the benchmark: `starts` cold starts of each function against the stack
 /// deployed on `port` (see `commands::bench`, which brings it up when needed).
 pub fn run_bench(port: u16, starts: usize) -> Result<()> {
+    // The binaries of the crates the template's functions are built from (their
+    // `CodeUri`), and the baseline's; only those crates, so that features unify as
+    // in a function's own build.
     let mut build = cargo();
-    build.args(["build", "--release", "--bins"]);
-    for krate in CRATES {
-        build.args(["-p", krate]);
+    build.args(["build", "--release", "--bins", "-p", BARE]);
+    for krate in function_crates(&template()?)? {
+        build.args(["-p", &krate]);
     }
     run(&mut build)?;
     measure_all(&crate::venv::ensure()?, port, starts)
+}
+
+/// The package names of the crates the template's functions are built from.
+fn function_crates(template: &serde_yaml::Value) -> Result<std::collections::BTreeSet<String>> {
+    let mut crates = std::collections::BTreeSet::new();
+    for (logical_id, resource) in crate::template::resources(template) {
+        if resource["Metadata"]["BuildMethod"] != "rust-cargolambda" {
+            continue;
+        }
+        let code_uri =
+            resource["Properties"]["CodeUri"].as_str().with_context(|| format!("{logical_id} has no CodeUri"))?;
+        let manifest: toml::Value =
+            toml::from_str(&std::fs::read_to_string(paths::root().join(code_uri).join("Cargo.toml"))?)?;
+        let name =
+            manifest["package"]["name"].as_str().with_context(|| format!("{code_uri}/Cargo.toml has no name"))?;
+        crates.insert(name.to_owned());
+    }
+    Ok(crates)
 }
 
 fn measure_all(bin: &Path, port: u16, starts: usize) -> Result<()> {
@@ -58,16 +77,19 @@ fn measure_all(bin: &Path, port: u16, starts: usize) -> Result<()> {
     Ok(())
 }
 
-/// The environment variables each deployed function has, by logical id.
+/// The environment variables each deployed function has, by logical id (each found
+/// by its physical id in the stack: a function may have a name of its own).
 fn deployed_functions(bin: &Path, port: u16) -> Result<BTreeMap<String, BTreeMap<String, String>>> {
     let listed: Value = serde_json::from_str(&output(aws_cli(bin, port).args(["lambda", "list-functions"]))?)?;
     let all = listed["Functions"].as_array().context("no functions listed")?;
+    let stack = crate::samconfig::load("local")?.stack_name;
     let mut by_id = BTreeMap::new();
     for Function { logical_id, .. } in functions(&template()?) {
+        let name = crate::emulator::physical_id(bin, port, &stack, &logical_id)?;
         let deployed = all
             .iter()
-            .find(|f| f["FunctionName"].as_str().is_some_and(|n| n.contains(&format!("-{logical_id}-"))))
-            .with_context(|| format!("no deployed function for {logical_id}"))?;
+            .find(|f| f["FunctionName"].as_str() == Some(name.as_str()))
+            .with_context(|| format!("no deployed function for {logical_id} ({name})"))?;
         let variables = deployed["Environment"]["Variables"]
             .as_object()
             .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned()))).collect())
