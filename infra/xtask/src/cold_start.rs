@@ -41,20 +41,15 @@ pub fn run_bench(port: u16, starts: usize) -> Result<()> {
 
 /// The package names of the crates the template's functions are built from.
 fn function_crates(template: &serde_yaml::Value) -> Result<std::collections::BTreeSet<String>> {
-    let mut crates = std::collections::BTreeSet::new();
-    for (logical_id, resource) in crate::template::resources(template) {
-        if resource["Metadata"]["BuildMethod"] != "rust-cargolambda" {
-            continue;
-        }
-        let code_uri =
-            resource["Properties"]["CodeUri"].as_str().with_context(|| format!("{logical_id} has no CodeUri"))?;
-        let manifest: toml::Value =
-            toml::from_str(&std::fs::read_to_string(paths::root().join(code_uri).join("Cargo.toml"))?)?;
-        let name =
-            manifest["package"]["name"].as_str().with_context(|| format!("{code_uri}/Cargo.toml has no name"))?;
-        crates.insert(name.to_owned());
-    }
-    Ok(crates)
+    functions(template)
+        .iter()
+        .map(|f| {
+            let manifest = std::fs::read_to_string(paths::root().join(&f.code_uri).join("Cargo.toml"))?;
+            let manifest: toml::Value = toml::from_str(&manifest)?;
+            let name = manifest["package"]["name"].as_str();
+            Ok(name.with_context(|| format!("{}/Cargo.toml has no name", f.code_uri))?.to_owned())
+        })
+        .collect()
 }
 
 fn measure_all(bin: &Path, port: u16, starts: usize) -> Result<()> {
@@ -171,4 +166,17 @@ fn request_line(mut stream: TcpStream) -> Result<()> {
         bail!("its first request was not a poll for the next invocation: {line:?}");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_function_of_the_template_has_a_crate_to_build() {
+        let crates = function_crates(&template().unwrap()).unwrap();
+        for expected in ["addressing", "auth", "movers", "moves", "notifications", "platform", "deploy-hook"] {
+            assert!(crates.contains(expected), "{expected} missing from {crates:?}");
+        }
+    }
 }

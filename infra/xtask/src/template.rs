@@ -13,6 +13,8 @@ pub struct Function {
     pub logical_id: String,
     /// The cargo binary (`Metadata.BuildProperties.Binary`).
     pub binary: String,
+    /// The crate's folder it is built from (`Properties.CodeUri`).
+    pub code_uri: String,
 }
 
 /// Reads template.yaml as plain YAML (intrinsics are in long form).
@@ -37,7 +39,8 @@ pub fn functions(template: &Value) -> Vec<Function> {
         .filter(|(_, r)| r["Type"] == "AWS::Serverless::Function" && r["Metadata"]["BuildMethod"] == "rust-cargolambda")
         .filter_map(|(id, r)| {
             let binary = r["Metadata"]["BuildProperties"]["Binary"].as_str()?.to_owned();
-            Some(Function { logical_id: id, binary })
+            let code_uri = r["Properties"]["CodeUri"].as_str().unwrap_or_default().to_owned();
+            Some(Function { logical_id: id, binary, code_uri })
         })
         .collect()
 }

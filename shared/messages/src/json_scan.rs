@@ -25,6 +25,26 @@ impl std::fmt::Display for ScanError {
 
 impl std::error::Error for ScanError {}
 
+/// A field of an object that may appear once: a second time is an error, as for
+/// serde's derive. The readers built on the scanner keep each field they read in one.
+pub struct Once<T>(pub Option<T>);
+
+impl<T> Default for Once<T> {
+    fn default() -> Self {
+        Self(None)
+    }
+}
+
+impl<T> Once<T> {
+    /// Keeps `value`, or fails (at the scanner's position) when the field was read before.
+    pub fn set(&mut self, s: &Scanner<'_>, value: T) -> Result<(), ScanError> {
+        if self.0.replace(value).is_some() {
+            return Err(ScanError { reason: "duplicate field", at: s.position() });
+        }
+        Ok(())
+    }
+}
+
 /// How deeply skipped values may nest (as `serde_json`'s default recursion limit).
 const MAX_DEPTH: usize = 128;
 
@@ -84,7 +104,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// Consumes `byte` (after whitespace) or fails.
-    pub fn expect(&mut self, byte: u8) -> Result<(), ScanError> {
+    fn expect(&mut self, byte: u8) -> Result<(), ScanError> {
         if self.peek() == Some(byte) {
             self.pos += 1;
             Ok(())

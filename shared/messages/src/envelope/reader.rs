@@ -8,24 +8,12 @@ use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
 use super::{Actor, WireIn};
-use crate::json_scan::{ScanError, Scanner};
+use crate::json_scan::{Once, ScanError, Scanner};
 use crate::names::Kind;
 
 /// Reads `body` as the derive would, or `None` where the derive must decide.
 pub(super) fn read(body: &str) -> Option<WireIn<&RawValue>> {
-    read_fields(&mut Scanner::new(body)).ok().flatten()
-}
-
-/// A field that may appear once (a second time is an error, as for serde's derive).
-struct Once<T>(Option<T>);
-
-impl<T> Once<T> {
-    fn set(&mut self, value: T) -> Result<(), ScanError> {
-        match self.0.replace(value) {
-            None => Ok(()),
-            Some(_) => Err(ScanError { reason: "duplicate field", at: 0 }),
-        }
-    }
+    read_fields(&mut Scanner::new(body)).ok()
 }
 
 /// Any value the fast reader leaves to the derive.
@@ -49,13 +37,13 @@ fn owned(s: &mut Scanner<'_>) -> Result<String, ScanError> {
 }
 
 fn actor(s: &mut Scanner<'_>) -> Result<Actor, ScanError> {
-    let (mut sub, mut roles) = (Once(None), Once(None));
+    let (mut sub, mut roles) = (Once::default(), Once::default());
     s.object(|s, key| match key {
-        "sub" => owned(s).and_then(|v| sub.set(v)),
+        "sub" => owned(s).and_then(|v| sub.set(s, v)),
         "roles" => {
             let mut list = Vec::new();
             s.array(|s| owned(s).map(|role| list.push(role)))?;
-            roles.set(list)
+            roles.set(s, list)
         }
         _ => s.skip(),
     })?;
@@ -65,26 +53,28 @@ fn actor(s: &mut Scanner<'_>) -> Result<Actor, ScanError> {
     }
 }
 
-fn read_fields<'a>(s: &mut Scanner<'a>) -> Result<Option<WireIn<&'a RawValue>>, ScanError> {
-    let (mut id, mut name, mut kind, mut occurred_at) = (Once(None), Once(None), Once(None), Once(None));
-    let (mut correlation_id, mut causation_id, mut actor_of) = (Once(None), Once(None), Once(None));
-    let (mut authorized_at, mut task_token, mut schema, mut data) = (Once(None), Once(None), Once(None), Once(None));
+fn read_fields<'a>(s: &mut Scanner<'a>) -> Result<WireIn<&'a RawValue>, ScanError> {
+    let (mut id, mut name, mut kind, mut occurred_at) =
+        (Once::default(), Once::default(), Once::default(), Once::default());
+    let (mut correlation_id, mut causation_id, mut actor_of) = (Once::default(), Once::default(), Once::default());
+    let (mut authorized_at, mut task_token, mut schema, mut data) =
+        (Once::default(), Once::default(), Once::default(), Once::default());
     s.object(|s, key| match key {
-        "id" => Uuid::parse_str(&s.string()?).or_else(|_| unread()).and_then(|v| id.set(v)),
-        "name" => owned(s).and_then(|v| name.set(v)),
+        "id" => Uuid::parse_str(&s.string()?).or_else(|_| unread()).and_then(|v| id.set(s, v)),
+        "name" => owned(s).and_then(|v| name.set(s, v)),
         "kind" => match &*s.string()? {
-            "event" => kind.set(Kind::Event),
-            "task" => kind.set(Kind::Task),
+            "event" => kind.set(s, Kind::Event),
+            "task" => kind.set(s, Kind::Task),
             _ => unread(),
         },
-        "occurred_at" => time(s).and_then(|v| occurred_at.set(v)),
-        "correlation_id" => owned(s).and_then(|v| correlation_id.set(v)),
-        "causation_id" => optional(s, owned).and_then(|v| causation_id.set(v)),
-        "actor" => optional(s, actor).and_then(|v| actor_of.set(v)),
-        "authorized_at" => optional(s, time).and_then(|v| authorized_at.set(v)),
-        "task_token" => optional(s, owned).and_then(|v| task_token.set(v)),
-        "schema" => s.u32().and_then(|v| schema.set(v)),
-        "data" => s.raw_value().and_then(|v| data.set(v)),
+        "occurred_at" => time(s).and_then(|v| occurred_at.set(s, v)),
+        "correlation_id" => owned(s).and_then(|v| correlation_id.set(s, v)),
+        "causation_id" => optional(s, owned).and_then(|v| causation_id.set(s, v)),
+        "actor" => optional(s, actor).and_then(|v| actor_of.set(s, v)),
+        "authorized_at" => optional(s, time).and_then(|v| authorized_at.set(s, v)),
+        "task_token" => optional(s, owned).and_then(|v| task_token.set(s, v)),
+        "schema" => s.u32().and_then(|v| schema.set(s, v)),
+        "data" => s.raw_value().and_then(|v| data.set(s, v)),
         _ => s.skip(),
     })?;
     s.end()?;
@@ -92,9 +82,10 @@ fn read_fields<'a>(s: &mut Scanner<'a>) -> Result<Option<WireIn<&'a RawValue>>, 
     let (Some(id), Some(name), Some(kind), Some(occurred_at), Some(correlation_id), Some(schema), Some(data)) =
         required
     else {
-        return Ok(None);
+        // A missing field: the derive names it.
+        return unread();
     };
-    Ok(Some(WireIn {
+    Ok(WireIn {
         id,
         name,
         kind,
@@ -106,7 +97,7 @@ fn read_fields<'a>(s: &mut Scanner<'a>) -> Result<Option<WireIn<&'a RawValue>>, 
         task_token: task_token.0.flatten(),
         schema,
         data,
-    }))
+    })
 }
 
 #[cfg(test)]

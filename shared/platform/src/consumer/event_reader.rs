@@ -4,7 +4,7 @@
 //! (a property test holds them together); whatever it refuses, including forms
 //! `serde_json` accepts and this reader does not try (a record as an array),
 //! goes to `serde_json`, which has the last word and the error message.
-use platform_messages::json_scan::{ScanError, Scanner};
+use platform_messages::json_scan::{Once, ScanError, Scanner};
 
 use super::queue_event::{MessageAttributes, QueueEvent, QueueRecord, StringAttribute, SystemAttributes};
 
@@ -28,24 +28,6 @@ impl QueueEvent {
         })?;
         s.end()?;
         Ok(QueueEvent { records: records.0.unwrap_or_default() })
-    }
-}
-
-/// A field that may appear once (a second time is an error, as for serde's derive).
-struct Once<T>(Option<T>);
-
-impl<T> Default for Once<T> {
-    fn default() -> Self {
-        Self(None)
-    }
-}
-
-impl<T> Once<T> {
-    fn set(&mut self, s: &Scanner<'_>, value: T) -> Result<(), ScanError> {
-        if self.0.replace(value).is_some() {
-            return Err(ScanError { reason: "duplicate field", at: s.position() });
-        }
-        Ok(())
     }
 }
 
