@@ -5,7 +5,7 @@
 //! reconciled address, or the business error `AddressRejected`.
 use std::sync::Arc;
 
-use platform::consumer::{Accepts, Consumer, ConsumerParts, Emit, HandlerError, HandlerResult};
+use platform_consumer::{Accepts, Consumer, ConsumerParts, Emit, HandlerError, HandlerResult};
 use platform_messages::Envelope;
 use platform_messages::contracts::addressing::{
     AddressReceived, AddressReconciled, AddressRejected, AddressRetrieved, AddressRetrievedData, AddressSubmission,

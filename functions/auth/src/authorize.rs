@@ -42,7 +42,7 @@ pub enum AuthorizeError {
 }
 
 /// Decides one request. `caller_not_system` is the verified caller when it is a
-/// user without the `system` role (see `platform::consumer::user_not_system`).
+/// user without the `system` role (see `platform_consumer::user_not_system`).
 pub async fn decide(
     issuer: &Issuer<'_>,
     caller_not_system: Option<&Actor>,

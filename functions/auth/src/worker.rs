@@ -4,7 +4,7 @@
 //! then refused here, as an answer, unless it holds the `system` role.
 use std::sync::Arc;
 
-use platform::consumer::{Accepts, Consumer, ConsumerParts, Emit, HandlerError, HandlerResult, user_not_system};
+use platform_consumer::{Accepts, Consumer, ConsumerParts, Emit, HandlerError, HandlerResult, user_not_system};
 use platform_identity::{KeySet, TokenSettings};
 use platform_messages::Envelope;
 use platform_messages::contracts::auth::{AuthorizeUser, AuthorizeUserData, UserAuthed, UserRefused};

@@ -3,7 +3,7 @@
 //! movers for other systems (only the system: the task names the owner),
 //! idempotently by message id.
 use platform::bus::Origin;
-use platform::consumer::{Accepts, Consumer, ConsumerParts, Emit, HandlerError, HandlerResult, user_not_system};
+use platform_consumer::{Accepts, Consumer, ConsumerParts, Emit, HandlerError, HandlerResult, user_not_system};
 use platform_messages::Envelope;
 use platform_messages::contracts::addressing::{
     AddressReconciled, AddressReconciledData, AddressRejected, AddressRejectedData,

@@ -5,9 +5,9 @@ use std::sync::Arc;
 use movers::service::MoversService;
 use movers::store::{MemoryMoverStore, MoverStore};
 use platform::bus::RecordingPublisher;
-use platform::consumer::test_records::{record, with_token};
-use platform::consumer::{Consumer, ConsumerParts, RecordOutcome};
 use platform::metrics::MetricsSink;
+use platform_consumer::test_records::{record, with_token};
+use platform_consumer::{Consumer, ConsumerParts, RecordOutcome};
 use platform_identity::{Role, TestIssuer};
 use platform_messages::contracts::addressing::{
     AddressReconciledData, AddressRejectedData, NormalizedAddress, PostalAddress,

@@ -1,7 +1,7 @@
 //! The moves worker: keeps the movers projection current from `mover.created` and
 //! `mover.updated` (an older version never overwrites a newer one).
 use platform::bus::Origin;
-use platform::consumer::{Accepts, Consumer, ConsumerParts, Emit, HandlerError, HandlerResult};
+use platform_consumer::{Accepts, Consumer, ConsumerParts, Emit, HandlerError, HandlerResult};
 use platform_messages::Envelope;
 use platform_messages::contracts::movers::{MoverCreated, MoverUpdated, MoverView};
 

@@ -3,8 +3,8 @@
 //! send safely. Every one fails the record, which is retried and, after its
 //! deliveries, dead-lettered with this error's text (`From<NotificationError> for
 //! HandlerError`).
-use platform::consumer::HandlerError;
 use platform::store::StoreError;
+use platform_consumer::HandlerError;
 
 /// What went wrong.
 #[derive(Debug, thiserror::Error)]

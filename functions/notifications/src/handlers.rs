@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use platform::consumer::{Accepts, Consumer, ConsumerParts, Emit, HandlerResult};
+use platform_consumer::{Accepts, Consumer, ConsumerParts, Emit, HandlerResult};
 use platform_messages::Envelope;
 use platform_messages::contracts::movers::{
     EmailVerificationRequested, EmailVerificationRequestedData, EmailVerified, EmailVerifiedData,

@@ -4,7 +4,7 @@
 //! promise of the decoder's output, or a panic is a finding.
 use std::sync::{Arc, OnceLock};
 
-use platform::consumer::{QueueEvent, QueueRecord, StringAttribute, Unwrapped};
+use platform_consumer::{QueueEvent, QueueRecord, StringAttribute, Unwrapped};
 use platform_gateway::graphql_limits::{self, Limits};
 use platform_identity::{Role, TestIssuer, Verifier};
 use platform_messages::Envelope;
@@ -84,7 +84,7 @@ fn record(body: String, token: Option<String>) -> QueueRecord {
 }
 
 fn decoded(r: &QueueRecord) -> Result<Verdict, Finding> {
-    match platform::consumer::decode_record(r, &mut Unwrapped::default()) {
+    match platform_consumer::decode_record(r, &mut Unwrapped::default()) {
         Ok(incoming) if incoming.token.as_deref().is_some_and(str::is_empty) => Err("an empty token was kept".into()),
         Ok(_) => Ok(Verdict::Accepted),
         Err(e) => refused(e.to_string()),

@@ -12,8 +12,8 @@ use notifications::journal::{Journal, NotificationStatus};
 use notifications::mailer::RecordingMailer;
 use platform::bus::Outgoing;
 use platform::bus::RecordingPublisher;
-use platform::consumer::{ConsumerParts, RecordOutcome};
 use platform::store::Table;
+use platform_consumer::{ConsumerParts, RecordOutcome};
 use platform_messages::contracts::movers::{
     EmailVerificationRequested, EmailVerificationRequestedData, EmailVerified, EmailVerifiedData,
 };
@@ -129,7 +129,7 @@ async fn a_code_goes_to_an_unproven_address_the_welcome_to_a_proven_one_and_a_bo
 }
 
 /// A notifications consumer over `journal` and a recording mailer, with a ledger of its own.
-fn recording_worker(journal: &Journal, mailer: &Arc<RecordingMailer>) -> platform::consumer::Consumer {
+fn recording_worker(journal: &Journal, mailer: &Arc<RecordingMailer>) -> platform_consumer::Consumer {
     let notifier = Notifier { journal: journal.clone(), mailer: mailer.clone() };
     consumer(
         notifier,

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use aws_sdk_dynamodb::types::AttributeValue;
-use platform::consumer::{Accepts, Claim, Consumer, Emit, HandlerError, IdempotencyLedger};
 use platform::metrics::MetricsSink;
 use platform::store::{DynamoLedger, IndexSchema, Key, Migration, StoreError, Table, TableSchema, migrate};
+use platform_consumer::{Accepts, Claim, Consumer, Emit, HandlerError, IdempotencyLedger};
 use platform_messages::contracts::addressing::{AddressReceived, AddressRejected, AddressRejectedData};
 use platform_messages::{Envelope, event};
 use platform_testkit::{Probe, create_table};

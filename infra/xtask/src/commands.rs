@@ -312,14 +312,16 @@ pub fn bench(what: Option<crate::cli::Bench>) -> Result<()> {
             }
             measured
         }
-        Some(Bench::BatchLatency) => run(cargo().args(["bench", "-p", "platform", "--bench", "batch_latency"])),
+        Some(Bench::BatchLatency) => {
+            run(cargo().args(["bench", "-p", "platform-consumer", "--bench", "batch_latency"]))
+        }
         Some(Bench::Flow { runs, port }) => {
             crate::flow_bench::run(port.port, &crate::local_stack::outputs(port.port)?, runs)
         }
         Some(Bench::Saga { runs, port }) => {
             crate::saga_bench::run(port.port, &crate::local_stack::outputs(port.port)?, runs)
         }
-        None => run(cargo().args(["bench", "-p", "platform", "--bench", "consumer_pipeline"])),
+        None => run(cargo().args(["bench", "-p", "platform-consumer", "--bench", "consumer_pipeline"])),
     }
 }
 

@@ -22,7 +22,7 @@ pub fn pipeline() -> Result<(f64, PathBuf)> {
     std::fs::create_dir_all(&dir)?;
     let event = dir.join("pipeline-event.json");
     run(cargo()
-        .args(["bench", "-p", "platform", "--bench", "consumer_pipeline", "--", "sqs_batch_of_10"])
+        .args(["bench", "-p", "platform-consumer", "--bench", "consumer_pipeline", "--", "sqs_batch_of_10"])
         .env("CRITERION_HOME", &dir)
         .env("PIPELINE_EVENT_FILE", &event))?;
     let estimates = dir.join("consumer_pipeline/sqs_batch_of_10/new/estimates.json");

@@ -7,16 +7,15 @@
 pub mod bus;
 pub mod canary;
 pub mod config;
-pub mod consumer;
 pub mod deadline;
 pub mod error_chain;
 pub mod faults;
+pub mod idempotency;
 pub mod identity;
 pub mod invocation;
 pub mod log_line;
 pub mod metrics;
 pub mod outbox;
-pub mod preread_event;
 pub mod probe;
 pub mod saga;
 pub mod sdk_config;
@@ -26,6 +25,5 @@ pub mod startup;
 pub mod store;
 pub mod telemetry;
 pub mod version;
-pub mod worker;
 
 pub use platform_messages as messages;

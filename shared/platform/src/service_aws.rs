@@ -10,7 +10,7 @@ use std::sync::Arc;
 use aws_config::SdkConfig;
 
 use crate::bus::SnsPublisher;
-use crate::consumer::ConsumerParts;
+use crate::idempotency::ConsumerParts;
 use crate::identity::VerifierConfig;
 use crate::saga::SfnCallbacks;
 use crate::settings::ServiceSettings;

@@ -6,8 +6,8 @@ use addressing::config::Config;
 use addressing::{handlers, table_schema};
 use lambda_runtime::Error;
 use platform::config::Env;
-use platform::consumer::Consumer;
 use platform::service_aws::ServiceAws;
+use platform_consumer::Consumer;
 
 async fn init() -> Result<Consumer, Error> {
     let config = Config::from_env(&Env::process())?;
@@ -18,5 +18,5 @@ async fn init() -> Result<Consumer, Error> {
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    platform::worker::serve(addressing::catalog::catalog(), init()).await
+    platform_consumer::worker::serve(addressing::catalog::catalog(), init()).await
 }

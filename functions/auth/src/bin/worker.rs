@@ -7,8 +7,8 @@ use auth::worker::{WorkerState, consumer};
 use auth::{signing_keys, table_schema};
 use lambda_runtime::Error;
 use platform::config::Env;
-use platform::consumer::Consumer;
 use platform::service_aws::ServiceAws;
+use platform_consumer::Consumer;
 use platform_identity::Verifier;
 
 async fn init() -> Result<Consumer, Error> {
@@ -28,5 +28,5 @@ async fn init() -> Result<Consumer, Error> {
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    platform::worker::serve(auth::catalog::catalog(), init()).await
+    platform_consumer::worker::serve(auth::catalog::catalog(), init()).await
 }

@@ -6,8 +6,8 @@ use movers::config::Config;
 use movers::service::MoversService;
 use movers::store::DynamoMoverStore;
 use platform::config::Env;
-use platform::consumer::Consumer;
 use platform::service_aws::ServiceAws;
+use platform_consumer::Consumer;
 
 async fn init() -> Result<Consumer, Error> {
     let config = Config::from_env(&Env::process())?;
@@ -19,5 +19,5 @@ async fn init() -> Result<Consumer, Error> {
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    platform::worker::serve(movers::catalog::catalog(), init()).await
+    platform_consumer::worker::serve(movers::catalog::catalog(), init()).await
 }

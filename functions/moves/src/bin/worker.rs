@@ -3,9 +3,9 @@ use lambda_runtime::Error;
 use moves::config::Config;
 use moves::mover_directory::MoverDirectory;
 use platform::config::Env;
-use platform::consumer::Consumer;
 use platform::identity::VerifierConfig;
 use platform::service_aws::ServiceAws;
+use platform_consumer::Consumer;
 
 async fn init() -> Result<Consumer, Error> {
     let env = Env::process();
@@ -18,5 +18,5 @@ async fn init() -> Result<Consumer, Error> {
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    platform::worker::serve(moves::catalog::catalog(), init()).await
+    platform_consumer::worker::serve(moves::catalog::catalog(), init()).await
 }

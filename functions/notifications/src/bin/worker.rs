@@ -7,8 +7,8 @@ use notifications::handlers::{Notifier, consumer};
 use notifications::journal::Journal;
 use notifications::mailer::SesMailer;
 use platform::config::Env;
-use platform::consumer::Consumer;
 use platform::service_aws::ServiceAws;
+use platform_consumer::Consumer;
 
 async fn init() -> Result<Consumer, Error> {
     let config = Config::from_env(&Env::process())?;
@@ -23,5 +23,5 @@ async fn init() -> Result<Consumer, Error> {
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    platform::worker::serve(notifications::catalog::catalog(), init()).await
+    platform_consumer::worker::serve(notifications::catalog::catalog(), init()).await
 }

@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::error::StoreError;
 use super::table::{Key, Table, epoch_seconds};
-use crate::consumer::{Claim, IdempotencyLedger, LedgerError};
+use crate::idempotency::{Claim, IdempotencyLedger, LedgerError};
 
 /// How long a handled id is remembered: past the 14 days a message can live in a DLQ.
 pub const RETENTION: Duration = Duration::from_secs(15 * 24 * 3600);

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use aws_lambda_events::event::sqs::SqsMessage;
 use platform::bus::RecordingPublisher;
-use platform::consumer::{Accepts, Consumer, Emit, MemoryLedger, RecordOutcome};
 use platform::metrics::MetricsSink;
 use platform::saga::{RecordedCallback, RecordingCallbacks};
+use platform_consumer::{Accepts, Consumer, Emit, MemoryLedger, RecordOutcome};
 use platform_messages::contracts::addressing::{
     AddressRejected, AddressRejectedData, AddressSubmission, PostalAddress, ReconcileAddress,
 };

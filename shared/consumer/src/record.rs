@@ -101,7 +101,7 @@ pub fn decode_record<'a>(record: &'a QueueRecord, room: &'a mut Unwrapped) -> Re
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::consumer::queue_event::StringAttribute;
+    use crate::queue_event::StringAttribute;
     use platform_messages::attribute;
     use platform_messages::{Envelope, event};
     use serde_json::json;

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 
-use super::idempotency::{Claim, IdempotencyLedger, LedgerError};
+use super::{Claim, IdempotencyLedger, LedgerError};
 
 #[derive(Debug, Clone)]
 struct Entry {

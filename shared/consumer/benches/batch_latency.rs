@@ -4,7 +4,7 @@
 //! claim, publish, complete: about 15 ms. Records run side by side, so a batch
 //! of 10 should cost about one record's chain, not ten.
 //!
-//! Run: `cargo xtask bench batch-latency` (or `cargo bench -p platform --bench batch_latency`).
+//! Run: `cargo xtask bench batch-latency` (or `cargo bench -p platform-consumer --bench batch_latency`).
 //! Ends with `batch latency: batch of 10 <X> ms, one record <Y> ms, ratio <R>`.
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use platform::bus::{Outgoing, Publish, PublishError, RecordingPublisher};
-use platform::consumer::{Accepts, Claim, Consumer, Emit, IdempotencyLedger, LedgerError, MemoryLedger};
 use platform::metrics::MetricsSink;
+use platform_consumer::{Accepts, Claim, Consumer, Emit, IdempotencyLedger, LedgerError, MemoryLedger};
 use platform_messages::contracts::addressing::{
     AddressReceived, AddressRejected, AddressRejectedData, AddressSubmission, PostalAddress,
 };
@@ -113,7 +113,7 @@ fn median_ms(runtime: &tokio::runtime::Runtime, consumer: &Consumer, records: us
 fn main() {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
     let publisher = Arc::new(SlowPublisher::default());
-    let side_by_side = consumer(platform::consumer::DEFAULT_CONCURRENCY, publisher.clone());
+    let side_by_side = consumer(platform_consumer::DEFAULT_CONCURRENCY, publisher.clone());
     let one = median_ms(&runtime, &side_by_side, 1);
     let before = publisher.calls.load(Ordering::Relaxed);
     let ten = median_ms(&runtime, &side_by_side, 10);

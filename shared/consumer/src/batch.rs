@@ -16,15 +16,16 @@ use serde_json::Value;
 use tracing::{Instrument, error, info, info_span, warn};
 
 use super::acting::{Accepts, authenticate};
+use super::fingerprint::{canonical_fingerprint, fingerprint};
 use super::handler::{Emit, HandlerError, HandlerResult, Reply};
-use super::idempotency::{Claim, IdempotencyLedger, canonical_fingerprint, fingerprint};
 use super::lanes::lanes;
 use super::publish_gate::{DEFAULT_PUBLISH_WAIT, Pass, PublishGate};
 use super::queue_event::{QueueEvent, QueueRecord};
 use super::record::{Incoming, Unwrapped, decode_record};
-use crate::bus::{Origin, Publish};
-use crate::metrics::{BatchMetrics, MetricsSink};
-use crate::saga::{CallbackError, TaskCallbacks};
+use platform::bus::{Origin, Publish};
+use platform::idempotency::{Claim, ConsumerParts, IdempotencyLedger, LedgerError};
+use platform::metrics::{BatchMetrics, MetricsSink};
+use platform::saga::{CallbackError, TaskCallbacks};
 
 /// A route's handler: the message's data is decoded into its type before the
 /// returned future (which owns everything it needs) runs.
@@ -52,28 +53,6 @@ pub enum RecordOutcome {
     Duplicate,
     /// The record failed, with the reason (it will be retried, then dead-lettered).
     Failed(String),
-}
-
-/// What every consumer is built on: its idempotency ledger, its publisher and
-/// the verifier of the identities that records carry.
-#[derive(Clone)]
-pub struct ConsumerParts {
-    /// Claims each message id once.
-    pub ledger: Arc<dyn IdempotencyLedger>,
-    /// Publishes what the handlers emit.
-    pub publisher: Arc<dyn Publish>,
-    /// Verifies the identity a record carries.
-    pub verifier: Arc<Verifier>,
-}
-
-#[cfg(any(test, feature = "testing"))]
-impl ConsumerParts {
-    /// Parts for tests: a fresh in-memory ledger (30 s leases), `publisher`, and
-    /// `verifier` (a test issuer's). The `testing` feature.
-    pub fn in_memory(publisher: Arc<dyn Publish>, verifier: Arc<Verifier>) -> Self {
-        let ledger = Arc::new(super::MemoryLedger::new(std::time::Duration::from_secs(30)));
-        Self { ledger, publisher, verifier }
-    }
 }
 
 /// Routes records by message name to typed handlers.
@@ -183,7 +162,13 @@ impl Consumer {
     /// and the lanes of FIFO groups), each in its own span, and reports the failed
     /// ones only.
     pub async fn handle_batch(&self, event: impl Into<QueueEvent>) -> SqsBatchResponse {
-        let event = event.into();
+        self.handle_event(event.into()).await
+    }
+
+    /// [`Consumer::handle_batch`] without its generic parameter, so the batch's
+    /// machinery is compiled once, in this crate and at its opt-level, instead of in
+    /// every worker that calls it.
+    async fn handle_event(&self, event: QueueEvent) -> SqsBatchResponse {
         let records = &event.records;
         let gate = PublishGate::new(self.publisher.clone(), self.publish_wait);
         let mut outcomes: Vec<(usize, RecordOutcome, f64)> = stream::iter(lanes(records))
@@ -215,7 +200,7 @@ impl Consumer {
             }
         }
         self.metrics.emit(&self.service, &metrics);
-        crate::faults::crash_point("before_batch_response");
+        platform::faults::crash_point("before_batch_response");
         response
     }
 
@@ -238,7 +223,7 @@ impl Consumer {
             let started = Instant::now();
             let left = if failed_before {
                 Some("an earlier message of its FIFO group failed; left for a redelivery in order")
-            } else if !crate::deadline::has(RECORD_MARGIN) {
+            } else if !platform::deadline::has(RECORD_MARGIN) {
                 // Started now, it could be cut off half-way: leave it to a redelivery.
                 Some("the invocation is about to time out; left for a redelivery")
             } else {
@@ -270,13 +255,13 @@ impl Consumer {
         let xray = match record.attributes.aws_trace_header.as_deref() {
             Some(sender) => sender,
             None => {
-                invocation_xray = crate::invocation::xray_trace_id();
+                invocation_xray = platform::invocation::xray_trace_id();
                 &*invocation_xray
             }
         };
         let span = info_span!(
             "record",
-            function_request_id = %crate::invocation::request_id(),
+            function_request_id = %platform::invocation::request_id(),
             xray_trace_id = %xray,
             sqs_message_id = %sqs_id,
             message_id = tracing::field::Empty,
@@ -353,7 +338,7 @@ impl Consumer {
         };
         if result.is_ok() {
             // The effects are out; the ledger does not know yet.
-            crate::faults::crash_point("after_effect_before_completion");
+            platform::faults::crash_point("after_effect_before_completion");
         }
         match result {
             Ok(()) => match self.ledger.complete(&id, &print).await {
@@ -373,7 +358,7 @@ impl Consumer {
     /// ledger holds another, claims again with the canonical one (what earlier
     /// releases stored, or another rendering of the same content). Returns the
     /// fingerprint the claim holds, for its completion.
-    async fn claim(&self, id: &str, envelope: &RawEnvelope<'_>) -> Result<(Claim, String), super::LedgerError> {
+    async fn claim(&self, id: &str, envelope: &RawEnvelope<'_>) -> Result<(Claim, String), LedgerError> {
         let print = fingerprint(envelope.name.as_str(), envelope.data.get());
         match self.ledger.claim(id, &print).await? {
             Claim::Mismatch => match canonical_fingerprint(envelope).filter(|canonical| *canonical != print) {

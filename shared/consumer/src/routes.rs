@@ -8,7 +8,7 @@ use platform_messages::{Contract, Envelope};
 use super::acting::Accepts;
 use super::batch::Consumer;
 use super::handler::HandlerResult;
-use crate::bus::Origin;
+use platform::bus::Origin;
 
 /// A consumer being given its routes, each over a clone of `state`.
 pub struct Routes<S> {

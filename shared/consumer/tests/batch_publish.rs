@@ -7,8 +7,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use platform::bus::{Outgoing, Publish, PublishError, RecordingPublisher};
-use platform::consumer::{Accepts, Consumer, ConsumerParts, Emit};
 use platform::metrics::MetricsSink;
+use platform_consumer::{Accepts, Consumer, ConsumerParts, Emit};
 use platform_identity::TestIssuer;
 use platform_messages::contracts::addressing::{
     AddressReceived, AddressRejected, AddressRejectedData, AddressSubmission, PostalAddress,

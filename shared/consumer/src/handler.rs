@@ -78,7 +78,7 @@ pub struct HandlerError {
 impl HandlerError {
     /// An error from any error value; its message says the error and its causes.
     pub fn new<E: std::error::Error + Send + Sync + 'static>(error: E) -> Self {
-        Self { message: crate::error_chain::text(&error), source: Some(Box::new(error)) }
+        Self { message: platform::error_chain::text(&error), source: Some(Box::new(error)) }
     }
 
     /// An error with a message.

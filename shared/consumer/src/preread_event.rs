@@ -12,7 +12,7 @@ use lambda_runtime::tower::{Layer, Service};
 use lambda_runtime::{Error, LambdaInvocation};
 use tokio::task::futures::TaskLocalFuture;
 
-use crate::consumer::QueueEvent;
+use crate::queue_event::QueueEvent;
 
 tokio::task_local! {
     /// The event the layer read for the invocation being handled.

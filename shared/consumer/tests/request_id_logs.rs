@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage, SqsMessageAttribute};
 use platform::bus::RecordingPublisher;
-use platform::consumer::{Accepts, Consumer, Emit, MemoryLedger};
 use platform::metrics::MetricsSink;
+use platform_consumer::{Accepts, Consumer, Emit, MemoryLedger};
 use platform_identity::TestIssuer;
 use platform_messages::contracts::addressing::{AddressReceived, AddressSubmission, PostalAddress};
 use platform_messages::{Envelope, Trace, event};

@@ -2,7 +2,7 @@
 //! ~1.2 KB envelopes is read from JSON as a worker reads it, each record decoded, claimed, routed to a
 //! trivial handler, and the batch response serialized.
 //!
-//! Run: `cargo xtask bench pipeline` (or `cargo bench -p platform --bench
+//! Run: `cargo xtask bench pipeline` (or `cargo bench -p platform-consumer --bench
 //! consumer_pipeline`); `cargo xtask bench peers` hands the same event, written to
 //! `PIPELINE_EVENT_FILE`, to Powertools for AWS Lambda (Python).
 use std::sync::Arc;
@@ -10,8 +10,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use platform::bus::RecordingPublisher;
-use platform::consumer::{Accepts, Claim, Consumer, Emit, IdempotencyLedger, LedgerError, QueueEvent};
 use platform::metrics::MetricsSink;
+use platform_consumer::{Accepts, Claim, Consumer, Emit, IdempotencyLedger, LedgerError, QueueEvent};
 use platform_messages::contracts::addressing::{AddressReceived, AddressSubmission, PostalAddress};
 use platform_messages::{Envelope, event};
 use serde_json::json;
@@ -95,7 +95,7 @@ fn bench(c: &mut Criterion) {
     group.throughput(Throughput::Elements(10));
     group.bench_function("sqs_batch_of_10", |b| {
         b.iter(|| {
-            // As a worker reads it (`platform::preread_event`): the fast reader first.
+            // As a worker reads it (`platform_consumer::preread_event`): the fast reader first.
             let event = QueueEvent::from_json(&payload).unwrap();
             let response = runtime.block_on(platform::invocation::within(&context, consumer.handle_batch(event)));
             assert!(response.batch_item_failures.is_empty());

@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use platform::bus::RecordingPublisher;
-use platform::consumer::{
+use platform::metrics::MetricsSink;
+use platform_consumer::{
     Accepts, Claim, Consumer, Emit, HandlerError, IdempotencyLedger, MemoryLedger, RecordOutcome, fingerprint,
 };
-use platform::metrics::MetricsSink;
 use platform_identity::TestIssuer;
 use platform_messages::contracts::addressing::{
     AddressReceived, AddressRejected, AddressRejectedData, AddressSubmission, PostalAddress,

@@ -1,40 +1,8 @@
-//! The idempotency ledger port: a message id is claimed before its handler runs, so
-//! a redelivery is acknowledged without running it again. The DynamoDB adapter is
-//! `store::DynamoLedger`; `MemoryLedger` (the `testing` feature) serves unit tests.
-use async_trait::async_trait;
+//! The fingerprint a message id is claimed with in the idempotency ledger (see
+//! `platform::idempotency`): the same id with other content is refused.
 use platform_messages::RawEnvelope;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use thiserror::Error;
-
-/// The result of claiming a message id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Claim {
-    /// This delivery owns the id now: run the handler.
-    Acquired,
-    /// The message was handled before: acknowledge, do nothing.
-    Completed,
-    /// Another delivery holds a live claim: fail this one so it is retried later.
-    InFlight,
-    /// The id was seen with a different payload: refuse.
-    Mismatch,
-}
-
-/// The ledger could not be reached or answered unexpectedly.
-#[derive(Debug, Error)]
-#[error("idempotency ledger: {0}")]
-pub struct LedgerError(pub String);
-
-/// Records which message ids were handled.
-#[async_trait]
-pub trait IdempotencyLedger: Send + Sync {
-    /// Claims `id` for a payload with `fingerprint`.
-    async fn claim(&self, id: &str, fingerprint: &str) -> Result<Claim, LedgerError>;
-    /// Marks a claimed id as handled.
-    async fn complete(&self, id: &str, fingerprint: &str) -> Result<(), LedgerError>;
-    /// Drops a claim after a failed attempt, so the next delivery retries at once.
-    async fn release(&self, id: &str) -> Result<(), LedgerError>;
-}
 
 /// The fingerprint of a message's content: SHA-256 of its name and its data's JSON
 /// text as received (the platform's publishers render data canonically: compact,

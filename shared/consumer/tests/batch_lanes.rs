@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use platform::bus::RecordingPublisher;
-use platform::consumer::{Accepts, Consumer, ConsumerParts, Emit, HandlerError};
 use platform::metrics::MetricsSink;
+use platform_consumer::{Accepts, Consumer, ConsumerParts, Emit, HandlerError};
 use platform_identity::TestIssuer;
 use platform_messages::contracts::addressing::{AddressReceived, AddressSubmission, PostalAddress};
 use platform_messages::{Envelope, event};

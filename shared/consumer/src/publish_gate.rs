@@ -9,10 +9,10 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, oneshot};
 
-use crate::bus::{Outgoing, Publish, PublishError};
+use platform::bus::{Outgoing, Publish, PublishError};
 
 /// How long the first record at the gate waits for the others, unless
-/// [`crate::consumer::Consumer::with_publish_wait`] says otherwise.
+/// [`crate::Consumer::with_publish_wait`] says otherwise.
 pub const DEFAULT_PUBLISH_WAIT: Duration = Duration::from_millis(2);
 
 /// The publication of one batch's records.

@@ -1,7 +1,7 @@
 //! The answer every worker gives the platform's end-to-end canary: `canary.sent`
 //! reaches each service's queue through the real topic and filters, and the worker
 //! answers `canary.answered` with its service name and version. Every consumer
-//! registers it when it is made ([`super::Consumer::new`]), so no worker can be
+//! registers it when it is made ([`crate::Consumer::new`]), so no worker can be
 //! without it, and its catalog must declare it (`Catalog::with_canary`).
 use platform_messages::contracts::canary::{CanaryAnswered, CanaryAnsweredData, CanarySent};
 
@@ -9,7 +9,7 @@ use super::acting::Accepts;
 use super::batch::Consumer;
 use super::handler::Emit;
 
-pub use crate::version::version;
+pub use platform::version::version;
 
 impl Consumer {
     /// Adds the canary's route: system work, answered with `service` and [`version`].
