@@ -62,8 +62,8 @@ mod tests {
         use tracing_subscriber::filter::LevelFilter;
         let f = super::filter("warn,addressing=debug");
         assert!(f.would_enable("addressing::reconcile", &tracing::Level::DEBUG));
-        assert!(!f.would_enable("platform::consumer", &tracing::Level::INFO));
-        assert!(f.would_enable("platform::consumer", &tracing::Level::WARN));
+        assert!(!f.would_enable("platform_consumer::batch", &tracing::Level::INFO));
+        assert!(f.would_enable("platform_consumer::batch", &tracing::Level::WARN));
         let bad = super::filter("addressing=[loud]");
         assert_eq!(bad.default_level(), Some(LevelFilter::INFO));
     }
