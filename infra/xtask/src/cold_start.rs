@@ -3,7 +3,9 @@
 //! way in the same run. Release binaries for this machine; each function starts
 //! with the environment the local stack deployed it with (its table, topics, key
 //! set: its real init calls go to the emulator), and polls a minimal Runtime API on
-//! loopback that notes the moment of the first request and ends the process.
+//! loopback that notes the moment of the first request and ends the process. Each
+//! worker is then started once more to measure its peak memory after a real batch
+//! (see [`crate::peak_memory`]).
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::net::{TcpListener, TcpStream};
@@ -58,6 +60,7 @@ fn measure_all(bin: &Path, port: u16, starts: usize) -> Result<()> {
     let bare = median_ms(&release.join(BARE), &BTreeMap::new(), port, starts).context("the bare function")?;
     println!("{BARE:<28} {bare:>7.2} ms (median of {starts} starts)");
     let mut worst: Option<(String, f64)> = None;
+    let mut peaks = Vec::new();
     for f in functions(&template()?) {
         let variables = deployed.get(&f.logical_id).with_context(|| format!("{} is not deployed", f.logical_id))?;
         let ms = median_ms(&release.join(&f.binary), variables, port, starts)
@@ -66,6 +69,17 @@ fn measure_all(bin: &Path, port: u16, starts: usize) -> Result<()> {
         if worst.as_ref().is_none_or(|(_, w)| ms > *w) {
             worst = Some((f.binary.clone(), ms));
         }
+        if f.binary.ends_with("-worker") {
+            let kib = crate::peak_memory::after_one_batch(&release.join(&f.binary), variables, port)
+                .with_context(|| format!("the peak memory of {}", f.binary))?;
+            peaks.push((f.binary.clone(), kib));
+        }
+    }
+    for (name, kib) in &peaks {
+        println!("{name:<28} {:>7.1} MiB peak resident after a batch of 10", *kib as f64 / 1024.0);
+    }
+    if let Some((name, kib)) = peaks.iter().max_by_key(|(_, kib)| *kib) {
+        println!("peak memory: worst {name} {:.1} MiB after a batch of 10 records", *kib as f64 / 1024.0);
     }
     let (name, ms) = worst.context("the template has no functions")?;
     println!("cold start: worst ratio {:.1} ({name} {ms:.2} ms vs bare {bare:.2} ms)", ms / bare);

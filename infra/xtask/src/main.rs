@@ -30,6 +30,7 @@ mod local_stack;
 mod new_service;
 mod openapi;
 mod paths;
+mod peak_memory;
 mod pipeline_bench;
 mod policy_check;
 mod process;
