@@ -9,6 +9,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Sender, channel};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -53,6 +54,7 @@ pub fn canary_batch() -> Result<String> {
 /// resident set in KiB once it answered the batch with no failed record.
 pub fn after_one_batch(binary: &Path, variables: &BTreeMap<String, String>, port: u16) -> Result<u64> {
     let api = TcpListener::bind("127.0.0.1:0")?;
+    let event = Arc::new(Mutex::new(Some(canary_batch()?)));
     let name = binary.file_name().and_then(|n| n.to_str()).unwrap_or("function").to_owned();
     let mut child = Command::new(binary)
         .env_clear()
@@ -70,19 +72,30 @@ pub fn after_one_batch(binary: &Path, variables: &BTreeMap<String, String>, port
         .spawn()
         .with_context(|| format!("starting {}", binary.display()))?;
     let (answered, answer) = channel();
-    let event = Arc::new(Mutex::new(Some(canary_batch()?)));
-    std::thread::spawn(move || {
-        for stream in api.incoming().flatten() {
-            let (event, answered) = (event.clone(), answered.clone());
-            std::thread::spawn(move || serve(stream, &event, &answered));
-        }
-    });
+    // The Runtime API stops listening when the measure is over; each connection's
+    // thread ends when the stopped process closes it.
+    let stop = Arc::new(AtomicBool::new(false));
+    api.set_nonblocking(true)?;
+    let listening = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                match api.accept() {
+                    Ok((stream, _)) if stream.set_nonblocking(false).is_ok() => {
+                        let (event, answered) = (event.clone(), answered.clone());
+                        std::thread::spawn(move || serve(stream, &event, &answered));
+                    }
+                    _ => std::thread::sleep(Duration::from_millis(1)),
+                }
+            }
+        })
+    };
     let deadline = Instant::now() + PATIENCE;
     let response = loop {
         if let Ok(response) = answer.recv_timeout(Duration::from_millis(20)) {
             break Ok(response);
         }
-        if let Some(status) = child.try_wait()? {
+        if let Ok(Some(status)) = child.try_wait() {
             break Err(anyhow::anyhow!("{name} exited ({status}) before answering the batch"));
         }
         if Instant::now() > deadline {
@@ -92,6 +105,8 @@ pub fn after_one_batch(binary: &Path, variables: &BTreeMap<String, String>, port
     let peak = peak_kib(child.id());
     let _ = child.kill();
     let _ = child.wait();
+    stop.store(true, Ordering::Relaxed);
+    let _ = listening.join();
     let (path, body) = response?;
     check_answer(&path, &body).with_context(|| name.clone())?;
     peak
