@@ -10,13 +10,13 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
-use crate::emulator::{aws_cli, client_env};
+use crate::emulator::aws_cli;
 use crate::paths;
 use crate::process::{cargo, output, run};
 use crate::template::{Function, functions, template};
@@ -118,21 +118,8 @@ fn median_ms(binary: &Path, variables: &BTreeMap<String, String>, port: u16, sta
 fn start_once(binary: &Path, variables: &BTreeMap<String, String>, port: u16) -> Result<f64> {
     let api = TcpListener::bind("127.0.0.1:0")?;
     api.set_nonblocking(true)?;
-    let name = binary.file_name().and_then(|n| n.to_str()).unwrap_or("function");
-    let mut command = Command::new(binary);
-    command
-        .env_clear()
-        .envs(variables)
-        .envs(client_env(port))
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("AWS_LAMBDA_RUNTIME_API", api.local_addr()?.to_string())
-        .env("AWS_LAMBDA_FUNCTION_NAME", name)
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}"))
-        .env("AWS_LAMBDA_LOG_STREAM_NAME", "cold-start")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
+    let mut command = crate::lambda_process::command(binary, variables, port, api.local_addr()?, "cold-start");
+    command.stderr(Stdio::piped());
     let spawned = Instant::now();
     let mut child = command.spawn().with_context(|| format!("starting {}", binary.display()))?;
     let polled = first_request(&api, &mut child);

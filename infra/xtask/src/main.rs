@@ -26,6 +26,7 @@ mod flow_bench;
 mod health;
 mod hooks;
 mod keys;
+mod lambda_process;
 mod local_stack;
 mod new_service;
 mod openapi;

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Sender, channel};
 use std::sync::{Arc, Mutex};
@@ -18,8 +18,6 @@ use anyhow::{Context, Result, bail};
 use platform_messages::contracts::canary::{CanarySent, CanarySentData};
 use platform_messages::{Contract, Envelope};
 use serde_json::{Value, json};
-
-use crate::emulator::client_env;
 
 /// How many records the batch has: a full standard batch.
 const RECORDS: usize = 10;
@@ -56,18 +54,7 @@ pub fn after_one_batch(binary: &Path, variables: &BTreeMap<String, String>, port
     let api = TcpListener::bind("127.0.0.1:0")?;
     let event = Arc::new(Mutex::new(Some(canary_batch()?)));
     let name = binary.file_name().and_then(|n| n.to_str()).unwrap_or("function").to_owned();
-    let mut child = Command::new(binary)
-        .env_clear()
-        .envs(variables)
-        .envs(client_env(port))
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("AWS_LAMBDA_RUNTIME_API", api.local_addr()?.to_string())
-        .env("AWS_LAMBDA_FUNCTION_NAME", &name)
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}"))
-        .env("AWS_LAMBDA_LOG_STREAM_NAME", "peak-memory")
-        .stdout(Stdio::null())
+    let mut child = crate::lambda_process::command(binary, variables, port, api.local_addr()?, "peak-memory")
         .stderr(Stdio::null())
         .spawn()
         .with_context(|| format!("starting {}", binary.display()))?;
