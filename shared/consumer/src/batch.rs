@@ -11,7 +11,7 @@ use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse};
 use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt, stream};
 use platform_identity::Verifier;
-use platform_messages::{Contract, Envelope, RawEnvelope};
+use platform_messages::{Contract, Envelope, RawEnvelope, Trace};
 use serde_json::Value;
 use tracing::{Instrument, error, info, info_span, warn};
 
@@ -269,6 +269,7 @@ impl Consumer {
             correlation_id = tracing::field::Empty,
             causation_id = tracing::field::Empty,
             trace_id = tracing::field::Empty,
+            otel.kind = "consumer",
         );
         let outcome = self.process(record, &span, pass).instrument(span.clone()).await;
         let _entered = span.enter();
@@ -291,6 +292,14 @@ impl Consumer {
         span.record("correlation_id", tracing::field::display(&incoming.envelope.correlation_id));
         if let Some(cause) = &incoming.envelope.causation_id {
             span.record("causation_id", tracing::field::display(cause));
+        }
+        if platform::traces::enabled() {
+            // The exported span continues the sender's: the message is a span of its
+            // own id, in the trace it arrived in (or its conversation's).
+            let sent_as = incoming.trace.unwrap_or_else(|| {
+                Trace::of_conversation(&incoming.envelope.correlation_id).sent_as(&incoming.envelope.id)
+            });
+            platform::traces::continue_trace(&sent_as);
         }
         let Some(route) = self.routes.get(incoming.envelope.name.as_str()) else {
             return RecordOutcome::Failed(format!(

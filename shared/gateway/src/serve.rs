@@ -29,7 +29,14 @@ async fn in_invocation(request: Request, next: Next) -> Response {
         xray_trace_id = context.as_ref().and_then(|c| c.xray_trace_id.as_deref()).unwrap_or("-"),
         method = %request.method(),
         path = %request.uri().path(),
+        otel.kind = "server",
     );
+    // The exported span continues the caller's trace (a `traceparent` header).
+    let arrived =
+        request.headers().get(platform_messages::attribute::TRACEPARENT).and_then(|v| v.to_str().ok()?.parse().ok());
+    if let Some(arrived) = arrived {
+        span.in_scope(|| platform::traces::continue_trace(&arrived));
+    }
     let started = Instant::now();
     let work = async move {
         let response = next.run(request).await;

@@ -34,11 +34,15 @@ impl Invocation {
 }
 
 /// Runs `work` as the invocation `context` describes: its ids for the spans, its
-/// deadline for the work that must not outlive it.
+/// deadline for the work that must not outlive it; then exports the spans it
+/// finished (see [`crate::traces`]).
 pub async fn within<F: Future>(context: &Context, work: F) -> F::Output {
     crate::log_line::invocation_started();
     let deadline = UNIX_EPOCH + Duration::from_millis(context.deadline);
-    INVOCATION.scope(Invocation::of(context), crate::deadline::until(deadline, work)).await
+    let output = INVOCATION.scope(Invocation::of(context), crate::deadline::until(deadline, work)).await;
+    // Before the response: Lambda freezes the process once it has it.
+    crate::traces::flush(deadline).await;
+    output
 }
 
 /// The current invocation's request id; `-` outside one (tests, tools).

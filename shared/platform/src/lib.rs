@@ -24,6 +24,7 @@ pub mod settings;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod traces;
 pub mod version;
 
 pub use platform_messages as messages;

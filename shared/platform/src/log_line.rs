@@ -100,7 +100,8 @@ where
                 let extensions = span.extensions();
                 let Some(fields) = extensions.get::<FormattedFields<JsonFields>>() else { continue };
                 if let Ok(Value::Object(fields)) = serde_json::from_str::<Value>(fields) {
-                    line.extend(fields);
+                    // `otel.kind` and the like are for the span export, not the line.
+                    line.extend(fields.into_iter().filter(|(key, _)| !key.starts_with("otel.")));
                 }
             }
         }

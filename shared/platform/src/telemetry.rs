@@ -2,7 +2,8 @@
 //! Powertools' key names (see [`crate::log_line`]), at the level given by
 //! `AWS_LAMBDA_LOG_LEVEL` (set by Lambda's advanced logging controls) or `RUST_LOG`
 //! (`level` or `target=level,...`, read by [`Targets`], which needs no regex engine
-//! in the binary, unlike `EnvFilter`).
+//! in the binary, unlike `EnvFilter`). With an OTLP endpoint in the environment,
+//! spans are also exported (see [`crate::traces`]).
 use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::fmt::format::JsonFields;
 use tracing_subscriber::layer::SubscriberExt;
@@ -24,19 +25,33 @@ pub fn filter_directive(rust_log: Option<&str>, lambda_level: Option<&str>) -> S
 }
 
 /// Installs the JSON subscriber of `service`'s lines once per process (later calls
-/// are no-ops).
+/// are no-ops), exporting spans when the environment names an OTLP endpoint.
 pub fn init(service: &str) {
+    init_with(service, crate::traces::ExportSettings::from_env(service));
+}
+
+/// [`init`] with the span export `export` describes (`Ok(None)`: none; an error is
+/// logged and the function runs without export).
+pub fn init_with(service: &str, export: Result<Option<crate::traces::ExportSettings>, crate::traces::SettingsError>) {
     let directive = filter_directive(
         std::env::var("RUST_LOG").ok().as_deref(),
         std::env::var("AWS_LAMBDA_LOG_LEVEL").ok().as_deref(),
     );
-    let _ = tracing_subscriber::fmt()
+    let (settings, refused) = match export {
+        Ok(settings) => (settings, None),
+        Err(e) => (None, Some(e)),
+    };
+    let installed = tracing_subscriber::fmt()
         .fmt_fields(JsonFields::new())
         .event_format(PowertoolsJson::of(service))
         .with_max_level(LevelFilter::TRACE)
         .finish()
         .with(filter(&directive))
+        .with(settings.and_then(|settings| crate::traces::install(service, settings)))
         .try_init();
+    if let (Ok(()), Some(e)) = (installed, refused) {
+        tracing::warn!(error = %e, "spans are not exported");
+    }
 }
 
 /// The filter `directive` asks for; one it cannot read logs at `info`.

@@ -35,10 +35,13 @@ impl Origin {
         Self::new_conversation(None, None)
     }
 
-    /// A new conversation, in the trace its id names.
+    /// A new conversation, in the trace of the span that starts it when spans are
+    /// exported (so that the request and its messages are one trace), else in the
+    /// trace its id names.
     fn new_conversation(actor: Option<Actor>, token: Option<String>) -> Self {
         let conversation = Uuid::new_v4();
-        Self { cause: None, conversation, actor, token, trace: Trace::of_conversation_id(&conversation) }
+        let trace = crate::traces::current().map_or_else(|| Trace::of_conversation_id(&conversation), |t| t.trace());
+        Self { cause: None, conversation, actor, token, trace }
     }
 
     /// The handling of `cause` (whose actor the consumer verified), with the token
@@ -77,6 +80,11 @@ impl Origin {
     /// with an id derived from it, or the next message of a new conversation (the
     /// first one's id is the conversation's).
     pub fn stamp(&self, index: usize, name: MessageName, data: Value) -> Outgoing {
+        self.sent(self.stamped(index, name, data))
+    }
+
+    /// [`Origin::stamp`] without recording the message's span.
+    fn stamped(&self, index: usize, name: MessageName, data: Value) -> Outgoing {
         let envelope = match &self.cause {
             Some(cause) => {
                 let mut e = Envelope::caused_by(cause, name, data);
@@ -102,9 +110,17 @@ impl Origin {
     /// A message of contract `C` with an id the change chose (state that remembers
     /// which message it sent); otherwise stamped like [`Origin::message`].
     pub fn message_with_id<C: Contract>(&self, id: Uuid, data: &C::Data) -> Result<Outgoing, PublishError> {
-        let mut message = self.stamp(usize::MAX, C::NAME, serde_json::to_value(data)?);
+        let mut message = self.stamped(usize::MAX, C::NAME, serde_json::to_value(data)?);
         message.envelope.id = id;
-        Ok(message)
+        Ok(self.sent(message))
+    }
+
+    /// Records `message` as a span of its own id in the origin's trace, the child of
+    /// the span that sends it (when spans are exported, see `crate::traces`).
+    fn sent(&self, message: Outgoing) -> Outgoing {
+        let id = message.envelope.id;
+        crate::traces::message_sent(&self.trace.sent_as(&id), message.envelope.name.as_str(), &id.to_string());
+        message
     }
 }
 

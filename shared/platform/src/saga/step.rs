@@ -78,6 +78,7 @@ where
             function_request_id = %event.context.request_id,
             xray_trace_id = event.context.xray_trace_id.as_deref().unwrap_or("-"),
             trace_id = tracing::field::Empty,
+            otel.kind = "server",
         );
         let context = event.context;
         let work = async move {
@@ -98,10 +99,12 @@ where
 }
 
 /// Names, on the running step's span (and so on its log lines), the W3C trace its
-/// execution belongs to, as its input carries it.
+/// execution belongs to, as its input carries it; the exported span becomes the
+/// child of the execution's (see `crate::traces`).
 pub fn in_trace(trace: Option<&TraceParent>) {
     if let Some(trace) = trace {
         tracing::Span::current().record("trace_id", tracing::field::display(trace.trace()));
+        crate::traces::continue_trace(trace);
     }
 }
 
