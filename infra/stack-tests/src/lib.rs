@@ -3,6 +3,7 @@
 //! Helpers shared by those tests are here.
 #![forbid(unsafe_code)]
 
+pub mod exported_spans;
 pub mod function_logs;
 pub mod identity;
 pub mod moves;

@@ -2,14 +2,18 @@
 //! mover with a W3C `traceparent` header continues that trace in every message it
 //! causes (the gateway's, through the outbox relay; the addressing answers; the
 //! movers worker's update), each message with a span of its own id, and the
-//! notifications worker logs the same trace id as it mails the code.
-use std::collections::BTreeSet;
+//! notifications worker logs the same trace id as it mails the code. The spans the
+//! functions export over OTLP form one tree: the gateway's request span under the
+//! caller's, and every worker's record span under the span of the message it
+//! handled, up to that request.
+use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
 use platform_messages::{Trace, TraceParent};
 use platform_testkit::{Probe, Received};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
+use stack_tests::exported_spans::{self, ExportedSpan};
 use stack_tests::function_logs::wait_logged;
 use stack_tests::{ANSWER_TIMEOUT, Api, PASSWORD, stack};
 
@@ -68,6 +72,30 @@ async fn a_create_mover_request_shares_its_trace_with_every_hop_it_causes() {
     let function = logged["function_name"].as_str().unwrap_or_default();
     assert!(function.contains("NotificationsWorker") && logged["function_version"].is_string(), "{line}");
     probe.close().await.unwrap();
+
+    // The exported spans: each worker's record span leads up, parent by parent, to
+    // the gateway's request span, which is the child of the caller's span.
+    let caller_span = format!("{:016x}", arrived.span_id);
+    let rooted = |spans: &HashMap<String, ExportedSpan>, service: &str| {
+        let records = spans.values().filter(|s| s.service == service && s.get("name") == Some("record"));
+        let rooted = records.map(|record| exported_spans::ancestry(spans, record)).find(|chain| {
+            let top = chain.last().unwrap();
+            top.get("name") == Some("request") && top.get("parentSpanId") == Some(caller_span.as_str())
+        });
+        rooted
+            .map(|chain| chain.iter().map(|s| format!("{}:{}", s.service, s.get("name").unwrap())).collect::<Vec<_>>())
+    };
+    let all = |spans: &HashMap<String, ExportedSpan>| {
+        ["addressing", "movers", "notifications"]
+            .iter()
+            .map(|service| rooted(spans, service))
+            .collect::<Option<Vec<_>>>()
+    };
+    let chains = exported_spans::wait_for(&hex, ANSWER_TIMEOUT, all).await.unwrap();
+    let notified = &chains[2];
+    assert_eq!(notified.first().map(String::as_str), Some("notifications:record"), "{chains:?}");
+    assert_eq!(notified.last().map(String::as_str), Some("movers:request"), "{chains:?}");
+    assert!(notified.iter().any(|s| s.ends_with(":send email_verification.requested")), "{notified:?}");
 }
 
 #[tokio::test]

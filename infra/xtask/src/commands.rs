@@ -163,14 +163,21 @@ pub fn test() -> Result<()> {
     eprintln!("Emulator for the tests on 127.0.0.1:{port} (pid {pgid}, log {}).", guard.0.log.display());
     let t_emulator = t2.elapsed();
     let t3 = Instant::now();
-    let outputs = deploy::deploy(&bin, port, &samconfig::load("local")?)?;
+    // The functions export their spans to a collector of the tests' own.
+    let collector = crate::otlp_collector::Collector::start(&paths::local().join(format!("otlp-spans-{port}.jsonl")))?;
+    let mut env = samconfig::load("local")?;
+    env.set("OtlpEndpoint", &collector.endpoint);
+    let outputs = deploy::deploy(&bin, port, &env)?;
     let file = write_outputs(port, &outputs)?;
     let t_deploy = t3.elapsed();
 
     // Unit, doc and stack tests in one invocation: one feature resolution, no rebuild.
     let t4 = Instant::now();
-    let result =
-        run(cargo().args(["test", "--workspace"]).envs(client_env(port)).env(platform_testkit::OUTPUTS_ENV, &file));
+    let result = run(cargo()
+        .args(["test", "--workspace"])
+        .envs(client_env(port))
+        .env(platform_testkit::OUTPUTS_ENV, &file)
+        .env(platform_testkit::OTLP_SPANS_ENV, &collector.file));
     // The canary, as `cargo xtask health` runs it, on the same stack; then a flow
     // followed through the functions' logs, as `cargo xtask trace` does.
     let result = result.and_then(|()| {
@@ -180,6 +187,7 @@ pub fn test() -> Result<()> {
     let result = result.and_then(|()| crate::trace::check(port, &crate::local_stack::outputs(port)?));
     let t_tests = t4.elapsed();
     drop(guard);
+    drop(collector);
 
     // A short seeded chaos run on a stack of its own, faults on.
     let t5 = Instant::now();

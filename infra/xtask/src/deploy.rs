@@ -81,18 +81,19 @@ pub fn deploy(bin: &Path, port: u16, env: &DeployEnv) -> Result<BTreeMap<String,
         .arg(&packaged)
         .arg("--parameter-overrides")
         .args(&env.parameter_overrides)
-        .arg(format!("SigningKeysSecretArn={secret}"))
-        .arg(format!("OtlpEndpoint={}", otlp_endpoint())))?;
+        .args(otlp_endpoint(env))
+        .arg(format!("SigningKeysSecretArn={secret}")))?;
     crate::emulator_gaps::apply(bin, port, &env.stack_name, &original)?;
     outputs(bin, port, &env.stack_name)
 }
 
-/// Where the local functions export their spans: the shell's
+/// Where the local functions export their spans, unless `env` says: the shell's
 /// `OTEL_EXPORTER_OTLP_ENDPOINT` (a local collector, e.g. Jaeger's
 /// `http://127.0.0.1:4318`), or nowhere. Passed on every deploy, so that a stack
 /// deployed with it and then without stops exporting.
-fn otlp_endpoint() -> String {
-    std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").unwrap_or_default()
+fn otlp_endpoint(env: &DeployEnv) -> Option<String> {
+    let chosen = env.parameter_overrides.iter().any(|o| o.starts_with("OtlpEndpoint="));
+    (!chosen).then(|| format!("OtlpEndpoint={}", std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").unwrap_or_default()))
 }
 
 /// The outputs of a deployed stack.

@@ -12,5 +12,5 @@ mod tables;
 
 pub use dead_letters::DeadLetters;
 pub use probe::{Probe, Received};
-pub use stack::{OUTPUTS_ENV, REMOTE_ENV, Stack};
+pub use stack::{OTLP_SPANS_ENV, OUTPUTS_ENV, REMOTE_ENV, Stack};
 pub use tables::create_table;

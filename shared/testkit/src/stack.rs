@@ -9,6 +9,10 @@ use anyhow::{Context, Result, bail};
 /// The variable naming the JSON file of stack outputs.
 pub const OUTPUTS_ENV: &str = "UPDATER_STACK_OUTPUTS";
 
+/// Set by `cargo xtask test` to the file where the collector the local functions
+/// export their spans to keeps them (one OTLP/HTTP JSON body per line).
+pub const OTLP_SPANS_ENV: &str = "PLATFORM_OTLP_SPANS";
+
 /// Set (to the stack's name) by `cargo xtask e2e --stack` when the stack is in AWS.
 pub const REMOTE_ENV: &str = "UPDATER_REMOTE_STACK";
 
