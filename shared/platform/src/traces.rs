@@ -24,7 +24,6 @@ use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, Tra
 use platform_messages::TraceParent;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
-pub use buffer::FinishedSpan;
 pub use settings::{ExportSettings, SettingsError};
 
 /// The export of this process, once [`install`]ed.
@@ -126,7 +125,7 @@ pub fn message_sent(sent: &TraceParent, name: &str, message_id: &str) {
     let Some(export) = EXPORT.get() else { return };
     let parent = current().filter(|p| p.trace_id == sent.trace_id).map(|p| p.span_id);
     let now = SystemTime::now();
-    export.buffer.push(FinishedSpan {
+    export.buffer.push(buffer::FinishedSpan {
         trace_id: sent.trace_id,
         span_id: sent.span_id,
         parent_span_id: parent,
