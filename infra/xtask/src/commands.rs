@@ -62,6 +62,12 @@ pub fn up(port: u16) -> Result<()> {
     println!("Watch what the system publishes:  cargo xtask watch");
     println!("Book a move (saga), then follow it: POST /moves (see README), cargo xtask saga <booking_id>");
     println!("Emails sent:                      curl -s http://127.0.0.1:{port}/_ministack/ses/messages");
+    match std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").ok().filter(|e| !e.trim().is_empty()) {
+        Some(endpoint) => println!("Spans (OTLP/HTTP JSON) go to:      {endpoint}"),
+        None => println!(
+            "Export spans to a local collector: OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 cargo xtask deploy"
+        ),
+    }
     println!("Stop everything:                  cargo xtask down");
     Ok(())
 }
