@@ -156,6 +156,20 @@ pub async fn execution(stack: &Stack, booking_id: &str) -> (String, Vec<String>)
     (described.status().as_str().to_owned(), entered)
 }
 
+/// [`execution`] once the booking's execution has ended (or `RUNNING` after
+/// `timeout`): a step that wrote the booking's last status still has to answer
+/// before its execution moves on.
+pub async fn execution_ended(stack: &Stack, booking_id: &str, timeout: Duration) -> (String, Vec<String>) {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let (status, states) = execution(stack, booking_id).await;
+        if status != "RUNNING" || Instant::now() > deadline {
+            return (status, states);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 /// How many times the saga entered `state`.
 pub fn entered(states: &[String], state: &str) -> usize {
     states.iter().filter(|s| *s == state).count()

@@ -57,7 +57,7 @@ async fn assert_cancelled(
     assert_eq!(booking["error"], error, "{booking}");
     assert!(!booking["reason"].as_str().unwrap_or("").is_empty(), "{booking}");
     assert_eq!(steps(booking), expect_steps, "{booking}");
-    let (status, states) = execution(&stack, &b.id).await;
+    let (status, states) = execution_ended(&stack, &b.id, Duration::from_secs(10)).await;
     assert_eq!(status, "SUCCEEDED", "{states:?}");
     for c in ["RefundDeposit", "ReleaseCrew"] {
         let want = usize::from(compensations.contains(&c));
@@ -111,7 +111,7 @@ async fn happy_path_books_the_move_publishes_move_booked_and_keeps_the_crew_and_
         .unwrap();
     assert_eq!(event.envelope.data["crew_size"], 2);
     assert_eq!(event.envelope.correlation_id, b.id);
-    let (status, states) = execution(&stack, &b.id).await;
+    let (status, states) = execution_ended(&stack, &b.id, Duration::from_secs(10)).await;
     assert_eq!(status, "SUCCEEDED");
     assert_eq!(
         states,
@@ -264,14 +264,7 @@ async fn a_compensation_that_keeps_failing_fails_the_execution_and_flags_the_boo
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
     let done = wait_status(&api, &token, &b.id, &["compensation_failed", "cancelled"], SETTLE).await;
     assert_eq!(done["status"], "compensation_failed", "{done}");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let (status, states) = loop {
-        let (status, states) = execution(&stack, &b.id).await;
-        if status != "RUNNING" || Instant::now() > deadline {
-            break (status, states);
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    let (status, states) = execution_ended(&stack, &b.id, Duration::from_secs(10)).await;
     assert_eq!(status, "FAILED", "{states:?}");
     assert_eq!(states.last().map(String::as_str), Some("CompensationFailed"), "{states:?}");
     assert_eq!(entered(&states, "CancelBooking"), 0, "never reported as a clean cancel: {states:?}");
