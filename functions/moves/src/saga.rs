@@ -36,9 +36,8 @@ impl SagaBooking {
     /// replayed request, starting nothing, names the same span).
     pub fn in_trace(mut self, trace: Trace) -> Self {
         let execution = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, format!("saga/{}", self.booking_id).as_bytes());
-        let sent = trace.sent_as(&execution);
-        platform::traces::message_sent(&sent, "book-move execution", &execution.to_string());
-        self.traceparent = Some(sent);
+        platform::traces::message_sent(trace, &execution, "book-move execution");
+        self.traceparent = Some(trace.sent_as(&execution));
         self
     }
 

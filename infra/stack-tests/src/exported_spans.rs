@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use platform_testkit::OTLP_SPANS_ENV;
+use platform_testkit::{OTLP_SPANS_ENV, otlp_collector};
 use serde_json::Value;
 
 /// One exported span.
@@ -22,12 +22,6 @@ impl ExportedSpan {
     pub fn get(&self, field: &str) -> Option<&str> {
         self.span[field].as_str()
     }
-
-    /// A string attribute of the span.
-    pub fn attribute(&self, key: &str) -> Option<&str> {
-        let found = self.span["attributes"].as_array()?.iter().find(|a| a["key"] == key)?;
-        found["value"]["stringValue"].as_str()
-    }
 }
 
 /// Every span received so far.
@@ -38,15 +32,8 @@ pub fn read() -> Result<Vec<ExportedSpan>> {
     let mut spans = Vec::new();
     for body in text.lines().filter(|l| !l.trim().is_empty()) {
         let body: Value = serde_json::from_str(body).with_context(|| format!("a body in {file}"))?;
-        for resource in body["resourceSpans"].as_array().into_iter().flatten() {
-            let attributes = resource["resource"]["attributes"].as_array().cloned().unwrap_or_default();
-            let service = attributes.iter().find(|a| a["key"] == "service.name");
-            let service = service.and_then(|a| a["value"]["stringValue"].as_str()).unwrap_or_default().to_owned();
-            let scopes = resource["scopeSpans"].as_array().into_iter().flatten();
-            for span in scopes.flat_map(|s| s["spans"].as_array().cloned().unwrap_or_default()) {
-                spans.push(ExportedSpan { service: service.clone(), span });
-            }
-        }
+        let exported = otlp_collector::spans_of(&body).into_iter();
+        spans.extend(exported.map(|(service, span)| ExportedSpan { service, span }));
     }
     Ok(spans)
 }

@@ -170,9 +170,10 @@ pub fn test() -> Result<()> {
     let t_emulator = t2.elapsed();
     let t3 = Instant::now();
     // The functions export their spans to a collector of the tests' own.
-    let collector = crate::otlp_collector::Collector::start(&paths::local().join(format!("otlp-spans-{port}.jsonl")))?;
+    let spans = paths::local().join(format!("otlp-spans-{port}.jsonl"));
+    let collector = platform_testkit::otlp_collector::OtlpCollector::start_writing(&spans)?;
     let mut env = samconfig::load("local")?;
-    env.set("OtlpEndpoint", &collector.endpoint);
+    env.set("OtlpEndpoint", collector.endpoint());
     let outputs = deploy::deploy(&bin, port, &env)?;
     let file = write_outputs(port, &outputs)?;
     let t_deploy = t3.elapsed();
@@ -183,7 +184,7 @@ pub fn test() -> Result<()> {
         .args(["test", "--workspace"])
         .envs(client_env(port))
         .env(platform_testkit::OUTPUTS_ENV, &file)
-        .env(platform_testkit::OTLP_SPANS_ENV, &collector.file));
+        .env(platform_testkit::OTLP_SPANS_ENV, &spans));
     // The canary, as `cargo xtask health` runs it, on the same stack; then a flow
     // followed through the functions' logs, as `cargo xtask trace` does.
     let result = result.and_then(|()| {

@@ -30,7 +30,6 @@ mod lambda_process;
 mod local_stack;
 mod new_service;
 mod openapi;
-mod otlp_collector;
 mod paths;
 mod peak_memory;
 mod pipeline_bench;

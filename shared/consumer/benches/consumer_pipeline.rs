@@ -85,12 +85,7 @@ fn bench(c: &mut Criterion) {
     eprintln!("batch of 10 records, envelope {envelope_bytes} bytes, event {} bytes", payload.len());
 
     // Within an invocation, as a worker runs it: its ids and a deadline far off.
-    let mut context = lambda_runtime::Context::default();
-    context.request_id = "bench-request".into();
-    context.deadline = (std::time::SystemTime::now() + std::time::Duration::from_secs(3600))
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64;
+    let context = platform::invocation::test_context("bench-request", std::time::Duration::from_secs(3600));
     let mut group = c.benchmark_group("consumer_pipeline");
     group.throughput(Throughput::Elements(10));
     group.bench_function("sqs_batch_of_10", |b| {

@@ -6,45 +6,34 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage, SqsMessageAttribute};
+use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use platform::bus::RecordingPublisher;
 use platform::metrics::MetricsSink;
 use platform::traces::ExportSettings;
-use platform::traces::loopback_collector::{LoopbackCollector, attribute};
-use platform_consumer::{Accepts, Consumer, Emit, MemoryLedger};
+use platform_consumer::{Accepts, Consumer, Emit, MemoryLedger, test_records};
 use platform_identity::TestIssuer;
 use platform_messages::contracts::addressing::{
     AddressReceived, AddressRejected, AddressRejectedData, AddressSubmission, PostalAddress,
 };
 use platform_messages::{Envelope, Trace, TraceParent, event, message_span};
+use platform_testkit::otlp_collector::{OtlpCollector, attribute};
 use serde_json::Value;
 
 fn invocation() -> lambda_runtime::Context {
-    let mut context = lambda_runtime::Context::default();
-    context.request_id = "req-otlp".into();
-    context.deadline = (std::time::SystemTime::now() + Duration::from_secs(30))
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64;
-    context
+    platform::invocation::test_context("req-otlp", Duration::from_secs(30))
 }
 
 fn record(envelope: &Envelope<Value>, traceparent: Option<&TraceParent>) -> SqsMessage {
-    let mut record = SqsMessage::default();
-    record.message_id = Some(envelope.id.to_string());
-    record.body = Some(envelope.to_json().unwrap());
-    if let Some(traceparent) = traceparent {
-        let mut attribute = SqsMessageAttribute::default();
-        (attribute.string_value, attribute.data_type) = (Some(traceparent.to_string()), Some("String".into()));
-        record.message_attributes.insert("traceparent".into(), attribute);
+    match traceparent {
+        Some(traceparent) => test_records::with_traceparent(envelope, traceparent),
+        None => test_records::record(envelope),
     }
-    record
 }
 
 #[tokio::test]
 async fn a_handled_record_and_the_message_it_sends_are_exported_in_the_trace_it_arrived_in() {
-    let collector = LoopbackCollector::start().await;
-    let endpoint = collector.endpoint();
+    let collector = OtlpCollector::start().unwrap();
+    let endpoint = collector.endpoint().to_owned();
     let settings = ExportSettings::from_lookup("addressing", |name| match name {
         "OTEL_EXPORTER_OTLP_ENDPOINT" => Some(endpoint.clone()),
         "OTEL_EXPORTER_OTLP_TIMEOUT" => Some("2000".into()),
@@ -74,7 +63,9 @@ async fn a_handled_record_and_the_message_it_sends_are_exported_in_the_trace_it_
     assert!(response.batch_item_failures.is_empty());
 
     // Flushed before `within` returned: nothing to wait for.
-    let spans = collector.spans();
+    let exported = collector.spans();
+    assert!(exported.iter().all(|(service, _)| service == "addressing"), "the resource's service.name");
+    let spans: Vec<Value> = exported.into_iter().map(|(_, span)| span).collect();
     let record_of = |id: &uuid::Uuid| {
         let found = spans.iter().find(|s| s["name"] == "record" && attribute(s, "message_id") == Some(&id.to_string()));
         found.unwrap_or_else(|| panic!("no record span of {id} in {spans:#?}")).clone()
@@ -107,16 +98,10 @@ async fn a_handled_record_and_the_message_it_sends_are_exported_in_the_trace_it_
         "its conversation's"
     );
     assert_eq!(conversation["parentSpanId"], format!("{:016x}", message_span(&untraced.id)));
-    let resource = collector.resource();
-    assert!(
-        resource.to_string().contains(r#"{"key":"service.name","value":{"stringValue":"addressing"}}"#),
-        "{resource}"
-    );
 
     // A collector that is down costs the batch nothing but a logged warning.
-    let received = collector.spans().len();
-    let bodies = collector.bodies();
-    collector.stop().await;
+    let received = collector.bodies().len();
+    collector.stop();
     let again = Envelope::new(event!("address.received"), traced.data.clone());
     let mut event = SqsEvent::default();
     event.records = vec![record(&again, None)];
@@ -124,6 +109,6 @@ async fn a_handled_record_and_the_message_it_sends_are_exported_in_the_trace_it_
     let response = platform::invocation::within(&invocation(), consumer.handle_batch(event)).await;
     assert!(response.batch_item_failures.is_empty());
     assert!(started.elapsed() < Duration::from_secs(2), "no wait for a closed port: {:?}", started.elapsed());
-    let after: usize = bodies.lock().unwrap().len();
-    assert!(received > 0 && after == 1, "the second export reached no collector ({after} bodies)");
+    let after = collector.bodies().len();
+    assert!(received == 1 && after == 1, "the second export reached no collector ({after} bodies)");
 }

@@ -5,10 +5,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage, SqsMessageAttribute};
+use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use platform::bus::RecordingPublisher;
 use platform::metrics::MetricsSink;
-use platform_consumer::{Accepts, Consumer, Emit, MemoryLedger};
+use platform_consumer::{Accepts, Consumer, Emit, MemoryLedger, test_records};
 use platform_identity::TestIssuer;
 use platform_messages::contracts::addressing::{AddressReceived, AddressSubmission, PostalAddress};
 use platform_messages::{Envelope, Trace, event};
@@ -43,26 +43,18 @@ async fn each_record_logs_the_lambda_request_it_ran_in_and_its_traces() {
     )
     .with_metrics(MetricsSink::Buffer(Default::default()))
     .on::<AddressReceived, _, _>(Accepts::SystemWork, |_m: Envelope<AddressSubmission>, _| async { Ok(Emit::none()) });
-    let mut context = lambda_runtime::Context::default();
-    context.request_id = "req-7".into();
-    context.deadline = (std::time::SystemTime::now() + Duration::from_secs(30))
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64;
+    let context = platform::invocation::test_context("req-7", Duration::from_secs(30));
     let data = AddressSubmission { reference: "a".into(), address: PostalAddress::default() };
     let envelope = Envelope::new(event!("address.received"), serde_json::to_value(data).unwrap());
     let mut record = SqsMessage::default();
     record.message_id = Some("ok".into());
     record.body = Some(envelope.to_json().unwrap());
-    let mut traced = record.clone();
+    let sent = Trace::start().sent_as(&uuid::Uuid::new_v4());
+    let mut traced =
+        test_records::with_traceparent(&Envelope::new(event!("address.received"), envelope.data.clone()), &sent);
     traced.message_id = Some("traced".into());
     let xray = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1";
     traced.attributes.insert("AWSTraceHeader".into(), xray.into());
-    let sent = Trace::start().sent_as(&uuid::Uuid::new_v4());
-    let mut attribute = SqsMessageAttribute::default();
-    (attribute.string_value, attribute.data_type) = (Some(sent.to_string()), Some("String".into()));
-    traced.message_attributes.insert("traceparent".into(), attribute);
-    traced.body = Some(Envelope::new(event!("address.received"), envelope.data.clone()).to_json().unwrap());
     let mut event = SqsEvent::default();
     event.records = vec![record, traced];
     platform::invocation::within(&context, consumer.handle_batch(event)).await;

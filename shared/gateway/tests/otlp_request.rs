@@ -10,11 +10,11 @@ use axum::body::Body;
 use axum::routing::post;
 use lambda_http::Context;
 use platform::traces::ExportSettings;
-use platform::traces::loopback_collector::{LoopbackCollector, attribute};
 use platform_gateway::Authenticated;
 use platform_identity::{Role, TestIssuer, Verifier};
 use platform_messages::contracts::auth::{UserAuthed, UserAuthedData};
 use platform_messages::{TraceParent, message_span};
+use platform_testkit::otlp_collector::{OtlpCollector, attribute};
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -31,12 +31,7 @@ async fn call(router: Router, token: &str, traceparent: Option<&str>) -> (String
         request = request.header("traceparent", traceparent);
     }
     let mut request = request.body(Body::empty()).unwrap();
-    let mut context = Context::default();
-    context.request_id = "req-gw".into();
-    context.deadline = (std::time::SystemTime::now() + Duration::from_secs(30))
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64;
+    let context: Context = platform::invocation::test_context("req-gw", Duration::from_secs(30));
     request.extensions_mut().insert(context);
     let response = router.oneshot(request).await.unwrap();
     assert_eq!(response.status(), 200);
@@ -47,8 +42,8 @@ async fn call(router: Router, token: &str, traceparent: Option<&str>) -> (String
 
 #[tokio::test]
 async fn a_request_span_continues_the_callers_trace_or_starts_the_one_its_messages_continue() {
-    let collector = LoopbackCollector::start().await;
-    let endpoint = collector.endpoint();
+    let collector = OtlpCollector::start().unwrap();
+    let endpoint = collector.endpoint().to_owned();
     let settings =
         ExportSettings::from_lookup("movers", |name| (name == "OTEL_EXPORTER_OTLP_ENDPOINT").then(|| endpoint.clone()));
     platform::telemetry::init_with("movers", settings);
@@ -61,7 +56,7 @@ async fn a_request_span_continues_the_callers_trace_or_starts_the_one_its_messag
     let (continued_id, continued) = call(router.clone(), &token, Some(caller)).await;
     let (started_id, started) = call(router, &token, None).await;
 
-    let spans = collector.spans();
+    let spans: Vec<Value> = collector.spans().into_iter().map(|(_, span)| span).collect();
     let requests: Vec<&Value> = spans.iter().filter(|s| s["name"] == "request").collect();
     assert_eq!(requests.len(), 2, "{spans:#?}");
     let of_trace = |trace: &str| requests.iter().find(|s| s["traceId"] == trace).copied();

@@ -45,6 +45,17 @@ pub async fn within<F: Future>(context: &Context, work: F) -> F::Output {
     output
 }
 
+/// The context of an invocation `request_id` that has `lasting` left (for tests:
+/// what Lambda passes a handler).
+#[cfg(any(test, feature = "testing"))]
+pub fn test_context(request_id: &str, lasting: Duration) -> Context {
+    let mut context = Context::default();
+    context.request_id = request_id.into();
+    let deadline = std::time::SystemTime::now() + lasting;
+    context.deadline = deadline.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+    context
+}
+
 /// The current invocation's request id; `-` outside one (tests, tools).
 /// (Shared, not copied: every record of a batch names it.)
 pub fn request_id() -> Arc<str> {
@@ -62,12 +73,8 @@ mod tests {
 
     #[tokio::test]
     async fn the_ids_and_deadline_are_known_inside_the_invocation_only() {
-        let mut context = Context::default();
-        context.request_id = "req-1".into();
+        let mut context = test_context("req-1", Duration::from_secs(3));
         context.xray_trace_id = Some("Root=1-abc".into());
-        context.deadline =
-            (std::time::SystemTime::now() + Duration::from_secs(3)).duration_since(UNIX_EPOCH).unwrap().as_millis()
-                as u64;
         assert_eq!((request_id(), xray_trace_id()), (Arc::from("-"), Arc::from("-")));
         within(&context, async {
             assert_eq!((request_id(), xray_trace_id()), (Arc::from("req-1"), Arc::from("Root=1-abc")));

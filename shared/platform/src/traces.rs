@@ -11,8 +11,6 @@
 //! ([`message_sent`], parent: the span that sent it), which is the parent the
 //! receiver's record span names.
 mod buffer;
-#[cfg(feature = "testing")]
-pub mod loopback_collector;
 mod otlp_json;
 mod send;
 mod settings;
@@ -21,8 +19,9 @@ use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
 
 use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState};
-use platform_messages::TraceParent;
+use platform_messages::{Trace, TraceParent};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
+use uuid::Uuid;
 
 pub use settings::{ExportSettings, SettingsError};
 
@@ -118,11 +117,13 @@ pub fn current() -> Option<TraceParent> {
     })
 }
 
-/// Records that message `name` (`message_id`) was sent as `sent` (its own span in
-/// its trace): a producer span, child of the current span when both are in the
-/// same trace. Without an export, does nothing.
-pub fn message_sent(sent: &TraceParent, name: &str, message_id: &str) {
+/// Records that message `name` (`message_id`) was sent in `trace`, as a span of its
+/// own id (what its `traceparent` names): a producer span, child of the current span
+/// when both are in the same trace. Without an export, does nothing (not even the
+/// id's text is made).
+pub fn message_sent(trace: Trace, message_id: &Uuid, name: &str) {
     let Some(export) = EXPORT.get() else { return };
+    let sent = trace.sent_as(message_id);
     let parent = current().filter(|p| p.trace_id == sent.trace_id).map(|p| p.span_id);
     let now = SystemTime::now();
     export.buffer.push(buffer::FinishedSpan {
@@ -133,7 +134,7 @@ pub fn message_sent(sent: &TraceParent, name: &str, message_id: &str) {
         kind: buffer::Kind::Producer,
         start: now,
         end: now,
-        attributes: vec![("message_id".into(), message_id.into()), ("name".into(), name.into())],
+        attributes: vec![("message_id".into(), message_id.to_string().as_str().into()), ("name".into(), name.into())],
         events: vec![],
         error: None,
     });

@@ -1,11 +1,12 @@
 //! Support for tests against the deployed local stack, which `cargo xtask test`
 //! starts on a free port and deploys before running them: stack outputs, SDK
-//! clients pointed at the emulator, probe queues that watch the bus, and the
-//! dead-letter tool.
+//! clients pointed at the emulator, probe queues that watch the bus, the
+//! dead-letter tool, and a loopback OTLP collector.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod dead_letters;
+pub mod otlp_collector;
 mod probe;
 mod stack;
 mod tables;

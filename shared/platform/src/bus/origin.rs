@@ -118,8 +118,7 @@ impl Origin {
     /// Records `message` as a span of its own id in the origin's trace, the child of
     /// the span that sends it (when spans are exported, see `crate::traces`).
     fn sent(&self, message: Outgoing) -> Outgoing {
-        let id = message.envelope.id;
-        crate::traces::message_sent(&self.trace.sent_as(&id), message.envelope.name.as_str(), &id.to_string());
+        crate::traces::message_sent(self.trace, &message.envelope.id, message.envelope.name.as_str());
         message
     }
 }
