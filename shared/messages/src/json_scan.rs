@@ -196,7 +196,7 @@ impl<'a> Scanner<'a> {
             return self.error("expected a string");
         }
         let start = self.pos + 1;
-        let end = self.plain_run(start);
+        let end = plain_run(self.bytes(), start);
         if self.bytes().get(end) == Some(&b'"') {
             self.pos = end + 1;
             return Ok(Cow::Borrowed(&self.text[start..end]));
@@ -204,8 +204,7 @@ impl<'a> Scanner<'a> {
         match unescape(self.bytes(), start) {
             Ok((unescaped, after)) => {
                 self.pos = after;
-                // Only whole characters of a valid text and decoded escapes went in.
-                String::from_utf8(unescaped).map(Cow::Owned).or_else(|_| self.error("invalid UTF-8"))
+                Ok(Cow::Owned(unescaped))
             }
             Err((reason, at)) => {
                 self.pos = at;
@@ -214,30 +213,12 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// The end of the run of plain string bytes that starts at `from`.
-    #[inline(always)]
-    fn plain_run(&self, mut at: usize) -> usize {
-        let bytes = self.bytes();
-        while at + 8 <= bytes.len() {
-            let word = u64::from_le_bytes(bytes[at..at + 8].try_into().expect("eight bytes"));
-            let found = specials(word);
-            if found != 0 {
-                return at + (found.trailing_zeros() / 8) as usize;
-            }
-            at += 8;
-        }
-        while at < bytes.len() && !matches!(bytes[at], b'"' | b'\\' | 0..0x20) {
-            at += 1;
-        }
-        at
-    }
-
     /// Skips a string (at its opening quote), checking its escapes, without building it.
     fn skip_string(&mut self) -> Result<(), ScanError> {
         let bytes = self.bytes();
         let mut at = self.pos + 1;
         let reason = loop {
-            at = self.plain_run(at);
+            at = plain_run(bytes, at);
             match bytes.get(at) {
                 Some(b'"') => {
                     self.pos = at + 1;
@@ -334,54 +315,70 @@ impl<'a> Scanner<'a> {
     }
 }
 
-/// The string whose content starts at `start` in `bytes`, its escapes decoded, and
+/// The end of the run of plain string bytes (neither `"`, `\\` nor a control
+/// character) that starts at `from`: eight bytes checked at a time.
+#[inline(always)]
+fn plain_run(bytes: &[u8], from: usize) -> usize {
+    let rest = bytes.get(from..).unwrap_or_default();
+    let mut words = rest.chunks_exact(8);
+    let mut at = from;
+    for word in &mut words {
+        let found = specials(u64::from_le_bytes(word.try_into().expect("eight bytes")));
+        if found != 0 {
+            return at + (found.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    at + words.remainder().iter().take_while(|&&b| !matches!(b, b'"' | b'\\' | 0..0x20)).count()
+}
+
+/// The string whose content starts at `start` in `text`, its escapes decoded, and
 /// the position after its closing quote; or why it is not a string and where. One
-/// pass: eight bytes are checked and moved at a time into a buffer that only grows
-/// (decoding never lengthens the text), with every index in a register.
-fn unescape(bytes: &[u8], start: usize) -> Result<(Vec<u8>, usize), (&'static str, usize)> {
-    let mut out = vec![0u8; (bytes.len() - start).min(2048) + 16];
-    let (mut read, mut written) = (start, 0);
+/// pass: each run of plain bytes is found eight bytes at a time and appended (a
+/// short run, what an escaped JSON body is full of, as one store of sixteen bytes
+/// cut back to its length rather than a copy of its length), then the escape after
+/// it decoded in place.
+fn unescape(bytes: &[u8], start: usize) -> Result<(String, usize), (&'static str, usize)> {
+    let mut out = Vec::with_capacity((bytes.len() - start).min(2048));
+    let mut read = start;
     loop {
-        if written + 12 > out.len() {
-            out.resize(out.len() * 2, 0);
-        }
-        if read + 8 <= bytes.len() {
-            let word: [u8; 8] = bytes[read..read + 8].try_into().expect("eight bytes");
-            out[written..written + 8].copy_from_slice(&word);
-            let found = specials(u64::from_le_bytes(word));
-            if found == 0 {
-                read += 8;
-                written += 8;
-                continue;
+        let end = plain_run(bytes, read);
+        match bytes.get(read..read + SHORT_RUN) {
+            Some(short) if end - read <= SHORT_RUN => {
+                let written = out.len();
+                out.extend_from_slice(&<[u8; SHORT_RUN]>::try_from(short).expect("a short run's bytes"));
+                out.truncate(written + end - read);
             }
-            let plain = (found.trailing_zeros() / 8) as usize;
-            read += plain;
-            written += plain;
+            _ => out.extend_from_slice(&bytes[read..end]),
         }
+        read = end;
         match bytes.get(read) {
             Some(b'"') => {
-                out.truncate(written);
-                return Ok((out, read + 1));
+                // Runs of whole characters of a valid text and decoded escapes went
+                // in, so this check cannot fail; it is what safe code pays for that.
+                let unescaped = String::from_utf8(out).map_err(|_| ("invalid UTF-8", start))?;
+                return Ok((unescaped, read + 1));
             }
-            Some(b'\\') => {
-                let (character, length) = match bytes.get(read + 1) {
-                    // The escape of a quote first: what an escaped JSON body is full of.
-                    Some(b'"') => ('"', 1),
-                    _ => decode_escape(&bytes[read + 1..]).map_err(|reason| (reason, read))?,
-                };
-                written += character.encode_utf8(&mut out[written..written + 4]).len();
-                read += 1 + length;
-            }
-            Some(0..0x20) => return Err(("control character in a string", read)),
-            Some(&plain) => {
-                out[written] = plain;
-                written += 1;
-                read += 1;
-            }
+            Some(b'\\') => match bytes.get(read + 1) {
+                // The escape of a quote first: what an escaped JSON body is full of.
+                Some(b'"') => {
+                    out.push(b'"');
+                    read += 2;
+                }
+                _ => {
+                    let (character, length) = decode_escape(&bytes[read + 1..]).map_err(|reason| (reason, read))?;
+                    out.extend_from_slice(character.encode_utf8(&mut [0; 4]).as_bytes());
+                    read += 1 + length;
+                }
+            },
+            Some(_) => return Err(("control character in a string", read)),
             None => return Err(("unterminated string", read)),
         }
     }
 }
+
+/// The longest run [`unescape`] appends as one fixed-size store.
+const SHORT_RUN: usize = 16;
 
 /// The character an escape stands for (`escaped` starts after its backslash) and
 /// how many bytes after the backslash it takes.
@@ -462,6 +459,29 @@ mod tests {
         for json in cases {
             let expected: String = serde_json::from_str(json).unwrap();
             assert_eq!(read_string(json).unwrap(), expected, "{json}");
+        }
+    }
+
+    #[test]
+    fn runs_of_every_length_are_unescaped_wherever_the_input_ends() {
+        // Runs shorter and longer than one store, multi-byte characters beside the
+        // cut, and the string's end at and before the end of the input.
+        for length in 0..40 {
+            let run: String = "aé中😀b".chars().cycle().take(length).collect();
+            for json in [
+                format!(
+                    r#""{run}"{run}\{run}
+{run}""#
+                ),
+                format!(r#"""{run}"""#),
+                format!(r#""{run}é{run}"  "#),
+                format!(r#""{run}"{run}" trailing text that the reader never looks at"#),
+            ] {
+                let expected: String = serde_json::Deserializer::from_str(&json).into_iter().next().unwrap().unwrap();
+                let mut s = Scanner::new(&json);
+                assert_eq!(s.string().unwrap(), expected, "{json}");
+                assert_eq!(&json[s.position() - 1..s.position()], "\"", "{json}");
+            }
         }
     }
 
