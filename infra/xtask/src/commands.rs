@@ -141,6 +141,7 @@ fn consistency_checks() -> Result<()> {
     crate::deploy_check::check(&template)?;
     policy_check::check(&template)?;
     crate::tracing_check::check(&template)?;
+    crate::runtime_check::check(&template)?;
     crate::cycle_check::check()
 }
 

@@ -35,6 +35,7 @@ mod peak_memory;
 mod pipeline_bench;
 mod policy_check;
 mod process;
+mod runtime_check;
 mod saga_bench;
 mod saga_check;
 mod saga_history;

@@ -4,14 +4,23 @@
 //! invocation (without it the SDK builds a client, and a pool, per service client).
 //! The chaos faults wrap that client when they are on.
 //!
+//! A cold start builds only what it uses: the TLS connector once, for the first
+//! request (the SDK's hyper client would build and drop one for every service client
+//! made from the configuration), and, where Lambda hands the role's credentials and
+//! the region in the environment, a reader of those instead of the default chains
+//! (whose web-identity provider makes an STS client of its own).
+//!
 //! The client trusts the roots of Amazon Trust Services, compiled in, which sign
 //! every AWS endpoint's certificate: a cold start reads no CA files and parses 5
 //! roots instead of the system's ~150 (about 2 ms of a start; see the README's
 //! Performance section). `PLATFORM_TRUST_STORE=native` trusts the system's roots
 //! instead, for an endpoint behind a TLS-inspecting proxy or an emulator over HTTPS.
+use aws_config::Region;
 use aws_config::SdkConfig;
+use aws_config::environment::EnvironmentVariableCredentialsProvider;
 use aws_smithy_http_client::tls::{Provider, TlsContext, TrustStore, rustls_provider::CryptoMode};
-use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use aws_smithy_runtime_api::client::http::{HttpClient, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector};
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 
 use crate::config::{ConfigError, Env};
 
@@ -56,23 +65,53 @@ impl TrustRoots {
     }
 }
 
-/// The HTTPS client that trusts `roots`.
+/// The HTTPS client that trusts `roots`: its connector is built for its first
+/// request and kept (see [`ConnectorOnFirstRequest`]).
 pub fn https_client(roots: TrustRoots) -> SharedHttpClient {
-    aws_smithy_http_client::Builder::new()
+    let hyper = aws_smithy_http_client::Builder::new()
         .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
         .tls_context(TlsContext::builder().with_trust_store(roots.store()).build().expect("a TLS context of roots"))
-        .build_https()
+        .build_https();
+    SharedHttpClient::new(ConnectorOnFirstRequest(hyper))
+}
+
+/// An HTTP client whose connectors are made only when a request needs one. The
+/// hyper client builds its TLS connector (the roots parsed, a rustls configuration)
+/// at each SDK client's construction to check it, and drops it; it keeps the one it
+/// builds for a request. Five service clients made at a cold start were five
+/// connectors built for nothing.
+#[derive(Debug)]
+struct ConnectorOnFirstRequest(SharedHttpClient);
+
+impl HttpClient for ConnectorOnFirstRequest {
+    fn http_connector(&self, settings: &HttpConnectorSettings, components: &RuntimeComponents) -> SharedHttpConnector {
+        self.0.http_connector(settings, components)
+    }
+
+    fn connector_metadata(&self) -> Option<aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata> {
+        self.0.connector_metadata()
+    }
 }
 
 /// The SDK configuration of this function (see the module's header); an error when
 /// `PLATFORM_TRUST_STORE` says something else than `amazon` or `native`.
 pub async fn aws_config() -> Result<SdkConfig, ConfigError> {
-    let roots = TrustRoots::from_env(&Env::process())?;
-    Ok(with_client(crate::faults::wrap(https_client(roots))).await)
+    let env = Env::process();
+    let roots = TrustRoots::from_env(&env)?;
+    Ok(loader(&env, crate::faults::wrap(https_client(roots))).load().await)
 }
 
-async fn with_client(client: SharedHttpClient) -> SdkConfig {
-    aws_config::from_env().http_client(client).load().await
+/// The configuration's loader: the region and credentials read where Lambda puts
+/// them when they are there; elsewhere (a developer's shell) the default chains decide.
+fn loader<F: Fn(&str) -> Option<String>>(env: &Env<F>, client: SharedHttpClient) -> aws_config::ConfigLoader {
+    let mut loader = aws_config::from_env().http_client(client);
+    if let Ok(region) = env.required("AWS_REGION") {
+        loader = loader.region(Region::new(region));
+    }
+    if env.required("AWS_ACCESS_KEY_ID").is_ok() {
+        loader = loader.credentials_provider(EnvironmentVariableCredentialsProvider::new());
+    }
+    loader
 }
 
 #[cfg(test)]
@@ -82,6 +121,13 @@ mod tests {
     use rustls_pki_types::CertificateDer;
     use rustls_pki_types::pem::PemObject;
     use sha2::{Digest, Sha256};
+
+    #[tokio::test]
+    async fn the_region_is_read_where_lambda_puts_it() {
+        let client = https_client(TrustRoots::AmazonTrustServices);
+        let config = loader(&env(&[("AWS_REGION", "eu-west-3")]), client).load().await;
+        assert_eq!(config.region().map(|r| r.as_ref()), Some("eu-west-3"));
+    }
 
     #[test]
     fn the_trust_store_is_chosen_by_name_and_defaults_to_amazon() {
@@ -143,7 +189,7 @@ mod tests {
     #[tokio::test]
     async fn every_sdk_client_of_a_function_shares_the_one_http_client() {
         let (client, seen) = recording::client();
-        let config = with_client(client).await;
+        let config = loader(&env(&[("AWS_REGION", "us-east-1")]), client).load().await;
         let config = config
             .into_builder()
             .region(aws_config::Region::new("us-east-1"))
@@ -157,6 +203,27 @@ mod tests {
         let _ = aws_sdk_sns::Client::new(&config).list_topics().send().await;
         let seen = seen.lock().unwrap().clone();
         assert!(seen.contains("dynamodb") && seen.contains("sns"), "both services' calls went through it: {seen:?}");
+    }
+
+    /// Making service clients builds no connector; a request gets one.
+    #[tokio::test]
+    async fn service_clients_are_made_without_building_a_connector() {
+        let config = |client| {
+            aws_config::SdkConfig::builder()
+                .behavior_version(aws_config::BehaviorVersion::latest())
+                .region(aws_config::Region::new("us-east-1"))
+                .http_client(client)
+                .build()
+        };
+        let (hyper_like, built) = recording::client();
+        let _ = aws_sdk_dynamodb::Client::new(&config(hyper_like));
+        assert!(
+            built.lock().unwrap().contains("built"),
+            "the recording client notes a connector built at construction"
+        );
+        let (hyper_like, built) = recording::client();
+        let _ = aws_sdk_dynamodb::Client::new(&config(SharedHttpClient::new(ConnectorOnFirstRequest(hyper_like))));
+        assert!(built.lock().unwrap().is_empty(), "no connector built before a request: {:?}", built.lock().unwrap());
     }
 
     /// An HTTP client that notes the service of each request and answers it with a 500.
@@ -187,6 +254,16 @@ mod tests {
         impl HttpClient for Recording {
             fn http_connector(&self, _: &HttpConnectorSettings, _: &RuntimeComponents) -> SharedHttpConnector {
                 SharedHttpConnector::new(self.clone())
+            }
+
+            /// What hyper's client does here: builds a connector (noted as `built`).
+            fn validate_base_client_config(
+                &self,
+                _: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponentsBuilder,
+                _: &aws_smithy_types::config_bag::ConfigBag,
+            ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+                self.0.lock().unwrap().insert("built".into());
+                Ok(())
             }
         }
 

@@ -16,7 +16,7 @@ async fn init() -> Result<Consumer, Error> {
     Ok(handlers::consumer(book, aws.consumer_parts(verifier)).with_task_callbacks(aws.callbacks()))
 }
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     platform_consumer::worker::serve(addressing::catalog::catalog(), init()).await
 }

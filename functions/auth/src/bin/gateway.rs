@@ -40,7 +40,7 @@ async fn init() -> Result<Router, Error> {
     }))
 }
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     platform_gateway::serve(auth::catalog::catalog(), init()).await
 }

@@ -26,7 +26,7 @@ async fn init() -> Result<Consumer, Error> {
     Ok(consumer(state, aws.consumer_parts(verifier)))
 }
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     platform_consumer::worker::serve(auth::catalog::catalog(), init()).await
 }

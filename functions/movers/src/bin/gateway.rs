@@ -25,7 +25,7 @@ async fn init() -> Result<Router, Error> {
     Ok(router(state, movers::graphql::endpoint(config.introspection)))
 }
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     platform_gateway::serve(movers::catalog::catalog(), init()).await
 }

@@ -17,7 +17,7 @@ async fn init() -> Result<Consumer, Error> {
     Ok(movers::worker::consumer(service, aws.consumer_parts(verifier)))
 }
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     platform_consumer::worker::serve(movers::catalog::catalog(), init()).await
 }

@@ -27,7 +27,7 @@ async fn init() -> Result<Router, Error> {
     }))
 }
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     platform_gateway::serve(moves::catalog::catalog(), init()).await
 }

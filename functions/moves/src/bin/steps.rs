@@ -27,7 +27,7 @@ async fn init() -> Result<Steps, Error> {
     })
 }
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     serve_step(moves::catalog::catalog(), init(), |steps: Arc<Steps>, input: StepInput| async move {
         steps.run(input).await

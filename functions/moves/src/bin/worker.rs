@@ -16,7 +16,7 @@ async fn init() -> Result<Consumer, Error> {
     Ok(moves::worker::consumer(MoverDirectory::new(aws.table.clone()), parts))
 }
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     platform_consumer::worker::serve(moves::catalog::catalog(), init()).await
 }

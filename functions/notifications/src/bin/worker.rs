@@ -21,7 +21,7 @@ async fn init() -> Result<Consumer, Error> {
     Ok(consumer(notifier, aws.consumer_parts(verifier)))
 }
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     platform_consumer::worker::serve(notifications::catalog::catalog(), init()).await
 }

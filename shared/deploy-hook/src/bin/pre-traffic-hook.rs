@@ -92,7 +92,7 @@ async fn init() -> Result<Hook, Error> {
     Ok(Hook { kinds, lambda: aws_sdk_lambda::Client::new(&aws), codedeploy: aws_sdk_codedeploy::Client::new(&aws) })
 }
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     let hook = std::sync::Arc::new(platform::startup::cold_start("deploy-hook", init()).await);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Request>| {

@@ -23,7 +23,7 @@ async fn init() -> Result<Canary, Error> {
     })
 }
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     let canary = Arc::new(platform::startup::cold_start_of(&catalog(), init()).await);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {

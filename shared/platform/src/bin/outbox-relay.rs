@@ -17,7 +17,7 @@ async fn init() -> Result<Relay, Error> {
     Ok(Relay::new(table, Arc::new(SnsPublisher::new(aws_sdk_sns::Client::new(&aws), topics))))
 }
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     serve_relay("outbox-relay", init()).await
 }
