@@ -28,8 +28,6 @@ pub struct Config {
     pub signing_keys_secret: String,
     /// `JWT_ISSUER`, `JWT_AUDIENCE`, `TOKEN_TTL_SECONDS` (default 900).
     pub tokens: TokenSettings,
-    /// `SEED_LOCAL_ACCOUNTS=true` creates one account per role (local stack only).
-    pub seed_local_accounts: bool,
     /// `SIGNUPS_PER_SOURCE_PER_HOUR` (default 10).
     pub signups_per_source_per_hour: u32,
 }
@@ -42,7 +40,6 @@ impl Config {
             topics: Topics::from_env(env)?,
             signing_keys_secret: env.required("SIGNING_KEYS_SECRET")?,
             tokens: token_settings(env)?,
-            seed_local_accounts: env.parse_or("SEED_LOCAL_ACCOUNTS", false)?,
             signups_per_source_per_hour: env.parse_or("SIGNUPS_PER_SOURCE_PER_HOUR", 10)?,
         })
     }

@@ -1,6 +1,6 @@
 //! Local stack only: one account per role, so that a developer can log in at once.
-//! Never enabled in the AWS environment (the template sets `SEED_LOCAL_ACCOUNTS`
-//! only when `Environment=local`).
+//! Created by every local deploy (`cargo xtask deploy`, `up`, `test`), never by a
+//! function: nothing on AWS creates them.
 use platform_identity::Role;
 
 use crate::error::AuthError;
@@ -20,8 +20,8 @@ pub const LOCAL_ACCOUNTS: [(&str, Role); 4] = [
 
 /// Creates the accounts that do not exist yet; returns how many were created. An
 /// existing account is found by its email before any password is hashed, so a
-/// warm local stack's cold start pays no hashing, and one round trip: the accounts
-/// are looked up side by side (and the missing ones created side by side).
+/// redeploy pays no hashing, and one round trip: the accounts are looked up side by
+/// side (and the missing ones created side by side).
 pub async fn seed(accounts: &dyn AccountStore) -> Result<usize, AuthError> {
     let lookups = LOCAL_ACCOUNTS.map(|(email, role)| async move {
         Ok::<_, AuthError>(accounts.find_by_email(email).await?.is_none().then_some((email, role)))

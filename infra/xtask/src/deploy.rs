@@ -84,6 +84,7 @@ pub fn deploy(bin: &Path, port: u16, env: &DeployEnv) -> Result<BTreeMap<String,
         .args(otlp_endpoint(env))
         .arg(format!("SigningKeysSecretArn={secret}")))?;
     crate::emulator_gaps::apply(bin, port, &env.stack_name, &original)?;
+    crate::local_accounts::seed(bin, port, &env.stack_name)?;
     outputs(bin, port, &env.stack_name)
 }
 

@@ -27,6 +27,7 @@ mod health;
 mod hooks;
 mod keys;
 mod lambda_process;
+mod local_accounts;
 mod local_stack;
 mod new_service;
 mod openapi;

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use auth::config::Config;
 use auth::routes::{AppState, router};
 use auth::store::DynamoAccountStore;
-use auth::{seed, signing_keys, table_schema};
+use auth::{signing_keys, table_schema};
 use axum::Router;
 use lambda_http::Error;
 use platform::bus::SnsPublisher;
@@ -25,10 +25,6 @@ async fn init() -> Result<Router, Error> {
 
     let accounts = Arc::new(DynamoAccountStore::new(table.clone()));
     let counters = Arc::new(TableCounters::new(table));
-    if config.seed_local_accounts {
-        let created = seed::seed(accounts.as_ref()).await?;
-        tracing::info!(created, "seeded the local accounts");
-    }
     Ok(router(AppState {
         verifier: Arc::new(verifier),
         keys: Arc::new(keys),
