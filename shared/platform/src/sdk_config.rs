@@ -78,8 +78,8 @@ pub fn https_client(roots: TrustRoots) -> SharedHttpClient {
 /// An HTTP client whose connectors are made only when a request needs one. The
 /// hyper client builds its TLS connector (the roots parsed, a rustls configuration)
 /// at each SDK client's construction to check it, and drops it; it keeps the one it
-/// builds for a request. Five service clients made at a cold start were five
-/// connectors built for nothing.
+/// builds for a request. Each service client a cold start made (four to five) was a
+/// connector built for nothing.
 #[derive(Debug)]
 struct ConnectorOnFirstRequest(SharedHttpClient);
 
@@ -205,7 +205,8 @@ mod tests {
         assert!(seen.contains("dynamodb") && seen.contains("sns"), "both services' calls went through it: {seen:?}");
     }
 
-    /// Making service clients builds no connector; a request gets one.
+    /// Making service clients builds no connector (requests still get theirs: see
+    /// `every_sdk_client_of_a_function_shares_the_one_http_client`).
     #[tokio::test]
     async fn service_clients_are_made_without_building_a_connector() {
         let config = |client| {
