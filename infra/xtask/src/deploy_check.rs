@@ -9,7 +9,7 @@
 //! - every function is tried before any traffic moves: its `PreTraffic` hook is the
 //!   generated `PreTrafficHook` (see `hooks`), which is named `CodeDeployHook_*`
 //!   (CodeDeploy's role may invoke only those) and is itself deployed at once.
-use anyhow::{Result, bail};
+use anyhow::Result;
 use serde_yaml::Value;
 
 use crate::hooks::HOOK;
@@ -84,12 +84,11 @@ fn problems(template: &Value) -> Vec<String> {
 
 /// Fails with every broken rule.
 pub fn check(template: &Value) -> Result<()> {
-    let found = problems(template);
-    if !found.is_empty() {
-        bail!("deploys:\n  {}", found.join("\n  "));
-    }
-    eprintln!("deploys: every function behind its live alias, shifted gradually, rolled back by its alarms");
-    Ok(())
+    crate::check_verdict::verdict(
+        "deploys",
+        &problems(template),
+        "deploys: every function behind its live alias, shifted gradually, rolled back by its alarms",
+    )
 }
 
 #[cfg(test)]

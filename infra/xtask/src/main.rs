@@ -8,6 +8,7 @@ mod asyncapi;
 mod bus_tools;
 mod catalog_check;
 mod chaos;
+mod check_verdict;
 mod cli;
 mod cold_start;
 mod commands;

@@ -3,7 +3,7 @@
 //! a time and, below 1,769 MB, less than one vCPU: worker threads have nothing to do
 //! there, and starting them cost each cold start about 1 ms of CPU (measured with
 //! `cargo xtask bench cold-start`; see the README's Performance section).
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use serde_yaml::Value;
 
 use crate::paths;
@@ -38,11 +38,7 @@ pub fn check(template: &Value) -> Result<()> {
         let source = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
         found.extend(problem(&function.binary, &source));
     }
-    if !found.is_empty() {
-        bail!("runtime:\n  {}", found.join("\n  "));
-    }
-    eprintln!("runtime: every function runs on tokio's current-thread runtime");
-    Ok(())
+    crate::check_verdict::verdict("runtime", &found, "runtime: every function runs on tokio's current-thread runtime")
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 //!   with exponential backoff and full jitter, and a compensation retries everything;
 //! - the booking saga names the steps and errors the code knows (see [`crate::saga_names`]);
 //! - each Lambda a saga calls is called through its `live` alias.
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use serde_json::Value;
 use serde_yaml::Value as Yaml;
 
@@ -91,11 +91,11 @@ pub fn check(template: &Yaml) -> Result<()> {
             found.extend(crate::saga_names::problems(&definition).into_iter().map(|p| format!("{id}: {p}")));
         }
     }
-    if !found.is_empty() {
-        bail!("the saga definitions break their rules:\n  {}", found.join("\n  "));
-    }
-    eprintln!("sagas: every task retries with backoff and jitter, outlives its Lambda, and names what the code knows");
-    Ok(())
+    crate::check_verdict::verdict(
+        "the saga definitions break their rules",
+        &found,
+        "sagas: every task retries with backoff and jitter, outlives its Lambda, and names what the code knows",
+    )
 }
 
 #[cfg(test)]

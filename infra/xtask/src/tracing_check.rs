@@ -3,7 +3,7 @@
 //! (`TracingEnabled`), every state machine traced (`Tracing.Enabled`), so that one
 //! request's segments join across API Gateway, the queues (`AWSTraceHeader`), the
 //! functions and the saga, beside the W3C `traceparent` the messages carry.
-use anyhow::{Result, bail};
+use anyhow::Result;
 use serde_yaml::Value;
 
 use crate::template::resources;
@@ -31,12 +31,11 @@ fn problems(template: &Value) -> Vec<String> {
 
 /// Fails naming each resource that is not traced.
 pub fn check(template: &Value) -> Result<()> {
-    let found = problems(template);
-    if !found.is_empty() {
-        bail!("tracing:\n  {}", found.join("\n  "));
-    }
-    eprintln!("tracing: every function, the API and the saga traced by X-Ray");
-    Ok(())
+    crate::check_verdict::verdict(
+        "tracing",
+        &problems(template),
+        "tracing: every function, the API and the saga traced by X-Ray",
+    )
 }
 
 #[cfg(test)]
