@@ -2,8 +2,11 @@
 //! Powertools' key names (see [`crate::log_line`]), at the level given by
 //! `AWS_LAMBDA_LOG_LEVEL` (set by Lambda's advanced logging controls) or `RUST_LOG`
 //! (`level` or `target=level,...`, read by [`Targets`], which needs no regex engine
-//! in the binary, unlike `EnvFilter`). With an OTLP endpoint in the environment,
-//! spans are also exported (see [`crate::traces`]).
+//! in the binary, unlike `EnvFilter`). `AWS_LAMBDA_LOG_LEVEL` is the level of the
+//! platform's and the services' own lines; the AWS SDK and the HTTP stack under it
+//! log at most `info` (as Powertools' `DEBUG` leaves botocore's loggers alone), and
+//! `RUST_LOG` names them to see their wire-level lines. With an OTLP endpoint in the
+//! environment, spans are also exported (see [`crate::traces`]).
 use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::fmt::format::JsonFields;
 use tracing_subscriber::layer::SubscriberExt;
@@ -11,17 +14,28 @@ use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::log_line::PowertoolsJson;
 
-/// The filter directive from the environment: `RUST_LOG` wins, then
-/// `AWS_LAMBDA_LOG_LEVEL`, then `info`.
+/// The targets of the libraries under the platform (the AWS SDK, its runtime, the
+/// HTTP and TLS stack, the Lambda runtime) whose `debug` and `trace` lines describe
+/// their own machinery: each request's phases, connections, retries. A cold start
+/// at `debug` wrote 77 of them, and formatting them cost it about 1.5 ms.
+pub const LIBRARY_TARGETS: &[&str] =
+    &["aws_config", "aws_runtime", "aws_sdk_", "aws_smithy_", "hyper", "h2", "rustls", "tower", "lambda_runtime"];
+
+/// The filter directive from the environment: `RUST_LOG` wins as written, then
+/// `AWS_LAMBDA_LOG_LEVEL` (with [`LIBRARY_TARGETS`] at `info` at most), then `info`.
 pub fn filter_directive(rust_log: Option<&str>, lambda_level: Option<&str>) -> String {
     if let Some(d) = rust_log.filter(|d| !d.trim().is_empty()) {
         return d.to_owned();
     }
-    match lambda_level.map(|l| l.trim().to_ascii_lowercase()) {
+    let level = match lambda_level.map(|l| l.trim().to_ascii_lowercase()) {
         Some(l) if ["trace", "debug", "info", "warn", "error"].contains(&l.as_str()) => l,
         Some(l) if l == "fatal" => "error".to_owned(),
         _ => "info".to_owned(),
+    };
+    if !matches!(level.as_str(), "trace" | "debug") {
+        return level;
     }
+    LIBRARY_TARGETS.iter().fold(level, |directive, target| format!("{directive},{target}=info"))
 }
 
 /// Installs the JSON subscriber of `service`'s lines once per process (later calls
@@ -66,6 +80,7 @@ mod tests {
     #[test]
     fn rust_log_wins_then_lambda_level_then_info() {
         assert_eq!(filter_directive(Some("addressing=debug"), Some("WARN")), "addressing=debug");
+        assert_eq!(filter_directive(Some("debug"), Some("INFO")), "debug", "RUST_LOG as written");
         assert_eq!(filter_directive(None, Some("WARN")), "warn");
         assert_eq!(filter_directive(Some(""), Some("FATAL")), "error");
         assert_eq!(filter_directive(None, Some("loud")), "info");
@@ -81,5 +96,29 @@ mod tests {
         assert!(f.would_enable("platform_consumer::batch", &tracing::Level::WARN));
         let bad = super::filter("addressing=[loud]");
         assert_eq!(bad.default_level(), Some(LevelFilter::INFO));
+    }
+
+    #[test]
+    fn lambda_debug_is_the_platforms_own_and_the_sdk_and_http_stack_stay_at_info() {
+        use tracing::Level;
+        for level in ["DEBUG", "trace"] {
+            let f = super::filter(&filter_directive(None, Some(level)));
+            assert!(f.would_enable("addressing::reconcile", &Level::DEBUG), "{level}");
+            assert!(f.would_enable("platform::store::schema", &Level::DEBUG), "{level}");
+            for library in [
+                "aws_smithy_runtime::client::orchestrator",
+                "aws_sdk_dynamodb::endpoint_lib",
+                "hyper_util::client::legacy::pool",
+                "lambda_runtime::layers",
+            ] {
+                assert!(!f.would_enable(library, &Level::DEBUG), "{level}: {library}");
+                assert!(f.would_enable(library, &Level::INFO), "{level}: {library}");
+            }
+        }
+        // Quieter levels apply to everything alike; RUST_LOG can ask for the SDK's lines.
+        let warn = super::filter(&filter_directive(None, Some("WARN")));
+        assert!(!warn.would_enable("aws_smithy_runtime::client::orchestrator", &Level::INFO));
+        let asked = super::filter(&filter_directive(Some("info,aws_smithy_runtime=debug"), Some("INFO")));
+        assert!(asked.would_enable("aws_smithy_runtime::client::orchestrator", &Level::DEBUG));
     }
 }
