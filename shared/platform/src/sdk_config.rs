@@ -98,7 +98,8 @@ impl HttpClient for ConnectorOnFirstRequest {
 pub async fn aws_config() -> Result<SdkConfig, ConfigError> {
     let env = Env::process();
     let roots = TrustRoots::from_env(&env)?;
-    Ok(loader(&env, crate::faults::wrap(https_client(roots))).load().await)
+    // Boxed: the loader's future is ~11 KB, and it is awaited in every init.
+    Ok(Box::pin(loader(&env, crate::faults::wrap(https_client(roots))).load()).await)
 }
 
 /// The configuration's loader: the region and credentials read where Lambda puts
