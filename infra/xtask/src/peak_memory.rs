@@ -120,7 +120,13 @@ fn serve(stream: TcpStream, event: &Mutex<Option<String>>, answered: &Sender<(St
     while let Ok(Some((line, body))) = read_request(&mut reader) {
         let path = line.split_whitespace().nth(1).unwrap_or_default().to_owned();
         if line.starts_with("GET ") && path.ends_with("/invocation/next") {
-            let Some(event) = event.lock().map(|mut e| e.take()).unwrap_or_default() else { return };
+            let Some(event) = event.lock().map(|mut e| e.take()).unwrap_or_default() else {
+                // Held open, unanswered, until the measured process is stopped: a
+                // closed connection would end it first, and the peak of an exited
+                // process can no longer be read.
+                let _ = std::io::copy(&mut reader, &mut std::io::sink());
+                return;
+            };
             let deadline = std::time::SystemTime::now() + PATIENCE;
             let deadline_ms = deadline.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
             let head = format!(
