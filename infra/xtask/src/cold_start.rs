@@ -1,10 +1,10 @@
 //! `bench cold-start`: how long each function takes from spawn to its first poll of
 //! the Lambda Runtime API, against a bare `lambda_runtime` function built the same
-//! way in the same run, their starts taken in turns with each function's.
-//! Release binaries for this machine; each function starts
-//! with the environment the local stack deployed it with (its table, topics, key
-//! set: its real init calls go to the emulator), and polls a minimal Runtime API on
-//! loopback that notes the moment of the first request and ends the process. Each
+//! way in the same run, their starts taken in turns with each function's. Release
+//! binaries for this machine; each function starts with the environment the local
+//! stack deployed it with (its table, topics, key set: its real init calls go to
+//! the emulator), and polls a minimal Runtime API on loopback that notes the
+//! moment of the first request and ends the process. Each
 //! worker is then started once more to measure its peak memory after a real batch
 //! (see [`crate::peak_memory`]).
 use std::collections::BTreeMap;
