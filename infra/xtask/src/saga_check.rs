@@ -2,8 +2,9 @@
 //! - each Task that invokes a Lambda synchronously times out later than that
 //!   Lambda does, so Step Functions never gives up on (and compensates around) an
 //!   invocation that is still running, e.g. a charge about to land;
-//! - each Task retries transient failures and Lambda's throttling and service errors
-//!   with exponential backoff and full jitter, and a compensation retries everything;
+//! - each Task retries transient failures, Lambda's throttling and service errors and
+//!   a failed step environment with exponential backoff and full jitter, and a
+//!   compensation retries everything;
 //! - the booking saga names the steps and errors the code knows (see [`crate::saga_names`]);
 //! - each Lambda a saga calls is called through its `live` alias.
 use anyhow::{Context, Result};
@@ -13,8 +14,21 @@ use serde_yaml::Value as Yaml;
 use crate::paths;
 use crate::template::resources;
 
-const MUST_RETRY: [&str; 4] =
-    ["Transient", "Lambda.TooManyRequestsException", "Lambda.ServiceException", "Lambda.SdkClientException"];
+/// Transient failures: the steps' own, Lambda's throttling and service errors, and a
+/// step environment that failed rather than answered. A step's init cut short by a
+/// passing fault (the emulator's `Runtime.Unknown`), a process that exited
+/// (`Runtime.ExitError`) or one that died without an error type (`Lambda.Unknown`)
+/// says nothing about the booking; compensating on it cancelled a good booking in a
+/// chaos run. Every step is idempotent, so running it again is safe.
+const MUST_RETRY: [&str; 7] = [
+    "Transient",
+    "Lambda.TooManyRequestsException",
+    "Lambda.ServiceException",
+    "Lambda.SdkClientException",
+    "Lambda.Unknown",
+    "Runtime.ExitError",
+    "Runtime.Unknown",
+];
 
 /// The Timeout of the function a `${...Arn}` substitution of `machine` names. The
 /// substitution must be the function's alias (`Ref: <Function>.Alias`): a step that
@@ -122,6 +136,22 @@ mod tests {
         let found = problems(&template, "BookMove", &machine, &definition).unwrap();
         assert!(found.iter().any(|p| p.contains("ChargeDeposit times out after Some(30) s")), "{found:?}");
         assert!(found.iter().any(|p| p.contains("ReleaseCrew does not retry Transient")), "{found:?}");
-        assert_eq!(found.len(), 5, "{found:?}");
+        assert_eq!(found.len(), 1 + MUST_RETRY.len(), "{found:?}");
+    }
+
+    #[test]
+    fn a_forward_task_that_compensates_when_its_step_environment_failed_is_found() {
+        let (template, mut definition) = book_move();
+        let machine = template["Resources"]["BookMoveStateMachine"].clone();
+        let reserve = &mut definition["States"]["ReserveCrew"]["Retry"][0]["ErrorEquals"];
+        reserve.as_array_mut().unwrap().retain(|e| e != "Runtime.Unknown" && e != "Lambda.Unknown");
+        let found = problems(&template, "BookMove", &machine, &definition).unwrap();
+        assert_eq!(
+            found,
+            [
+                "BookMove.ReserveCrew does not retry Lambda.Unknown with backoff and full jitter",
+                "BookMove.ReserveCrew does not retry Runtime.Unknown with backoff and full jitter",
+            ],
+        );
     }
 }

@@ -44,7 +44,9 @@ pub fn problems(definition: &Value) -> Vec<String> {
     for step in code_steps.difference(&steps) {
         found.push(format!("no task asks for step `{step}`"));
     }
-    let own = |e: &str| e.starts_with("States.") || e.starts_with("Lambda.") || e == "Transient";
+    // Step Functions' own names, Lambda's (`Lambda.*`, and `Runtime.*` for a step
+    // environment that failed), and the steps' transient failure.
+    let own = |e: &str| ["States.", "Lambda.", "Runtime."].iter().any(|p| e.starts_with(p)) || e == "Transient";
     for error in errors.iter().filter(|e| !own(e)) {
         if !SagaError::iter().any(|s| s.name() == error) {
             found.push(format!("the definition matches error `{error}`, which no step fails with"));
