@@ -36,7 +36,7 @@ impl ServiceAws {
     pub async fn connect(settings: &ServiceSettings, schema: TableSchema) -> Result<Self, ConnectError> {
         let sdk = crate::sdk_config::aws_config().await?;
         let table = Table::new(aws_sdk_dynamodb::Client::new(&sdk), &settings.table_name);
-        Box::pin(schema.ready(&table)).await?;
+        schema.ready(&table).await?;
         Ok(Self { sdk, table, settings: settings.clone() })
     }
 
@@ -54,9 +54,9 @@ impl ServiceAws {
     {
         let sdk = crate::sdk_config::aws_config().await?;
         let table = Table::new(aws_sdk_dynamodb::Client::new(&sdk), &settings.table_name);
-        // Boxed: each holds SDK requests' futures (~5 KB apiece), which would
-        // otherwise make every function's init future as large as all of them.
-        let (checked, other) = tokio::join!(Box::pin(schema.ready(&table)), Box::pin(alongside(sdk.clone())));
+        // Boxed: `alongside` makes SDK requests (~5 KB a future), which would make
+        // every function's init future as large (the table check boxes its own).
+        let (checked, other) = tokio::join!(schema.ready(&table), Box::pin(alongside(sdk.clone())));
         checked?;
         Ok((Self { sdk, table, settings: settings.clone() }, other?))
     }

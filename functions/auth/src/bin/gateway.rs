@@ -16,11 +16,12 @@ async fn init() -> Result<Router, Error> {
     let config = Config::from_env(&Env::process())?;
     let aws = platform::sdk_config::aws_config().await?;
     let table = Table::new(aws_sdk_dynamodb::Client::new(&aws), &config.table_name);
-    // The key set and the table check are two round trips: made side by side, each
-    // boxed so that this init's future does not hold both requests' states inline.
+    // The key set and the table check are two round trips: made side by side, the
+    // key set's request boxed (the table check boxes its own) so that this init's
+    // future does not hold it inline.
     let schema = table_schema();
     let (keys, checked) =
-        tokio::join!(Box::pin(signing_keys::read(&aws, &config.signing_keys_secret)), Box::pin(schema.ready(&table)));
+        tokio::join!(Box::pin(signing_keys::read(&aws, &config.signing_keys_secret)), schema.ready(&table));
     checked?;
     let keys = keys?;
     let verifier = Verifier::for_key_set(&config.tokens, &keys)?;
