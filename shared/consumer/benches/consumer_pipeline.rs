@@ -58,7 +58,10 @@ fn lambda_event() -> String {
         .map(|i| {
             json!({
                 "messageId": uuid::Uuid::new_v4(), "receiptHandle": "AQEB...", "body": envelope(i),
-                "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1795676751561"},
+                "attributes": {
+                    "ApproximateReceiveCount": "1", "SentTimestamp": "1795676751561",
+                    "SenderId": "AIDAIENQZJOLO23YVJ4VO", "ApproximateFirstReceiveTimestamp": "1795676751573"
+                },
                 "messageAttributes": {
                     "name": {"dataType": "String", "stringValue": "address.received"},
                     "kind": {"dataType": "String", "stringValue": "event"}
