@@ -1,5 +1,4 @@
 //! The auth functions' configuration, read once at cold start.
-use platform::bus::Topics;
 use platform::config::{ConfigError, Env};
 use platform::settings::ServiceSettings;
 use platform_identity::TokenSettings;
@@ -20,10 +19,8 @@ fn token_settings<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<TokenSe
 /// Settings of the auth gateway.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// The users table (`TABLE_NAME`).
-    pub table_name: String,
-    /// The bus (`EVENTS_TOPIC_ARN`).
-    pub topics: Topics,
+    /// The users table (`TABLE_NAME`) and the bus (`EVENTS_TOPIC_ARN`).
+    pub service: ServiceSettings,
     /// Secret holding the signing key set (`SIGNING_KEYS_SECRET`, name or ARN).
     pub signing_keys_secret: String,
     /// `JWT_ISSUER`, `JWT_AUDIENCE`, `TOKEN_TTL_SECONDS` (default 900).
@@ -36,8 +33,7 @@ impl Config {
     /// Reads the configuration; the error names the variable at fault.
     pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
         Ok(Self {
-            table_name: env.required("TABLE_NAME")?,
-            topics: Topics::from_env(env)?,
+            service: ServiceSettings::from_env(env)?,
             signing_keys_secret: env.required("SIGNING_KEYS_SECRET")?,
             tokens: token_settings(env)?,
             signups_per_source_per_hour: env.parse_or("SIGNUPS_PER_SOURCE_PER_HOUR", 10)?,

@@ -7,34 +7,27 @@ use auth::store::DynamoAccountStore;
 use auth::{signing_keys, table_schema};
 use axum::Router;
 use lambda_http::Error;
-use platform::bus::SnsPublisher;
 use platform::config::Env;
-use platform::store::{Table, TableCounters};
+use platform::service_aws::ServiceAws;
+use platform::store::TableCounters;
 use platform_identity::Verifier;
 
 async fn init() -> Result<Router, Error> {
     let config = Config::from_env(&Env::process())?;
-    let aws = platform::sdk_config::aws_config().await?;
-    let table = Table::new(aws_sdk_dynamodb::Client::new(&aws), &config.table_name);
-    // The key set and the table check are two round trips: made side by side, the
-    // key set's request boxed (the table check boxes its own) so that this init's
-    // future does not hold it inline.
-    let schema = table_schema();
-    let (keys, checked) =
-        tokio::join!(Box::pin(signing_keys::read(&aws, &config.signing_keys_secret)), schema.ready(&table));
-    checked?;
-    let keys = keys?;
+    // The key set is read while the table is checked.
+    let secret = &config.signing_keys_secret;
+    let (aws, keys) = ServiceAws::connect_alongside(&config.service, table_schema(), |sdk| async move {
+        signing_keys::read(&sdk, secret).await
+    })
+    .await?;
     let verifier = Verifier::for_key_set(&config.tokens, &keys)?;
-
-    let accounts = Arc::new(DynamoAccountStore::new(table.clone()));
-    let counters = Arc::new(TableCounters::new(table));
     Ok(router(AppState {
         verifier: Arc::new(verifier),
         keys: Arc::new(keys),
         tokens: config.tokens,
-        accounts,
-        publisher: Arc::new(SnsPublisher::new(aws_sdk_sns::Client::new(&aws), config.topics)),
-        counters,
+        accounts: Arc::new(DynamoAccountStore::new(aws.table.clone())),
+        publisher: aws.publisher(),
+        counters: Arc::new(TableCounters::new(aws.table.clone())),
         signups_per_source: auth::limits::signups_per_source(config.signups_per_source_per_hour),
     }))
 }
