@@ -4,14 +4,15 @@
 //! binaries for this machine; each function starts with the environment the local
 //! stack deployed it with (its table, topics, key set: its real init calls go to
 //! the emulator), and polls a minimal Runtime API on loopback that notes the
-//! moment of the first request and ends the process. Each
-//! worker is then started once more to measure its peak memory after a real batch
-//! (see [`crate::peak_memory`]).
+//! moment of the first request and ends the process. The peer a Python team would
+//! write (Powertools for AWS Lambda and boto3, the same init calls) is started the
+//! same way, in turns with the addressing worker. Each worker is then started once
+//! more to measure its peak memory after a real batch (see [`crate::peak_memory`]).
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Child, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -81,15 +82,50 @@ fn measure_all(bin: &Path, port: u16, starts: usize) -> Result<()> {
     if let (Some(low), Some(high)) = (bares.first(), bares.last()) {
         println!("{BARE:<28} {low:.2}-{high:.2} ms (its median beside each function, {starts} starts each)");
     }
+    let worker = deployed.get(PEER_OF).with_context(|| format!("{PEER_OF} is not deployed"))?;
+    let (ours, theirs) = against_powertools(&release.join(PEER_BINARY), worker, port, starts)?;
+    println!("{:<28} {theirs:>7.2} ms  ({PEER_BINARY} {ours:.2} ms beside it)", "powertools-worker (Python)");
     for (name, kib) in &peaks {
         println!("{name:<28} {:>7.1} MiB peak resident after a batch of 10", *kib as f64 / 1024.0);
     }
     if let Some((name, kib)) = peaks.iter().max_by_key(|(_, kib)| *kib) {
         println!("peak memory: worst {name} {:.1} MiB after a batch of 10 records", *kib as f64 / 1024.0);
     }
+    println!(
+        "cold start vs Powertools: {PEER_BINARY} {ours:.2} ms vs Powertools (Python) {theirs:.2} ms, {:.1}x as fast",
+        theirs / ours
+    );
     let (name, ms, bare_ms) = worst.context("the template has no functions")?;
     println!("cold start: worst ratio {:.1} ({name} {ms:.2} ms vs bare {bare_ms:.2} ms)", ms / bare_ms);
     Ok(())
+}
+
+/// The function whose deployed environment the Python peer starts with, and its binary.
+const PEER_OF: &str = "AddressingWorker";
+const PEER_BINARY: &str = "addressing-worker";
+
+/// The medians of `starts` cold starts of the worker `binary` and of its peer
+/// written with Powertools for AWS Lambda (Python) and boto3
+/// (`infra/bench/powertools_cold_start.py`: the same init calls), in turns.
+fn against_powertools(
+    binary: &Path,
+    variables: &BTreeMap<String, String>,
+    port: u16,
+    starts: usize,
+) -> Result<(f64, f64)> {
+    let python = crate::venv::ensure_bench_tools()?.join("python");
+    let script = paths::root().join("infra/bench/powertools_cold_start.py");
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    for _ in 0..starts.max(1) {
+        ours.push(start_once(binary, variables, port)?);
+        let peer = start_with("the Powertools peer", |api| {
+            let mut command = Command::new(&python);
+            command.arg(&script);
+            crate::lambda_process::in_environment(command, "powertools-worker", variables, port, api, "cold-start")
+        });
+        theirs.push(peer?);
+    }
+    Ok((median(ours), median(theirs)))
 }
 
 /// The medians of `starts` cold starts of `binary` and as many of the bare runtime,
@@ -137,14 +173,22 @@ fn deployed_functions(bin: &Path, port: u16) -> Result<BTreeMap<String, BTreeMap
     Ok(by_id)
 }
 
-/// One cold start: spawn → the first request on the Runtime API, in ms.
+/// One cold start of `binary` with its deployed `variables`, in ms.
 fn start_once(binary: &Path, variables: &BTreeMap<String, String>, port: u16) -> Result<f64> {
+    start_with(&binary.display().to_string(), |api| {
+        crate::lambda_process::command(binary, variables, port, api, "cold-start")
+    })
+}
+
+/// One cold start of what `launch` makes for a Runtime API at the given address:
+/// spawn → the first request on that API, in ms.
+fn start_with(what: &str, launch: impl FnOnce(std::net::SocketAddr) -> Command) -> Result<f64> {
     let api = TcpListener::bind("127.0.0.1:0")?;
     api.set_nonblocking(true)?;
-    let mut command = crate::lambda_process::command(binary, variables, port, api.local_addr()?, "cold-start");
+    let mut command = launch(api.local_addr()?);
     command.stderr(Stdio::piped());
     let spawned = Instant::now();
-    let mut child = command.spawn().with_context(|| format!("starting {}", binary.display()))?;
+    let mut child = command.spawn().with_context(|| format!("starting {what}"))?;
     let polled = first_request(&api, &mut child);
     let elapsed = spawned.elapsed();
     let _ = child.kill();

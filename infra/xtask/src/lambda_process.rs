@@ -20,7 +20,19 @@ pub fn command(
     stream: &str,
 ) -> Command {
     let name = binary.file_name().and_then(|n| n.to_str()).unwrap_or("function");
-    let mut command = Command::new(binary);
+    in_environment(Command::new(binary), name, variables, port, runtime_api, stream)
+}
+
+/// `command` (an interpreter and its script, say) given the environment [`command`]
+/// gives a binary, as the function `name`.
+pub fn in_environment(
+    mut command: Command,
+    name: &str,
+    variables: &BTreeMap<String, String>,
+    port: u16,
+    runtime_api: SocketAddr,
+    stream: &str,
+) -> Command {
     command
         .env_clear()
         .envs(variables)
