@@ -83,11 +83,16 @@ fn measure_all(bin: &Path, port: u16, starts: usize) -> Result<()> {
         println!("{BARE:<28} {low:.2}-{high:.2} ms (its median beside each function, {starts} starts each)");
     }
     let worker = deployed.get(PEER_OF).with_context(|| format!("{PEER_OF} is not deployed"))?;
-    let (ours, theirs) = against_powertools(&release.join(PEER_BINARY), worker, port, starts)?;
+    let (ours, theirs, their_peak) = against_powertools(&release.join(PEER_BINARY), worker, port, starts)?;
     println!("{:<28} {theirs:>7.2} ms  ({PEER_BINARY} {ours:.2} ms beside it)", "powertools-worker (Python)");
     for (name, kib) in &peaks {
         println!("{name:<28} {:>7.1} MiB peak resident after a batch of 10", *kib as f64 / 1024.0);
     }
+    println!(
+        "{:<28} {:>7.1} MiB peak resident at its first poll, before any batch",
+        "powertools-worker (Python)",
+        their_peak as f64 / 1024.0
+    );
     if let Some((name, kib)) = peaks.iter().max_by_key(|(_, kib)| *kib) {
         println!("peak memory: worst {name} {:.1} MiB after a batch of 10 records", *kib as f64 / 1024.0);
     }
@@ -106,26 +111,28 @@ const PEER_BINARY: &str = "addressing-worker";
 
 /// The medians of `starts` cold starts of the worker `binary` and of its peer
 /// written with Powertools for AWS Lambda (Python) and boto3
-/// (`infra/bench/powertools_cold_start.py`: the same init calls), in turns.
+/// (`infra/bench/powertools_cold_start.py`: the same init calls), in turns, and
+/// the peer's largest peak resident set at its first poll (KiB).
 fn against_powertools(
     binary: &Path,
     variables: &BTreeMap<String, String>,
     port: u16,
     starts: usize,
-) -> Result<(f64, f64)> {
+) -> Result<(f64, f64, u64)> {
     let python = crate::venv::ensure_bench_tools()?.join("python");
     let script = paths::root().join("infra/bench/powertools_cold_start.py");
-    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    let (mut ours, mut theirs, mut peak) = (Vec::new(), Vec::new(), 0);
     for _ in 0..starts.max(1) {
         ours.push(start_once(binary, variables, port)?);
-        let peer = start_with("the Powertools peer", |api| {
+        let (ms, kib) = start_with("the Powertools peer", |api| {
             let mut command = Command::new(&python);
             command.arg(&script);
             crate::lambda_process::in_environment(command, "powertools-worker", variables, port, api, "cold-start")
-        });
-        theirs.push(peer?);
+        })?;
+        theirs.push(ms);
+        peak = peak.max(kib);
     }
-    Ok((median(ours), median(theirs)))
+    Ok((median(ours), median(theirs), peak))
 }
 
 /// The medians of `starts` cold starts of `binary` and as many of the bare runtime,
@@ -175,14 +182,16 @@ fn deployed_functions(bin: &Path, port: u16) -> Result<BTreeMap<String, BTreeMap
 
 /// One cold start of `binary` with its deployed `variables`, in ms.
 fn start_once(binary: &Path, variables: &BTreeMap<String, String>, port: u16) -> Result<f64> {
-    start_with(&binary.display().to_string(), |api| {
+    let (ms, _) = start_with(&binary.display().to_string(), |api| {
         crate::lambda_process::command(binary, variables, port, api, "cold-start")
-    })
+    })?;
+    Ok(ms)
 }
 
 /// One cold start of what `launch` makes for a Runtime API at the given address:
-/// spawn → the first request on that API, in ms.
-fn start_with(what: &str, launch: impl FnOnce(std::net::SocketAddr) -> Command) -> Result<f64> {
+/// spawn → the first request on that API, in ms, and the process's peak resident
+/// set then (KiB, read after the time was taken).
+fn start_with(what: &str, launch: impl FnOnce(std::net::SocketAddr) -> Command) -> Result<(f64, u64)> {
     let api = TcpListener::bind("127.0.0.1:0")?;
     api.set_nonblocking(true)?;
     let mut command = launch(api.local_addr()?);
@@ -191,10 +200,11 @@ fn start_with(what: &str, launch: impl FnOnce(std::net::SocketAddr) -> Command) 
     let mut child = command.spawn().with_context(|| format!("starting {what}"))?;
     let polled = first_request(&api, &mut child);
     let elapsed = spawned.elapsed();
+    let peak = polled.as_ref().ok().map(|_poll| crate::peak_memory::peak_kib(child.id()));
     let _ = child.kill();
     let _ = child.wait();
     match polled {
-        Ok(()) => Ok(elapsed.as_secs_f64() * 1000.0),
+        Ok(_poll) => Ok((elapsed.as_secs_f64() * 1000.0, peak.transpose()?.unwrap_or_default())),
         Err(e) => {
             let mut stderr = String::new();
             if let Some(mut pipe) = child.stderr.take() {
@@ -206,7 +216,9 @@ fn start_with(what: &str, launch: impl FnOnce(std::net::SocketAddr) -> Command) 
 }
 
 /// Waits for the function's first request (its poll for the next invocation).
-fn first_request(api: &TcpListener, child: &mut Child) -> Result<()> {
+/// The connection stays open (the poll unanswered) as long as the caller holds it:
+/// a process whose poll was closed may end before its memory is read.
+fn first_request(api: &TcpListener, child: &mut Child) -> Result<TcpStream> {
     let deadline = Instant::now() + PATIENCE;
     loop {
         match api.accept() {
@@ -224,7 +236,7 @@ fn first_request(api: &TcpListener, child: &mut Child) -> Result<()> {
     }
 }
 
-fn request_line(mut stream: TcpStream) -> Result<()> {
+fn request_line(mut stream: TcpStream) -> Result<TcpStream> {
     stream.set_nonblocking(false)?;
     stream.set_read_timeout(Some(Duration::from_secs(2)))?;
     let mut head = [0u8; 64];
@@ -233,7 +245,7 @@ fn request_line(mut stream: TcpStream) -> Result<()> {
     if !line.starts_with("GET /2018-06-01/runtime/invocation/next") {
         bail!("its first request was not a poll for the next invocation: {line:?}");
     }
-    Ok(())
+    Ok(stream)
 }
 
 #[cfg(test)]

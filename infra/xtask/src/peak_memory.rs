@@ -172,7 +172,7 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> Result<Option<(String, Str
 }
 
 /// The peak resident set of process `pid` in KiB (`VmHWM` of `/proc/<pid>/status`).
-fn peak_kib(pid: u32) -> Result<u64> {
+pub fn peak_kib(pid: u32) -> Result<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).context("reading /proc")?;
     status
         .lines()
