@@ -83,15 +83,17 @@ fn measure_all(bin: &Path, port: u16, starts: usize) -> Result<()> {
         println!("{BARE:<28} {low:.2}-{high:.2} ms (its median beside each function, {starts} starts each)");
     }
     let worker = deployed.get(PEER_OF).with_context(|| format!("{PEER_OF} is not deployed"))?;
-    let (ours, theirs, their_peak) = against_powertools(&release.join(PEER_BINARY), worker, port, starts)?;
+    let peer = against_powertools(&release.join(PEER_BINARY), worker, port, starts)?;
+    let (ours, theirs) = (peer.ours, peer.theirs);
     println!("{:<28} {theirs:>7.2} ms  ({PEER_BINARY} {ours:.2} ms beside it)", "powertools-worker (Python)");
     for (name, kib) in &peaks {
         println!("{name:<28} {:>7.1} MiB peak resident after a batch of 10", *kib as f64 / 1024.0);
     }
     println!(
-        "{:<28} {:>7.1} MiB peak resident at its first poll, before any batch",
+        "{:<28} {:>7.1} MiB peak resident at its first poll, before any batch ({PEER_BINARY} {:.1} MiB then)",
         "powertools-worker (Python)",
-        their_peak as f64 / 1024.0
+        peer.their_peak as f64 / 1024.0,
+        peer.our_peak as f64 / 1024.0
     );
     if let Some((name, kib)) = peaks.iter().max_by_key(|(_, kib)| *kib) {
         println!("peak memory: worst {name} {:.1} MiB after a batch of 10 records", *kib as f64 / 1024.0);
@@ -109,30 +111,43 @@ fn measure_all(bin: &Path, port: u16, starts: usize) -> Result<()> {
 const PEER_OF: &str = "AddressingWorker";
 const PEER_BINARY: &str = "addressing-worker";
 
-/// The medians of `starts` cold starts of the worker `binary` and of its peer
-/// written with Powertools for AWS Lambda (Python) and boto3
-/// (`infra/bench/powertools_cold_start.py`: the same init calls), in turns, and
-/// the peer's largest peak resident set at its first poll (KiB).
+/// The worker's and its Powertools peer's cold starts, side by side.
+struct AgainstPowertools {
+    /// Median start of the worker, and of the peer, in ms.
+    ours: f64,
+    theirs: f64,
+    /// The largest peak resident set at the first poll, in KiB.
+    our_peak: u64,
+    their_peak: u64,
+}
+
+/// `starts` cold starts of the worker `binary` and of its peer written with
+/// Powertools for AWS Lambda (Python) and boto3 (`infra/bench/powertools_cold_start.py`:
+/// the same init calls), in turns.
 fn against_powertools(
     binary: &Path,
     variables: &BTreeMap<String, String>,
     port: u16,
     starts: usize,
-) -> Result<(f64, f64, u64)> {
+) -> Result<AgainstPowertools> {
     let python = crate::venv::ensure_bench_tools()?.join("python");
     let script = paths::root().join("infra/bench/powertools_cold_start.py");
-    let (mut ours, mut theirs, mut peak) = (Vec::new(), Vec::new(), 0);
+    let (mut ours, mut theirs, mut our_peak, mut their_peak) = (Vec::new(), Vec::new(), 0, 0);
     for _ in 0..starts.max(1) {
-        ours.push(start_once(binary, variables, port)?);
+        let (ms, kib) = start_with(&binary.display().to_string(), |api| {
+            crate::lambda_process::command(binary, variables, port, api, "cold-start")
+        })?;
+        ours.push(ms);
+        our_peak = our_peak.max(kib);
         let (ms, kib) = start_with("the Powertools peer", |api| {
             let mut command = Command::new(&python);
             command.arg(&script);
             crate::lambda_process::in_environment(command, "powertools-worker", variables, port, api, "cold-start")
         })?;
         theirs.push(ms);
-        peak = peak.max(kib);
+        their_peak = their_peak.max(kib);
     }
-    Ok((median(ours), median(theirs), peak))
+    Ok(AgainstPowertools { ours: median(ours), theirs: median(theirs), our_peak, their_peak })
 }
 
 /// The medians of `starts` cold starts of `binary` and as many of the bare runtime,
