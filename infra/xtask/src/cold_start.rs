@@ -134,9 +134,7 @@ fn against_powertools(
     let script = paths::root().join("infra/bench/powertools_cold_start.py");
     let (mut ours, mut theirs, mut our_peak, mut their_peak) = (Vec::new(), Vec::new(), 0, 0);
     for _ in 0..starts.max(1) {
-        let (ms, kib) = start_with(&binary.display().to_string(), |api| {
-            crate::lambda_process::command(binary, variables, port, api, "cold-start")
-        })?;
+        let (ms, kib) = start_once(binary, variables, port)?;
         ours.push(ms);
         our_peak = our_peak.max(kib);
         let (ms, kib) = start_with("the Powertools peer", |api| {
@@ -162,8 +160,8 @@ fn side_by_side(
 ) -> Result<(f64, f64)> {
     let (mut times, mut bare_times) = (Vec::new(), Vec::new());
     for _ in 0..starts.max(1) {
-        times.push(start_once(binary, variables, port)?);
-        bare_times.push(start_once(bare, &BTreeMap::new(), port).context("the bare function")?);
+        times.push(start_once(binary, variables, port)?.0);
+        bare_times.push(start_once(bare, &BTreeMap::new(), port).context("the bare function")?.0);
     }
     Ok((median(times), median(bare_times)))
 }
@@ -195,12 +193,11 @@ fn deployed_functions(bin: &Path, port: u16) -> Result<BTreeMap<String, BTreeMap
     Ok(by_id)
 }
 
-/// One cold start of `binary` with its deployed `variables`, in ms.
-fn start_once(binary: &Path, variables: &BTreeMap<String, String>, port: u16) -> Result<f64> {
-    let (ms, _) = start_with(&binary.display().to_string(), |api| {
+/// One cold start of `binary` with its deployed `variables`: ms, and peak KiB.
+fn start_once(binary: &Path, variables: &BTreeMap<String, String>, port: u16) -> Result<(f64, u64)> {
+    start_with(&binary.display().to_string(), |api| {
         crate::lambda_process::command(binary, variables, port, api, "cold-start")
-    })?;
-    Ok(ms)
+    })
 }
 
 /// One cold start of what `launch` makes for a Runtime API at the given address:
