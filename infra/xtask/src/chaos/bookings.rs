@@ -107,6 +107,9 @@ impl Booking {
     }
 }
 
+/// How many times the verdict reads a booking before it counts as unreadable.
+const VERDICT_READS: usize = 5;
+
 /// The sandbox payment provider's ledger of the run's stack.
 pub fn payments(aws: &aws_config::SdkConfig, table: &str) -> SandboxPayments {
     SandboxPayments::new(Table::new(aws_sdk_dynamodb::Client::new(aws), table), Duration::ZERO)
@@ -154,6 +157,20 @@ impl Driver {
         answer.json().await.ok()
     }
 
+    /// The booking for the verdict, read as a client would through the faulted
+    /// gateway: a read that meets an injected fault (a 5xx) is tried again, a few
+    /// times, before the booking counts as unreadable. A run lost a booking to one
+    /// failed read after all 200 inputs were done.
+    async fn settled_read(&self, id: &str) -> Option<BookingView> {
+        for _ in 0..VERDICT_READS - 1 {
+            if let Some(view) = self.booking(id).await {
+                return Some(view);
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        self.booking(id).await
+    }
+
     /// Moves a booking one step on: books it until the gateway accepts (twice when
     /// the client sends it twice), then answers while its saga waits for the customer.
     pub async fn advance(&self, b: &mut Booking) {
@@ -192,7 +209,7 @@ impl Driver {
             return (false, format!("booking {} ({why})", b.key), format!("{path} → {why}"));
         };
         let (status, charge_status) = b.expected();
-        let Some(view) = self.booking(id).await else {
+        let Some(view) = self.settled_read(id).await else {
             return (false, format!("booking {id} (unreadable)"), format!("{path} → unreadable"));
         };
         let charge = match self.payments.charge_of(id).await {
