@@ -62,15 +62,27 @@ fn measure_all(bin: &Path, port: u16, starts: usize) -> Result<()> {
     let bare = release.join(BARE);
     // The function with the highest ratio: its name, its median and the bare one's.
     let mut worst: Option<(String, f64, f64)> = None;
+    let mut worst_cpu: Option<(String, f64, f64)> = None;
     let (mut bares, mut peaks) = (Vec::new(), Vec::new());
     for f in functions(&template()?) {
         let variables = deployed.get(&f.logical_id).with_context(|| format!("{} is not deployed", f.logical_id))?;
-        let (ms, bare_ms) = side_by_side(&release.join(&f.binary), variables, &bare, port, starts)
+        let (ours, theirs) = side_by_side(&release.join(&f.binary), variables, &bare, port, starts)
             .with_context(|| format!("{} ({})", f.logical_id, f.binary))?;
-        println!("{:<28} {ms:>7.2} ms  {:.1}x bare ({bare_ms:.2} ms alongside)", f.binary, ms / bare_ms);
+        let (ms, bare_ms) = (ours.ms, theirs.ms);
+        println!(
+            "{:<28} {ms:>7.2} ms  {:.1}x bare ({bare_ms:.2} ms alongside); CPU {:.2} ms, {:.1}x bare's {:.2} ms",
+            f.binary,
+            ms / bare_ms,
+            ours.cpu_ms,
+            ours.cpu_ms / theirs.cpu_ms,
+            theirs.cpu_ms
+        );
         bares.push(bare_ms);
         if worst.as_ref().is_none_or(|(_, w, b)| ms / bare_ms > w / b) {
             worst = Some((f.binary.clone(), ms, bare_ms));
+        }
+        if worst_cpu.as_ref().is_none_or(|(_, w, b)| ours.cpu_ms / theirs.cpu_ms > w / b) {
+            worst_cpu = Some((f.binary.clone(), ours.cpu_ms, theirs.cpu_ms));
         }
         if f.binary.ends_with("-worker") {
             let kib = crate::peak_memory::after_one_batch(&release.join(&f.binary), variables, port)
@@ -102,6 +114,12 @@ fn measure_all(bin: &Path, port: u16, starts: usize) -> Result<()> {
         "cold start vs Powertools: {PEER_BINARY} {ours:.2} ms vs Powertools (Python) {theirs:.2} ms, {:.1}x as fast",
         theirs / ours
     );
+    if let Some((name, cpu, bare_cpu)) = worst_cpu {
+        println!(
+            "cold start CPU (spawn to exit, the rest of a start is waiting): worst ratio {:.1} ({name} {cpu:.2} ms vs bare {bare_cpu:.2} ms)",
+            cpu / bare_cpu
+        );
+    }
     let (name, ms, bare_ms) = worst.context("the template has no functions")?;
     println!("cold start: worst ratio {:.1} ({name} {ms:.2} ms vs bare {bare_ms:.2} ms)", ms / bare_ms);
     Ok(())
@@ -134,36 +152,59 @@ fn against_powertools(
     let script = paths::root().join("infra/bench/powertools_cold_start.py");
     let (mut ours, mut theirs, mut our_peak, mut their_peak) = (Vec::new(), Vec::new(), 0, 0);
     for _ in 0..starts.max(1) {
-        let (ms, kib) = start_once(binary, variables, port)?;
-        ours.push(ms);
-        our_peak = our_peak.max(kib);
-        let (ms, kib) = start_with("the Powertools peer", |api| {
+        let start = start_once(binary, variables, port)?;
+        ours.push(start.ms);
+        our_peak = our_peak.max(start.peak_kib);
+        let start = start_with("the Powertools peer", |api| {
             let mut command = Command::new(&python);
             command.arg(&script);
             crate::lambda_process::in_environment(command, "powertools-worker", variables, port, api, "cold-start")
         })?;
-        theirs.push(ms);
-        their_peak = their_peak.max(kib);
+        theirs.push(start.ms);
+        their_peak = their_peak.max(start.peak_kib);
     }
     Ok(AgainstPowertools { ours: median(ours), theirs: median(theirs), our_peak, their_peak })
 }
 
-/// The medians of `starts` cold starts of `binary` and as many of the bare runtime,
-/// taken in turns (function, bare, function, ...), so that both meet the same
-/// moments of a machine whose speed drifts by tens of percent within minutes.
+/// The medians of `starts` cold starts of `binary` and as many of the bare runtime
+/// (time and CPU, each its own median), taken in turns (function, bare, function,
+/// ...), so that both meet the same moments of a machine whose speed drifts by tens
+/// of percent within minutes.
 fn side_by_side(
     binary: &Path,
     variables: &BTreeMap<String, String>,
     bare: &Path,
     port: u16,
     starts: usize,
-) -> Result<(f64, f64)> {
-    let (mut times, mut bare_times) = (Vec::new(), Vec::new());
+) -> Result<(Start, Start)> {
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
     for _ in 0..starts.max(1) {
-        times.push(start_once(binary, variables, port)?.0);
-        bare_times.push(start_once(bare, &BTreeMap::new(), port).context("the bare function")?.0);
+        ours.push(start_once(binary, variables, port)?);
+        theirs.push(start_once(bare, &BTreeMap::new(), port).context("the bare function")?);
     }
-    Ok((median(times), median(bare_times)))
+    Ok((Start::medians(&ours), Start::medians(&theirs)))
+}
+
+/// One cold start, as measured (or the medians of several).
+#[derive(Clone, Copy, Debug)]
+struct Start {
+    /// Spawn → first poll of the Runtime API.
+    ms: f64,
+    /// The process's user and system CPU, from spawn to its exit (it is killed
+    /// waiting on its first poll, so this is its start's work and its exit's).
+    cpu_ms: f64,
+    /// Its peak resident set at the first poll.
+    peak_kib: u64,
+}
+
+impl Start {
+    fn medians(starts: &[Start]) -> Start {
+        Start {
+            ms: median(starts.iter().map(|s| s.ms).collect()),
+            cpu_ms: median(starts.iter().map(|s| s.cpu_ms).collect()),
+            peak_kib: starts.iter().map(|s| s.peak_kib).max().unwrap_or_default(),
+        }
+    }
 }
 
 fn median(mut times: Vec<f64>) -> f64 {
@@ -193,21 +234,22 @@ fn deployed_functions(bin: &Path, port: u16) -> Result<BTreeMap<String, BTreeMap
     Ok(by_id)
 }
 
-/// One cold start of `binary` with its deployed `variables`: ms, and peak KiB.
-fn start_once(binary: &Path, variables: &BTreeMap<String, String>, port: u16) -> Result<(f64, u64)> {
+/// One cold start of `binary` with its deployed `variables`.
+fn start_once(binary: &Path, variables: &BTreeMap<String, String>, port: u16) -> Result<Start> {
     start_with(&binary.display().to_string(), |api| {
         crate::lambda_process::command(binary, variables, port, api, "cold-start")
     })
 }
 
 /// One cold start of what `launch` makes for a Runtime API at the given address:
-/// spawn → the first request on that API, in ms, and the process's peak resident
-/// set then (KiB, read after the time was taken).
-fn start_with(what: &str, launch: impl FnOnce(std::net::SocketAddr) -> Command) -> Result<(f64, u64)> {
+/// spawn → the first request on that API, the process's peak resident set then
+/// (read after the time was taken), and the CPU it used.
+fn start_with(what: &str, launch: impl FnOnce(std::net::SocketAddr) -> Command) -> Result<Start> {
     let api = TcpListener::bind("127.0.0.1:0")?;
     api.set_nonblocking(true)?;
     let mut command = launch(api.local_addr()?);
     command.stderr(Stdio::piped());
+    let cpu_before = crate::child_cpu::reaped_children_ms()?;
     let spawned = Instant::now();
     let mut child = command.spawn().with_context(|| format!("starting {what}"))?;
     let polled = first_request(&api, &mut child);
@@ -215,8 +257,11 @@ fn start_with(what: &str, launch: impl FnOnce(std::net::SocketAddr) -> Command) 
     let peak = polled.as_ref().ok().map(|_poll| crate::peak_memory::peak_kib(child.id()));
     let _ = child.kill();
     let _ = child.wait();
+    let cpu_ms = crate::child_cpu::reaped_children_ms()? - cpu_before;
     match polled {
-        Ok(_poll) => Ok((elapsed.as_secs_f64() * 1000.0, peak.transpose()?.unwrap_or_default())),
+        Ok(_poll) => {
+            Ok(Start { ms: elapsed.as_secs_f64() * 1000.0, cpu_ms, peak_kib: peak.transpose()?.unwrap_or_default() })
+        }
         Err(e) => {
             let mut stderr = String::new();
             if let Some(mut pipe) = child.stderr.take() {

@@ -9,6 +9,7 @@ mod bus_tools;
 mod catalog_check;
 mod chaos;
 mod check_verdict;
+mod child_cpu;
 mod cli;
 mod cold_start;
 mod commands;
