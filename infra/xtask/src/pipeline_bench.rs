@@ -1,7 +1,8 @@
 //! `bench pipeline` and `bench peers`: the consumer pipeline's throughput on one
 //! core (the criterion benchmark `consumer_pipeline`), and the same Lambda SQS
-//! event handled by Powertools for AWS Lambda (Python) from PyPI in the same run,
-//! so the ratio is measured on the same machine within the same minutes.
+//! event handled by Powertools for AWS Lambda (Python) from PyPI and by a bare
+//! `lambda_runtime` handler with `serde_json` in the same run, so each ratio is
+//! measured on the same machine within the same minutes.
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -18,27 +19,37 @@ fn bench_dir() -> PathBuf {
 /// Runs the criterion benchmark and prints `pipeline: <N> msg/s (<µs> per message)`;
 /// returns messages per second and the event file it handled.
 pub fn pipeline() -> Result<(f64, PathBuf)> {
-    let dir = bench_dir();
-    std::fs::create_dir_all(&dir)?;
-    let event = dir.join("pipeline-event.json");
-    run(cargo()
-        .args(["bench", "-p", "platform-consumer", "--bench", "consumer_pipeline", "--", "sqs_batch_of_10"])
-        .env("CRITERION_HOME", &dir)
-        .env("PIPELINE_EVENT_FILE", &event))?;
-    let estimates = dir.join("consumer_pipeline/sqs_batch_of_10/new/estimates.json");
-    let nanos_per_batch = mean_nanos(&estimates)?;
-    let records = records_in(&event)?;
-    let micros = nanos_per_batch / records as f64 / 1_000.0;
-    let per_second = 1_000_000.0 / micros;
+    let (per_second, micros, event) = criterion_rate("sqs_batch_of_10")?;
     println!("pipeline: {per_second:.0} msg/s ({micros:.2} µs per message)");
     Ok((per_second, event))
 }
 
-/// Runs [`pipeline`], then Powertools on the same event two ways (the least a
-/// handler can do, and typed and fingerprinted as the platform's consumer does every
-/// record: see `infra/bench/powertools_pipeline.py`), and prints both ratios.
+/// Runs the benchmark function `name` of `consumer_pipeline`: messages per second,
+/// µs per message, and the event file it handled.
+fn criterion_rate(name: &str) -> Result<(f64, f64, PathBuf)> {
+    let dir = bench_dir();
+    std::fs::create_dir_all(&dir)?;
+    let event = dir.join("pipeline-event.json");
+    let filter = format!("^consumer_pipeline/{name}$");
+    run(cargo()
+        .args(["bench", "-p", "platform-consumer", "--bench", "consumer_pipeline", "--", &filter])
+        .env("CRITERION_HOME", &dir)
+        .env("PIPELINE_EVENT_FILE", &event))?;
+    let estimates = dir.join(format!("consumer_pipeline/{name}/new/estimates.json"));
+    let nanos_per_batch = mean_nanos(&estimates)?;
+    let records = records_in(&event)?;
+    let micros = nanos_per_batch / records as f64 / 1_000.0;
+    Ok((1_000_000.0 / micros, micros, event))
+}
+
+/// Runs [`pipeline`], then the bare `lambda_runtime` peer (`benches/bare_peer`)
+/// and Powertools on the same event two ways (the least a handler can do, and
+/// typed and fingerprinted as the platform's consumer does every record: see
+/// `infra/bench/powertools_pipeline.py`), and prints each ratio.
 pub fn peers() -> Result<()> {
     let (ours, event) = pipeline()?;
+    let (bare, bare_micros, _) = criterion_rate("bare_lambda_runtime")?;
+    println!("bare lambda_runtime: {bare:.0} msg/s ({bare_micros:.2} µs per message)");
     let bin = crate::venv::ensure_bench_tools()?;
     let script = paths::root().join("infra/bench/powertools_pipeline.py");
     let output = Command::new(bin.join("python"))
@@ -61,6 +72,10 @@ pub fn peers() -> Result<()> {
     println!(
         "peers typed: platform {ours:.0} msg/s, Powertools typed and fingerprinted {typed:.0} msg/s, ratio {:.2}",
         ours / typed
+    );
+    println!(
+        "peers bare: platform {ours:.0} msg/s, bare lambda_runtime and serde_json {bare:.0} msg/s, ratio {:.2}",
+        ours / bare
     );
     Ok(())
 }

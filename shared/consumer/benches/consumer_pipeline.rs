@@ -3,8 +3,12 @@
 //! trivial handler, and the batch response serialized.
 //!
 //! Run: `cargo xtask bench pipeline` (or `cargo bench -p platform-consumer --bench
-//! consumer_pipeline`); `cargo xtask bench peers` hands the same event, written to
-//! `PIPELINE_EVENT_FILE`, to Powertools for AWS Lambda (Python).
+//! consumer_pipeline -- sqs_batch_of_10`); `cargo xtask bench peers` hands the same
+//! event, written to `PIPELINE_EVENT_FILE`, to Powertools for AWS Lambda (Python),
+//! and runs it through the bare `lambda_runtime` peer of [`bare_peer`]
+//! (`bare_lambda_runtime`).
+mod bare_peer;
+
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -96,6 +100,13 @@ fn bench(c: &mut Criterion) {
             // As a worker reads it (`platform_consumer::preread_event`): the fast reader first.
             let event = QueueEvent::from_json(&payload).unwrap();
             let response = runtime.block_on(platform::invocation::within(&context, consumer.handle_batch(event)));
+            assert!(response.batch_item_failures.is_empty());
+            serde_json::to_vec(&response).unwrap()
+        })
+    });
+    group.bench_function("bare_lambda_runtime", |b| {
+        b.iter(|| {
+            let response = runtime.block_on(bare_peer::handle(&payload)).unwrap();
             assert!(response.batch_item_failures.is_empty());
             serde_json::to_vec(&response).unwrap()
         })
