@@ -33,12 +33,14 @@ fn actor_of(caller: Caller) -> Actor {
 /// Verifies the identity a record claims and sets its `actor` to the verified
 /// caller (or `None` for system work); the error is the reason to log and
 /// dead-letter the record with.
-pub(crate) async fn authenticate<'a>(
+/// It takes the record by reference: its future then holds a pointer, not the
+/// record (each record's future is moved as it is boxed and polled).
+pub(crate) async fn authenticate(
     verifier: &Verifier,
-    mut incoming: Incoming<'a>,
+    incoming: &mut Incoming<'_>,
     accepts: Accepts,
     now: OffsetDateTime,
-) -> Result<Incoming<'a>, String> {
+) -> Result<(), String> {
     let envelope = &mut incoming.envelope;
     match &incoming.token {
         Some(token) => {
@@ -73,5 +75,5 @@ pub(crate) async fn authenticate<'a>(
             }
         }
     }
-    Ok(incoming)
+    Ok(())
 }

@@ -21,7 +21,7 @@ use super::handler::{Emit, HandlerError, HandlerResult, Reply};
 use super::lanes::lanes;
 use super::publish_gate::{DEFAULT_PUBLISH_WAIT, Pass, PublishGate};
 use super::queue_event::{QueueEvent, QueueRecord};
-use super::record::{Incoming, Unwrapped, decode_record};
+use super::record::{Unwrapped, decode_record};
 use platform::bus::{Origin, Publish};
 use platform::idempotency::{Claim, ConsumerParts, IdempotencyLedger, LedgerError};
 use platform::metrics::{BatchMetrics, MetricsSink};
@@ -283,8 +283,9 @@ impl Consumer {
 
     async fn process(&self, record: &QueueRecord, span: &tracing::Span, mut pass: Pass<'_>) -> RecordOutcome {
         let mut room = Unwrapped::default();
-        let incoming = match decode_record(record, &mut room) {
-            Ok(incoming) => incoming,
+        let mut incoming = match decode_record(record, &mut room) {
+            // Boxed: every record's future holds a pointer, not the decoded envelope.
+            Ok(incoming) => Box::new(incoming),
             Err(e) => return RecordOutcome::Failed(format!("undecodable record: {e}")),
         };
         span.record("message_id", tracing::field::display(incoming.envelope.id));
@@ -310,10 +311,9 @@ impl Consumer {
             ));
         };
         let now = time::OffsetDateTime::now_utc();
-        let incoming = match authenticate(&self.verifier, incoming, route.accepts, now).await {
-            Ok(incoming) => incoming,
-            Err(reason) => return RecordOutcome::Failed(reason),
-        };
+        if let Err(reason) = authenticate(&self.verifier, &mut incoming, route.accepts, now).await {
+            return RecordOutcome::Failed(reason);
+        }
         let id = incoming.envelope.id.to_string();
         let print = match self.claim(&id, &incoming.envelope).await {
             Ok((Claim::Acquired, print)) => print,
@@ -331,11 +331,12 @@ impl Consumer {
             Err(e) => return RecordOutcome::Failed(e.to_string()),
         };
 
-        let Incoming { envelope, token, trace } = incoming;
-        let origin = Origin::cause(&envelope, token).in_trace(trace.map(|t| t.trace()));
+        // The envelope is handed on from `incoming`, not taken apart into new locals:
+        // each would be one more slot in every record's future.
+        let origin = Origin::cause(&incoming.envelope, incoming.token).in_trace(incoming.trace.map(|t| t.trace()));
         span.record("trace_id", tracing::field::display(origin.trace()));
-        let task_token = envelope.task_token.clone();
-        let result = match self.run(&route.handle, envelope, origin.clone()).await {
+        let task_token = incoming.envelope.task_token.clone();
+        let result = match Self::run(&route.handle, incoming.envelope, origin.clone()).await {
             // Publishing and answering a saga are boxed where they happen, so that a
             // record that does neither carries neither's state.
             Ok(Emit(messages, reply)) => match self.publish(&origin, messages, &mut pass).await {
@@ -378,8 +379,22 @@ impl Consumer {
         }
     }
 
-    async fn run(&self, handle: &Handle, envelope: RawEnvelope<'_>, origin: Origin) -> Result<Emit, String> {
-        match AssertUnwindSafe(async move { handle(envelope, origin).await }).catch_unwind().await {
+    /// Runs the handler, its panics contained: the one of its synchronous part (the
+    /// data's decoding) and those of its future. Not an `async fn`: the future holds
+    /// the handler's boxed future only, not the envelope and origin it was given.
+    fn run(handle: &Handle, envelope: RawEnvelope<'_>, origin: Origin) -> impl Future<Output = Result<Emit, String>> {
+        let started = std::panic::catch_unwind(AssertUnwindSafe(|| handle(envelope, origin)));
+        async move {
+            let ran = match started {
+                Ok(future) => AssertUnwindSafe(future).catch_unwind().await,
+                Err(panic) => Err(panic),
+            };
+            Self::outcome(ran)
+        }
+    }
+
+    fn outcome(ran: std::thread::Result<HandlerResult>) -> Result<Emit, String> {
+        match ran {
             Ok(Ok(emit)) => Ok(emit),
             Ok(Err(e)) => Err(format!("handler error: {e}")),
             Err(panic) => {

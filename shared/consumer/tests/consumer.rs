@@ -344,3 +344,45 @@ async fn records_are_not_started_when_the_invocation_is_about_to_time_out() {
     let resp = platform::deadline::until(later, f.consumer.handle_batch(batch(vec![record("late", &body)]))).await;
     assert!(resp.batch_item_failures.is_empty(), "handled once there is time");
 }
+
+/// A payload whose decoding panics on `"boom"`: a panic in the part of a route that
+/// runs before the handler's future (its data's decoding).
+#[derive(serde::Serialize, schemars::JsonSchema)]
+struct Touchy(String);
+
+impl<'de> serde::Deserialize<'de> for Touchy {
+    fn deserialize<D: serde::Deserializer<'de>>(decoder: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(decoder)?;
+        assert_ne!(text, "boom", "boom in decoding");
+        Ok(Touchy(text))
+    }
+}
+
+struct TouchyArrived;
+impl platform_messages::Contract for TouchyArrived {
+    const NAME: platform_messages::MessageName = platform_messages::MessageName::Event(event!("touchy.arrived"));
+    type Data = Touchy;
+}
+
+#[tokio::test]
+async fn a_panic_while_decoding_the_data_fails_that_record_alone() {
+    let f = fixture();
+    let consumer = Consumer::new("addressing", f.ledger.clone(), f.publisher.clone(), f.issuer.verifier())
+        .with_metrics(MetricsSink::Discard)
+        .on::<TouchyArrived, _, _>(Accepts::SystemWork, |_, _| async { Ok(Emit::none()) });
+    let body = |text: &str| Envelope::new(event!("touchy.arrived"), json!(text)).to_json().unwrap();
+    let resp = consumer
+        .handle_batch(batch(vec![
+            record("calm-1", &body("calm")),
+            record("boom", &body("boom")),
+            record("calm-2", &body("calm")),
+        ]))
+        .await;
+    assert_eq!(failed_ids(&resp), ["boom"]);
+    match consumer.handle_record(&record("boom-again", &body("boom"))).await {
+        RecordOutcome::Failed(reason) => {
+            assert!(reason.contains("handler panicked") && reason.contains("boom in decoding"), "{reason}")
+        }
+        other => panic!("expected a failure, got {other:?}"),
+    }
+}

@@ -8,13 +8,19 @@
 //! correlation id.
 use platform_messages::{Actor, Contract, Envelope, MessageName, Trace};
 use serde_json::Value;
+use std::sync::Arc;
+
 use uuid::Uuid;
 
 use super::outgoing::{Outgoing, PublishError};
 
-/// The origin of the messages a change sends.
+/// The origin of the messages a change sends. Shared, so a copy costs a count: the
+/// consumer keeps one beside the handler's for the messages the handler returns.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Origin {
+pub struct Origin(Arc<Parts>);
+
+#[derive(Debug, Clone, PartialEq)]
+struct Parts {
     /// The handled message, when messages are caused by one.
     cause: Option<Envelope<()>>,
     /// The conversation a new origin starts: its first message's id.
@@ -41,7 +47,7 @@ impl Origin {
     fn new_conversation(actor: Option<Actor>, token: Option<String>) -> Self {
         let conversation = Uuid::new_v4();
         let trace = crate::traces::current().map_or_else(|| Trace::of_conversation_id(&conversation), |t| t.trace());
-        Self { cause: None, conversation, actor, token, trace }
+        Self(Arc::new(Parts { cause: None, conversation, actor, token, trace }))
     }
 
     /// The handling of `cause` (whose actor the consumer verified), with the token
@@ -59,21 +65,21 @@ impl Origin {
             data: (),
         };
         let trace = Trace::of_conversation(&cause.correlation_id);
-        Self { cause: Some(meta), conversation: cause.id, actor: cause.actor.clone(), token, trace }
+        Self(Arc::new(Parts { cause: Some(meta), conversation: cause.id, actor: cause.actor.clone(), token, trace }))
     }
 
     /// The same origin within `trace` (the trace a request or a message arrived in);
     /// without one, the origin keeps the trace it started.
     pub fn in_trace(mut self, trace: Option<Trace>) -> Self {
         if let Some(trace) = trace {
-            self.trace = trace;
+            Arc::make_mut(&mut self.0).trace = trace;
         }
         self
     }
 
     /// The trace the origin's messages are sent in.
     pub fn trace(&self) -> Trace {
-        self.trace
+        self.0.trace
     }
 
     /// The `index`th message of a change, named `name`: caused by the handled message
@@ -85,7 +91,8 @@ impl Origin {
 
     /// [`Origin::stamp`] without recording the message's span.
     fn stamped(&self, index: usize, name: MessageName, data: Value) -> Outgoing {
-        let envelope = match &self.cause {
+        let Parts { cause, conversation, actor, token, trace } = &*self.0;
+        let envelope = match cause {
             Some(cause) => {
                 let mut e = Envelope::caused_by(cause, name, data);
                 e.id = Uuid::new_v5(&cause.id, format!("{index}:{}", e.name).as_bytes());
@@ -93,13 +100,13 @@ impl Origin {
             }
             None => {
                 let mut e = Envelope::new(name, data);
-                e.id = if index == 0 { self.conversation } else { Uuid::new_v4() };
-                e.correlation_id = self.conversation.to_string();
-                e.actor = self.actor.clone();
+                e.id = if index == 0 { *conversation } else { Uuid::new_v4() };
+                e.correlation_id = conversation.to_string();
+                e.actor = actor.clone();
                 e
             }
         };
-        Outgoing { envelope, token: self.token.clone(), trace: Some(self.trace) }
+        Outgoing { envelope, token: token.clone(), trace: Some(*trace) }
     }
 
     /// The `index`th message of a change, of contract `C`.
@@ -118,7 +125,7 @@ impl Origin {
     /// Records `message` as a span of its own id in the origin's trace, the child of
     /// the span that sends it (when spans are exported, see `crate::traces`).
     fn sent(&self, message: Outgoing) -> Outgoing {
-        crate::traces::message_sent(self.trace, &message.envelope.id, message.envelope.name.as_str());
+        crate::traces::message_sent(self.0.trace, &message.envelope.id, message.envelope.name.as_str());
         message
     }
 }
