@@ -6,10 +6,10 @@
 //! (W3C Trace Context) with a span of its own id: a handled message continues the
 //! trace it arrived in, and a conversation that came without one is traced by its
 //! correlation id.
-use platform_messages::{Actor, Contract, Envelope, MessageName, Trace};
-use serde_json::Value;
 use std::sync::Arc;
 
+use platform_messages::{Actor, Contract, Envelope, MessageName, Trace};
+use serde_json::Value;
 use uuid::Uuid;
 
 use super::outgoing::{Outgoing, PublishError};
@@ -19,6 +19,7 @@ use super::outgoing::{Outgoing, PublishError};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Origin(Arc<Parts>);
 
+/// What an [`Origin`] holds.
 #[derive(Debug, Clone, PartialEq)]
 struct Parts {
     /// The handled message, when messages are caused by one.
