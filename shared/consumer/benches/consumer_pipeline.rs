@@ -104,6 +104,20 @@ fn bench(c: &mut Criterion) {
             serde_json::to_vec(&response).unwrap()
         })
     });
+    // As a deployed worker runs it: its JSON log lines at `info` (one a record),
+    // written to a sink so that the figure is the formatting, not the terminal.
+    let logs = platform::telemetry::log_subscriber("bench", "info", std::io::sink);
+    tracing::subscriber::with_default(logs, || {
+        group.bench_function("sqs_batch_of_10_logged", |b| {
+            b.iter(|| {
+                let event = QueueEvent::from_json(&payload).unwrap();
+                let response =
+                    runtime.block_on(platform::invocation::within(&context, consumer.handle_batch(event)));
+                assert!(response.batch_item_failures.is_empty());
+                serde_json::to_vec(&response).unwrap()
+            })
+        });
+    });
     group.bench_function("bare_lambda_runtime", |b| {
         b.iter(|| {
             let response = runtime.block_on(bare_peer::handle(&payload)).unwrap();

@@ -8,8 +8,9 @@
 //! `RUST_LOG` names them to see their wire-level lines. With an OTLP endpoint in the
 //! environment, spans are also exported (see [`crate::traces`]).
 use tracing_subscriber::filter::{LevelFilter, Targets};
-use tracing_subscriber::fmt::format::JsonFields;
+use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::log_line::PowertoolsJson;
@@ -67,17 +68,26 @@ pub fn init_with(service: &str, export: Result<Option<crate::traces::ExportSetti
         Ok(settings) => (settings, None),
         Err(e) => (None, Some(e)),
     };
-    let installed = tracing_subscriber::fmt()
-        .fmt_fields(JsonFields::new())
-        .event_format(PowertoolsJson::of(service))
-        .with_max_level(LevelFilter::TRACE)
-        .finish()
-        .with(filter(&directive))
+    let installed = log_subscriber(service, &directive, std::io::stdout)
         .with(settings.and_then(|settings| crate::traces::install(service, settings)))
         .try_init();
     if let (Ok(()), Some(e)) = (installed, refused) {
         tracing::warn!(error = %e, "spans are not exported");
     }
+}
+
+/// The log lines of `service` (at the level `directive` asks for) written to
+/// `writer`, without span export: what [`init`] installs, and what a benchmark
+/// measures.
+pub fn log_subscriber<W>(
+    service: &str,
+    directive: &str,
+    writer: W,
+) -> impl tracing::Subscriber + for<'a> LookupSpan<'a> + Send + Sync
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    tracing_subscriber::registry().with(PowertoolsJson::of(service).with_writer(writer)).with(filter(directive))
 }
 
 /// The filter `directive` asks for; one it cannot read logs at `info`.
