@@ -16,39 +16,63 @@ fn bench_dir() -> PathBuf {
     paths::target().join("criterion")
 }
 
-/// Runs the criterion benchmark and prints `pipeline: <N> msg/s (<µs> per message)`;
-/// returns messages per second and the event file it handled.
-pub fn pipeline() -> Result<(f64, PathBuf)> {
-    let (per_second, micros, event) = criterion_rate("sqs_batch_of_10")?;
+/// Runs the criterion benchmark and prints `pipeline: <N> msg/s (<µs> per message)`,
+/// then the same with the worker's log lines at `info`, one a record (`pipeline
+/// logged: ...`); returns messages per second of both, and the event file handled.
+pub fn pipeline() -> Result<(Rates, PathBuf)> {
+    let event = run_benchmarks(&[PIPELINE, LOGGED])?;
+    let (per_second, micros) = criterion_rate(PIPELINE, &event)?;
     println!("pipeline: {per_second:.0} msg/s ({micros:.2} µs per message)");
-    Ok((per_second, event))
+    let (logged, logged_micros) = criterion_rate(LOGGED, &event)?;
+    println!("pipeline logged: {logged:.0} msg/s ({logged_micros:.2} µs per message, a JSON line a record at info)");
+    Ok((Rates { plain: per_second, logged }, event))
 }
 
-/// Runs the benchmark function `name` of `consumer_pipeline`: messages per second,
-/// µs per message, and the event file it handled.
-fn criterion_rate(name: &str) -> Result<(f64, f64, PathBuf)> {
+/// The pipeline's messages per second, without and with its log lines.
+pub struct Rates {
+    plain: f64,
+    logged: f64,
+}
+
+/// The benchmark functions of `consumer_pipeline`: the pipeline, the same with log
+/// lines, the bare `lambda_runtime` peer.
+const PIPELINE: &str = "sqs_batch_of_10";
+const LOGGED: &str = "sqs_batch_of_10_logged";
+const BARE: &str = "bare_lambda_runtime";
+
+/// Runs the benchmark functions `names` of `consumer_pipeline` in one run; returns
+/// the event file they handled.
+fn run_benchmarks(names: &[&str]) -> Result<PathBuf> {
     let dir = bench_dir();
     std::fs::create_dir_all(&dir)?;
     let event = dir.join("pipeline-event.json");
-    let filter = format!("^consumer_pipeline/{name}$");
+    let filter = format!("^consumer_pipeline/({})$", names.join("|"));
     run(cargo()
         .args(["bench", "-p", "platform-consumer", "--bench", "consumer_pipeline", "--", &filter])
         .env("CRITERION_HOME", &dir)
         .env("PIPELINE_EVENT_FILE", &event))?;
-    let estimates = dir.join(format!("consumer_pipeline/{name}/new/estimates.json"));
+    Ok(event)
+}
+
+/// Messages per second and µs per message of the benchmark function `name`, from
+/// criterion's estimates of its last run over `event`.
+fn criterion_rate(name: &str, event: &Path) -> Result<(f64, f64)> {
+    let estimates = bench_dir().join(format!("consumer_pipeline/{name}/new/estimates.json"));
     let nanos_per_batch = mean_nanos(&estimates)?;
-    let records = records_in(&event)?;
+    let records = records_in(event)?;
     let micros = nanos_per_batch / records as f64 / 1_000.0;
-    Ok((1_000_000.0 / micros, micros, event))
+    Ok((1_000_000.0 / micros, micros))
 }
 
 /// Runs [`pipeline`], then the bare `lambda_runtime` peer (`benches/bare_peer`)
-/// and Powertools on the same event two ways (the least a handler can do, and
-/// typed and fingerprinted as the platform's consumer does every record: see
-/// `infra/bench/powertools_pipeline.py`), and prints each ratio.
+/// and Powertools on the same event three ways (the least a handler can do, the
+/// same with a log line a record, and typed and fingerprinted as the platform's
+/// consumer does every record: see `infra/bench/powertools_pipeline.py`), and
+/// prints each ratio.
 pub fn peers() -> Result<()> {
-    let (ours, event) = pipeline()?;
-    let (bare, bare_micros, _) = criterion_rate("bare_lambda_runtime")?;
+    let (Rates { plain: ours, logged }, event) = pipeline()?;
+    run_benchmarks(&[BARE])?;
+    let (bare, bare_micros) = criterion_rate(BARE, &event)?;
     println!("bare lambda_runtime: {bare:.0} msg/s ({bare_micros:.2} µs per message)");
     let bin = crate::venv::ensure_bench_tools()?;
     let script = paths::root().join("infra/bench/powertools_pipeline.py");
@@ -64,10 +88,15 @@ pub fn peers() -> Result<()> {
     let lines = String::from_utf8(output.stdout)?;
     print!("{lines}");
     let minimal = rate_of(&lines, "powertools")?;
+    let minimal_logged = rate_of(&lines, "powertools logged")?;
     let typed = rate_of(&lines, "powertools typed")?;
     println!(
         "peers: platform {ours:.0} msg/s, Powertools for AWS Lambda (Python) {minimal:.0} msg/s, ratio {:.2}",
         ours / minimal
+    );
+    println!(
+        "peers logged: platform {logged:.0} msg/s, Powertools with its Logger's line a record {minimal_logged:.0} msg/s, ratio {:.2}",
+        logged / minimal_logged
     );
     println!(
         "peers typed: platform {ours:.0} msg/s, Powertools typed and fingerprinted {typed:.0} msg/s, ratio {:.2}",
@@ -106,9 +135,10 @@ mod tests {
 
     #[test]
     fn each_peer_line_is_read_by_its_own_label() {
-        let lines =
-            "powertools: 73796 msg/s (13.55 us per message)\npowertools typed: 19243 msg/s (51.97 us per message)\n";
+        let lines = "powertools: 73796 msg/s (13.55 us per message)\npowertools logged: 16453 msg/s (60.78 us per \
+                     message)\npowertools typed: 19243 msg/s (51.97 us per message)\n";
         assert_eq!(rate_of(lines, "powertools").unwrap(), 73796.0);
+        assert_eq!(rate_of(lines, "powertools logged").unwrap(), 16453.0);
         assert_eq!(rate_of(lines, "powertools typed").unwrap(), 19243.0);
         let error = rate_of("powertools: 1 msg/s\n", "powertools typed").unwrap_err().to_string();
         assert!(error.contains("no `powertools typed: <N> msg/s` line"), "{error}");

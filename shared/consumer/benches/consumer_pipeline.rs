@@ -105,14 +105,14 @@ fn bench(c: &mut Criterion) {
         })
     });
     // As a deployed worker runs it: its JSON log lines at `info` (one a record),
-    // written to a sink so that the figure is the formatting, not the terminal.
-    let logs = platform::telemetry::log_subscriber("bench", "info", std::io::sink);
+    // written to `/dev/null` (as the Powertools peer writes its own).
+    let dev_null = std::fs::OpenOptions::new().write(true).open("/dev/null").expect("opening /dev/null");
+    let logs = platform::telemetry::log_subscriber("bench", "info", std::sync::Mutex::new(dev_null));
     tracing::subscriber::with_default(logs, || {
         group.bench_function("sqs_batch_of_10_logged", |b| {
             b.iter(|| {
                 let event = QueueEvent::from_json(&payload).unwrap();
-                let response =
-                    runtime.block_on(platform::invocation::within(&context, consumer.handle_batch(event)));
+                let response = runtime.block_on(platform::invocation::within(&context, consumer.handle_batch(event)));
                 assert!(response.batch_item_failures.is_empty());
                 serde_json::to_vec(&response).unwrap()
             })

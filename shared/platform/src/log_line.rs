@@ -85,7 +85,13 @@ struct Collect<'a>(&'a mut Vec<(&'static str, Value)>);
 
 impl Collect<'_> {
     fn set(&mut self, field: &Field, value: Value) {
+        // As `tracing-subscriber`'s JSON fields: a raw identifier's name without its
+        // `r#`, and the `log` crate's own metadata left out.
         let name = field.name();
+        let name = name.strip_prefix("r#").unwrap_or(name);
+        if name.starts_with("log.") {
+            return;
+        }
         match self.0.iter_mut().find(|(key, _)| *key == name) {
             Some(slot) => slot.1 = value,
             None => self.0.push((name, value)),
@@ -128,7 +134,7 @@ fn write_value(out: &mut Vec<u8>, value: &Value) {
         Value::I64(n) => serde_json::to_writer(&mut *out, n),
         Value::U64(n) => serde_json::to_writer(&mut *out, n),
         Value::F64(x) if x.is_finite() => serde_json::to_writer(&mut *out, x),
-        Value::F64(_) => Ok(out.extend_from_slice(b"null")),
+        Value::F64(_) => serde_json::to_writer(&mut *out, &()),
     };
     // Writing into a `Vec` cannot fail.
     written.expect("JSON into memory");
