@@ -25,6 +25,10 @@ use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
+use self::json::{Shown, timestamp, write_line};
+
+mod json;
+
 /// Invocations begun by this process (see [`crate::invocation::within`]).
 static INVOCATIONS: AtomicU64 = AtomicU64::new(0);
 
@@ -67,7 +71,7 @@ impl<W> PowertoolsJson<W> {
     }
 }
 
-/// A field's value as a line writes it.
+/// A field's value, as a span or an event keeps it for its line.
 #[derive(Debug, Clone, PartialEq)]
 enum Value {
     Str(String),
@@ -75,6 +79,18 @@ enum Value {
     I64(i64),
     U64(u64),
     F64(f64),
+}
+
+impl Value {
+    fn shown(&self) -> Shown<'_> {
+        match self {
+            Value::Str(s) => Shown::Text(s),
+            Value::Bool(b) => Shown::Bool(*b),
+            Value::I64(n) => Shown::I64(*n),
+            Value::U64(n) => Shown::U64(*n),
+            Value::F64(x) => Shown::F64(*x),
+        }
+    }
 }
 
 /// A span's fields, kept by the registry beside the span.
@@ -125,49 +141,6 @@ thread_local! {
     static LINE: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Appends `value` as JSON (a float that is not finite as `null`, as `serde_json`
-/// writes it).
-fn write_value(out: &mut Vec<u8>, value: &Value) {
-    let written = match value {
-        Value::Str(s) => serde_json::to_writer(&mut *out, s),
-        Value::Bool(b) => serde_json::to_writer(&mut *out, b),
-        Value::I64(n) => serde_json::to_writer(&mut *out, n),
-        Value::U64(n) => serde_json::to_writer(&mut *out, n),
-        Value::F64(x) if x.is_finite() => serde_json::to_writer(&mut *out, x),
-        Value::F64(_) => serde_json::to_writer(&mut *out, &()),
-    };
-    // Writing into a `Vec` cannot fail.
-    written.expect("JSON into memory");
-}
-
-/// Appends the object of `entries` and a newline: sorted by key, the last entry of a
-/// key winning (stable sort, then each run of one key kept as its last).
-fn write_line(out: &mut Vec<u8>, entries: &mut [(&str, &Value)]) {
-    entries.sort_by_key(|(key, _)| *key);
-    out.push(b'{');
-    let mut first = true;
-    for (i, (key, value)) in entries.iter().enumerate() {
-        if entries.get(i + 1).is_some_and(|(next, _)| next == key) {
-            continue;
-        }
-        if !first {
-            out.push(b',');
-        }
-        first = false;
-        serde_json::to_writer(&mut *out, key).expect("JSON into memory");
-        out.push(b':');
-        write_value(out, value);
-    }
-    out.extend_from_slice(b"}\n");
-}
-
-fn timestamp() -> String {
-    let now = time::OffsetDateTime::now_utc();
-    let format =
-        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
-    now.format(&format).unwrap_or_default()
-}
-
 impl<S, W> Layer<S> for PowertoolsJson<W>
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
@@ -190,31 +163,29 @@ where
 
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
         let metadata = event.metadata();
-        let fixed = [
-            ("level", Value::Str(metadata.level().as_str().to_owned())),
-            ("message", Value::Str(String::new())),
-            ("timestamp", Value::Str(timestamp())),
-            ("service", Value::Str(self.service.clone())),
-            ("cold_start", Value::Bool(cold_start())),
-        ];
-        let function = self.function.as_ref().map(|(name, version)| {
-            [("function_name", Value::Str(name.clone())), ("function_version", Value::Str(version.clone()))]
-        });
+        let stamp = timestamp(time::OffsetDateTime::now_utc());
         let spans: Vec<_> = ctx.event_scope(event).into_iter().flat_map(|scope| scope.from_root()).collect();
         let extensions: Vec<_> = spans.iter().map(|span| span.extensions()).collect();
         let mut own = Vec::new();
         event.record(&mut Collect(&mut own));
-        let target = Value::Str(metadata.target().to_owned());
 
-        let mut entries: Vec<(&str, &Value)> = Vec::with_capacity(32);
-        entries.extend(fixed.iter().map(|(key, value)| (*key, value)));
-        entries.extend(function.iter().flatten().map(|(key, value)| (*key, value)));
+        let mut entries: Vec<(&str, Shown<'_>)> = Vec::with_capacity(32);
+        entries.extend([
+            ("level", Shown::Text(metadata.level().as_str())),
+            ("message", Shown::Text("")),
+            ("timestamp", Shown::Text(std::str::from_utf8(&stamp).expect("an ASCII timestamp"))),
+            ("service", Shown::Text(&self.service)),
+            ("cold_start", Shown::Bool(cold_start())),
+        ]);
+        if let Some((name, version)) = &self.function {
+            entries.extend([("function_name", Shown::Text(name)), ("function_version", Shown::Text(version))]);
+        }
         for fields in extensions.iter().filter_map(|e| e.get::<SpanFields>()) {
             // `otel.kind` and the like are for the span export, not the line.
-            entries.extend(fields.0.iter().filter(|(key, _)| !key.starts_with("otel.")).map(|(k, v)| (*k, v)));
+            entries.extend(fields.0.iter().filter(|(key, _)| !key.starts_with("otel.")).map(|(k, v)| (*k, v.shown())));
         }
-        entries.extend(own.iter().map(|(key, value)| (*key, value)));
-        entries.push(("target", &target));
+        entries.extend(own.iter().map(|(key, value)| (*key, value.shown())));
+        entries.push(("target", Shown::Text(metadata.target())));
 
         LINE.with(|cell| {
             // A line written while another is (a writer that logs) gets a buffer of its own.
