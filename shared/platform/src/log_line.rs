@@ -10,9 +10,9 @@
 //! keeps a span's fields as JSON text, parsed and written again at every
 //! `Span::record` and at every line, and built each line as a `serde_json` map; a
 //! worker logs a line a record, and the formatting cost it about 21 µs of the 26 µs
-//! a record took (`cargo xtask bench pipeline`, its `logged` line). Here a span keeps
-//! its fields as values, and a line is written straight into one reused buffer,
-//! then to the writer in one call.
+//! a record took (`cargo xtask bench pipeline`, its `pipeline logged` line). Here a
+//! span keeps its fields as values, and a line is written straight into one reused
+//! buffer (see its `json` module), then to the writer in one call.
 use std::cell::RefCell;
 use std::fmt;
 use std::io::Write;
