@@ -1,7 +1,7 @@
 """The Python peer of the consumer pipeline benchmark (`cargo xtask bench peers`).
 
 Powertools for AWS Lambda's BatchProcessor on the same Lambda SQS event the Rust
-benchmark handles, two ways, each printing one line:
+benchmark handles, three ways, each printing one line:
 
 - `powertools: <N> msg/s (<us> per message)`: the least a handler can do: the
   event decoded from its JSON text, each record's body decoded, routed by the

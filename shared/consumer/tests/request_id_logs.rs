@@ -31,8 +31,8 @@ impl std::io::Write for Logs {
 async fn each_record_logs_the_lambda_request_it_ran_in_and_its_traces() {
     let logs = Logs::default();
     let sink = logs.clone();
-    let subscriber =
-        tracing_subscriber::fmt().json().with_current_span(true).with_writer(move || sink.clone()).finish();
+    // The lines a worker writes (`platform::telemetry::init` installs the same).
+    let subscriber = platform::telemetry::log_subscriber("addressing", "info", move || sink.clone());
     let _logging = tracing::subscriber::set_default(subscriber);
     let issuer = TestIssuer::new();
     let consumer = Consumer::new(
