@@ -95,28 +95,20 @@ fn bench(c: &mut Criterion) {
     let context = platform::invocation::test_context("bench-request", std::time::Duration::from_secs(3600));
     let mut group = c.benchmark_group("consumer_pipeline");
     group.throughput(Throughput::Elements(10));
-    group.bench_function("sqs_batch_of_10", |b| {
-        b.iter(|| {
-            // As a worker reads it (`platform_consumer::preread_event`): the fast reader first.
-            let event = QueueEvent::from_json(&payload).unwrap();
-            let response = runtime.block_on(platform::invocation::within(&context, consumer.handle_batch(event)));
-            assert!(response.batch_item_failures.is_empty());
-            serde_json::to_vec(&response).unwrap()
-        })
-    });
+    let handle_batch = || {
+        // As a worker reads it (`platform_consumer::preread_event`): the fast reader first.
+        let event = QueueEvent::from_json(&payload).unwrap();
+        let response = runtime.block_on(platform::invocation::within(&context, consumer.handle_batch(event)));
+        assert!(response.batch_item_failures.is_empty());
+        serde_json::to_vec(&response).unwrap()
+    };
+    group.bench_function("sqs_batch_of_10", |b| b.iter(handle_batch));
     // As a deployed worker runs it: its JSON log lines at `info` (one a record),
     // written to `/dev/null` (as the Powertools peer writes its own).
     let dev_null = std::fs::OpenOptions::new().write(true).open("/dev/null").expect("opening /dev/null");
     let logs = platform::telemetry::log_subscriber("bench", "info", std::sync::Mutex::new(dev_null));
     tracing::subscriber::with_default(logs, || {
-        group.bench_function("sqs_batch_of_10_logged", |b| {
-            b.iter(|| {
-                let event = QueueEvent::from_json(&payload).unwrap();
-                let response = runtime.block_on(platform::invocation::within(&context, consumer.handle_batch(event)));
-                assert!(response.batch_item_failures.is_empty());
-                serde_json::to_vec(&response).unwrap()
-            })
-        });
+        group.bench_function("sqs_batch_of_10_logged", |b| b.iter(handle_batch));
     });
     group.bench_function("bare_lambda_runtime", |b| {
         b.iter(|| {

@@ -25,7 +25,7 @@ use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
-use self::json::{Shown, timestamp, write_line};
+use self::json::{Value, timestamp, write_line};
 
 mod json;
 
@@ -71,36 +71,14 @@ impl<W> PowertoolsJson<W> {
     }
 }
 
-/// A field's value, as a span or an event keeps it for its line.
-#[derive(Debug, Clone, PartialEq)]
-enum Value {
-    Str(String),
-    Bool(bool),
-    I64(i64),
-    U64(u64),
-    F64(f64),
-}
-
-impl Value {
-    fn shown(&self) -> Shown<'_> {
-        match self {
-            Value::Str(s) => Shown::Text(s),
-            Value::Bool(b) => Shown::Bool(*b),
-            Value::I64(n) => Shown::I64(*n),
-            Value::U64(n) => Shown::U64(*n),
-            Value::F64(x) => Shown::F64(*x),
-        }
-    }
-}
-
 /// A span's fields, kept by the registry beside the span.
-struct SpanFields(Vec<(&'static str, Value)>);
+struct SpanFields(Vec<(&'static str, Value<'static>)>);
 
 /// Records fields into a list, a field recorded again replacing its value.
-struct Collect<'a>(&'a mut Vec<(&'static str, Value)>);
+struct Collect<'a>(&'a mut Vec<(&'static str, Value<'static>)>);
 
 impl Collect<'_> {
-    fn set(&mut self, field: &Field, value: Value) {
+    fn set(&mut self, field: &Field, value: Value<'static>) {
         // As `tracing-subscriber`'s JSON fields: a raw identifier's name without its
         // `r#`, and the `log` crate's own metadata left out.
         let name = field.name();
@@ -117,10 +95,10 @@ impl Collect<'_> {
 
 impl Visit for Collect<'_> {
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.set(field, Value::Str(format!("{value:?}")));
+        self.set(field, Value::Text(format!("{value:?}").into()));
     }
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.set(field, Value::Str(value.to_owned()));
+        self.set(field, Value::Text(value.to_owned().into()));
     }
     fn record_i64(&mut self, field: &Field, value: i64) {
         self.set(field, Value::I64(value));
@@ -169,23 +147,27 @@ where
         let mut own = Vec::new();
         event.record(&mut Collect(&mut own));
 
-        let mut entries: Vec<(&str, Shown<'_>)> = Vec::with_capacity(32);
-        entries.extend([
-            ("level", Shown::Text(metadata.level().as_str())),
-            ("message", Shown::Text("")),
-            ("timestamp", Shown::Text(std::str::from_utf8(&stamp).expect("an ASCII timestamp"))),
-            ("service", Shown::Text(&self.service)),
-            ("cold_start", Shown::Bool(cold_start())),
-        ]);
-        if let Some((name, version)) = &self.function {
-            entries.extend([("function_name", Shown::Text(name)), ("function_version", Shown::Text(version))]);
-        }
+        let fixed = [
+            ("level", Value::text(metadata.level().as_str())),
+            ("message", Value::text("")),
+            ("timestamp", Value::text(std::str::from_utf8(&stamp).expect("an ASCII timestamp"))),
+            ("service", Value::text(&self.service)),
+            ("cold_start", Value::Bool(cold_start())),
+        ];
+        let function = self
+            .function
+            .as_ref()
+            .map(|(name, version)| [("function_name", Value::text(name)), ("function_version", Value::text(version))]);
+        let target = Value::text(metadata.target());
+
+        let mut entries: Vec<(&str, &Value<'_>)> = Vec::with_capacity(32);
+        entries.extend(fixed.iter().chain(function.iter().flatten()).map(|(key, value)| (*key, value)));
         for fields in extensions.iter().filter_map(|e| e.get::<SpanFields>()) {
             // `otel.kind` and the like are for the span export, not the line.
-            entries.extend(fields.0.iter().filter(|(key, _)| !key.starts_with("otel.")).map(|(k, v)| (*k, v.shown())));
+            entries.extend(fields.0.iter().filter(|(key, _)| !key.starts_with("otel.")).map(|(k, v)| (*k, v)));
         }
-        entries.extend(own.iter().map(|(key, value)| (*key, value.shown())));
-        entries.push(("target", Shown::Text(metadata.target())));
+        entries.extend(own.iter().map(|(key, value)| (*key, value)));
+        entries.push(("target", &target));
 
         LINE.with(|cell| {
             // A line written while another is (a writer that logs) gets a buffer of its own.

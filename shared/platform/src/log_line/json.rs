@@ -1,14 +1,16 @@
 //! A log line's JSON: its entries sorted by key, each key once (the last entry of a
 //! key winning), values written as `serde_json` writes them, into a buffer the
 //! caller reuses; and its UTC timestamp, to the millisecond.
+use std::borrow::Cow;
+
 use time::OffsetDateTime;
 
-/// A value of a line, borrowed from where it is kept (a span's fields, the event's,
-/// the layer's own).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Shown<'a> {
+/// A field's value: owned where a span or an event keeps it, borrowed where a line
+/// takes it from the layer or the event's metadata.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value<'a> {
     /// Text.
-    Text(&'a str),
+    Text(Cow<'a, str>),
     /// A boolean.
     Bool(bool),
     /// A signed integer.
@@ -19,15 +21,22 @@ pub enum Shown<'a> {
     F64(f64),
 }
 
+impl<'a> Value<'a> {
+    /// Text borrowed for the line being written.
+    pub fn text(text: &'a str) -> Self {
+        Value::Text(Cow::Borrowed(text))
+    }
+}
+
 /// Appends `value` as JSON.
-fn write_value(out: &mut Vec<u8>, value: Shown<'_>) {
+fn write_value(out: &mut Vec<u8>, value: &Value<'_>) {
     let written = match value {
-        Shown::Text(s) => serde_json::to_writer(&mut *out, s),
-        Shown::Bool(b) => serde_json::to_writer(&mut *out, &b),
-        Shown::I64(n) => serde_json::to_writer(&mut *out, &n),
-        Shown::U64(n) => serde_json::to_writer(&mut *out, &n),
-        Shown::F64(x) if x.is_finite() => serde_json::to_writer(&mut *out, &x),
-        Shown::F64(_) => serde_json::to_writer(&mut *out, &()),
+        Value::Text(s) => serde_json::to_writer(&mut *out, s),
+        Value::Bool(b) => serde_json::to_writer(&mut *out, b),
+        Value::I64(n) => serde_json::to_writer(&mut *out, n),
+        Value::U64(n) => serde_json::to_writer(&mut *out, n),
+        Value::F64(x) if x.is_finite() => serde_json::to_writer(&mut *out, x),
+        Value::F64(_) => serde_json::to_writer(&mut *out, &()),
     };
     // Writing into a `Vec` cannot fail.
     written.expect("JSON into memory");
@@ -35,7 +44,7 @@ fn write_value(out: &mut Vec<u8>, value: Shown<'_>) {
 
 /// Appends the object of `entries` and a newline: sorted by key, the last entry of a
 /// key winning (a stable sort, then each run of one key kept as its last).
-pub fn write_line(out: &mut Vec<u8>, entries: &mut [(&str, Shown<'_>)]) {
+pub fn write_line(out: &mut Vec<u8>, entries: &mut [(&str, &Value<'_>)]) {
     entries.sort_by_key(|(key, _)| *key);
     out.push(b'{');
     let mut first = true;
@@ -49,7 +58,7 @@ pub fn write_line(out: &mut Vec<u8>, entries: &mut [(&str, Shown<'_>)]) {
         first = false;
         serde_json::to_writer(&mut *out, key).expect("JSON into memory");
         out.push(b':');
-        write_value(out, *value);
+        write_value(out, value);
     }
     out.extend_from_slice(b"}\n");
 }
@@ -99,7 +108,7 @@ mod tests {
     #[test]
     fn the_last_entry_of_a_key_wins_and_keys_are_sorted() {
         let mut line = Vec::new();
-        let mut entries = [("b", Shown::I64(1)), ("a", Shown::Text("x\"y")), ("b", Shown::Bool(true))];
+        let mut entries = [("b", &Value::I64(1)), ("a", &Value::text("x\"y")), ("b", &Value::Bool(true))];
         write_line(&mut line, &mut entries);
         assert_eq!(line, b"{\"a\":\"x\\\"y\",\"b\":true}\n");
     }
