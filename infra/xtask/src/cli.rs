@@ -245,6 +245,8 @@ pub enum Bench {
     },
     /// A batch of 10 against a single record when each AWS call takes 5 ms.
     BatchLatency,
+    /// Issuing a token and publishing the key set, against jsonwebtoken and PyJWT.
+    Tokens,
 }
 
 #[cfg(test)]
@@ -269,6 +271,7 @@ mod tests {
         for line in [
             "bench saga --runs 3",
             "bench cold-start --starts 5 --port 4570",
+            "bench tokens",
             "chaos --messages 2000 --seed 11 --fault-rate 0.1 --crash 0.02",
             "dlq addressing redrive",
             "e2e --stack updater-pr-7 --region eu-west-1",

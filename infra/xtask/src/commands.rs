@@ -315,7 +315,8 @@ pub fn keys(action: crate::cli::KeysAction, aws: bool, port: u16) -> Result<()> 
 
 /// `bench`: the criterion benchmarks; `bench flow [--runs N]`: the end-to-end
 /// latency of a mover's address reconciliation in the local stack;
-/// `bench batch-latency`: what a batch of 10 costs when each AWS call takes 5 ms.
+/// `bench batch-latency`: what a batch of 10 costs when each AWS call takes 5 ms;
+/// `bench tokens`: issuing a token and publishing the key set, against peers.
 pub fn bench(what: Option<crate::cli::Bench>) -> Result<()> {
     use crate::cli::Bench;
     match what {
@@ -336,6 +337,7 @@ pub fn bench(what: Option<crate::cli::Bench>) -> Result<()> {
         Some(Bench::BatchLatency) => {
             run(cargo().args(["bench", "-p", "platform-consumer", "--bench", "batch_latency"]))
         }
+        Some(Bench::Tokens) => crate::token_bench::run(),
         Some(Bench::Flow { runs, port }) => {
             crate::flow_bench::run(port.port, &crate::local_stack::outputs(port.port)?, runs)
         }

@@ -8,13 +8,9 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
+use crate::criterion_results::{bench_dir, mean_nanos};
 use crate::paths;
 use crate::process::{cargo, run};
-
-/// Where criterion keeps its estimates, and where the benchmark writes its event.
-fn bench_dir() -> PathBuf {
-    paths::target().join("criterion")
-}
 
 /// Runs the criterion benchmark and prints `pipeline: <N> msg/s (<µs> per message)`,
 /// then the same with the worker's log lines at `info`, one a record (`pipeline
@@ -57,8 +53,7 @@ fn run_benchmarks(names: &[&str]) -> Result<PathBuf> {
 /// Messages per second and µs per message of the benchmark function `name`, from
 /// criterion's estimates of its last run over `event`.
 fn criterion_rate(name: &str, event: &Path) -> Result<(f64, f64)> {
-    let estimates = bench_dir().join(format!("consumer_pipeline/{name}/new/estimates.json"));
-    let nanos_per_batch = mean_nanos(&estimates)?;
+    let nanos_per_batch = mean_nanos("consumer_pipeline", name)?;
     let records = records_in(event)?;
     let micros = nanos_per_batch / records as f64 / 1_000.0;
     Ok((1_000_000.0 / micros, micros))
@@ -115,12 +110,6 @@ fn rate_of(lines: &str, label: &str) -> Result<f64> {
         .lines()
         .find_map(|line| line.strip_prefix(label)?.strip_prefix(": ")?.split_whitespace().next()?.parse().ok())
         .with_context(|| format!("no `{label}: <N> msg/s` line in the Powertools benchmark's output: {lines}"))
-}
-
-fn mean_nanos(estimates: &Path) -> Result<f64> {
-    let text = std::fs::read_to_string(estimates).with_context(|| format!("reading {}", estimates.display()))?;
-    let v: serde_json::Value = serde_json::from_str(&text)?;
-    v["mean"]["point_estimate"].as_f64().with_context(|| format!("no mean in {}", estimates.display()))
 }
 
 fn records_in(event: &Path) -> Result<usize> {

@@ -49,7 +49,7 @@ fn rs256_header() -> Header {
 
 /// Signs arbitrary claims with the real key and a given header.
 fn sign(header: &Header, claims: &Value) -> String {
-    let key = EncodingKey::from_rsa_pem(keys().active().unwrap().private_key_pem.as_bytes()).unwrap();
+    let key = EncodingKey::from_rsa_pem(keys().active().unwrap().private_key_pem().as_bytes()).unwrap();
     jsonwebtoken::encode(header, claims, &key).unwrap()
 }
 
@@ -258,7 +258,7 @@ trait CraftExt {
 
 impl CraftExt for platform_identity::SigningKey {
     fn sign_with_header(&self, header: &Header, claims: &Value) -> String {
-        let key = EncodingKey::from_rsa_pem(self.private_key_pem.as_bytes()).unwrap();
+        let key = EncodingKey::from_rsa_pem(self.private_key_pem().as_bytes()).unwrap();
         jsonwebtoken::encode(header, claims, &key).unwrap()
     }
 }

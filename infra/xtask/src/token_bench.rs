@@ -1,0 +1,89 @@
+//! `bench tokens`: what the auth service's keys cost it, against the peers a team
+//! would otherwise pick, in one run: issuing an access token (every login, refresh
+//! and `auth.user.authorize`) and publishing the key set's public half (every auth
+//! function's cold start), by the platform (`platform_identity::KeySet`), by
+//! `jsonwebtoken` as its documentation shows, and by PyJWT on `cryptography`
+//! (`infra/bench/pyjwt_signing.py`, from the benchmarks' venv), on one key set.
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+use crate::criterion_results::{bench_dir, mean_nanos};
+use crate::paths;
+use crate::process::cargo;
+
+const GROUP: &str = "token_signing";
+
+/// Runs the criterion benchmark, then the Python peer on the key set and claims it
+/// wrote, and prints one line for each use of the keys.
+pub fn run() -> Result<()> {
+    let dir = bench_dir();
+    std::fs::create_dir_all(&dir)?;
+    let file = dir.join("token-bench.json");
+    run_criterion(&file)?;
+    let micros = |name: &str| mean_nanos(GROUP, name).map(|nanos| nanos / 1_000.0);
+    let (sign, jsonwebtoken_sign) = (micros("platform_sign")?, micros("jsonwebtoken_sign")?);
+    let (jwks, jsonwebtoken_jwks) = (micros("platform_jwks")?, micros("jsonwebtoken_jwks")?);
+
+    let bin = crate::venv::ensure_bench_tools()?;
+    let script = paths::root().join("infra/bench/pyjwt_signing.py");
+    let output = Command::new(bin.join("python"))
+        .arg(&script)
+        .arg(&file)
+        .output()
+        .with_context(|| format!("running {}", script.display()))?;
+    if !output.status.success() {
+        bail!("the PyJWT benchmark failed:\n{}", String::from_utf8_lossy(&output.stderr));
+    }
+    let lines = String::from_utf8(output.stdout)?;
+    print!("{lines}");
+    let (pyjwt_sign, pyjwt_jwks) = (micros_of(&lines, "pyjwt sign")?, micros_of(&lines, "pyjwt jwks")?);
+    println!("{}", compared("tokens: a token issued", sign, jsonwebtoken_sign, pyjwt_sign));
+    println!("{}", compared("jwks: a key set of 2 published", jwks, jsonwebtoken_jwks, pyjwt_jwks));
+    Ok(())
+}
+
+fn run_criterion(file: &std::path::Path) -> Result<()> {
+    crate::process::run(
+        cargo()
+            .args(["bench", "-p", "platform-identity", "--bench", GROUP])
+            .env("CRITERION_HOME", bench_dir())
+            .env("TOKEN_BENCH_FILE", file),
+    )
+}
+
+/// `<what>: platform <X> µs, jsonwebtoken <Y> µs (<r>x as fast), PyJWT <Z> µs (<r>x as fast)`.
+fn compared(what: &str, ours: f64, jsonwebtoken: f64, pyjwt: f64) -> String {
+    format!(
+        "{what}: platform {ours:.1} µs, jsonwebtoken {jsonwebtoken:.1} µs ({:.2}x as fast), PyJWT {pyjwt:.1} µs \
+         ({:.2}x as fast)",
+        jsonwebtoken / ours,
+        pyjwt / ours
+    )
+}
+
+/// The microseconds of the script's line `<label>: <us> us per <unit>`.
+fn micros_of(lines: &str, label: &str) -> Result<f64> {
+    lines
+        .lines()
+        .find_map(|line| line.strip_prefix(label)?.strip_prefix(": ")?.split_whitespace().next()?.parse().ok())
+        .with_context(|| format!("no `{label}: <us> us per ...` line in the PyJWT benchmark's output: {lines}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_line_is_read_by_its_label_and_compared_as_a_speed_up() {
+        let lines = "pyjwt sign: 912.40 us per token\npyjwt jwks: 1830.00 us per key set\n";
+        assert_eq!(micros_of(lines, "pyjwt sign").unwrap(), 912.4);
+        assert_eq!(micros_of(lines, "pyjwt jwks").unwrap(), 1830.0);
+        assert!(micros_of("pyjwt sign: 1 us per token\n", "pyjwt jwks").is_err());
+        assert_eq!(
+            compared("tokens: a token issued", 500.0, 1000.0, 750.0),
+            "tokens: a token issued: platform 500.0 µs, jsonwebtoken 1000.0 µs (2.00x as fast), PyJWT 750.0 µs (1.50x \
+             as fast)"
+        );
+    }
+}

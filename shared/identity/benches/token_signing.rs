@@ -1,0 +1,51 @@
+//! Issuing an access token and publishing the key set, against `jsonwebtoken` used
+//! as its documentation shows (the key read from its PEM once, `encode` for each
+//! token; the JWK derived with `Jwk::from_encoding_key`). The auth gateway signs a
+//! token at every login and refresh, the auth worker at every `auth.user.authorize`;
+//! every auth function derives the key set's public half at its cold start.
+//!
+//! Run: `cargo xtask bench tokens`, which also runs the Python peer (PyJWT with
+//! `cryptography`) on the key set and claims this benchmark writes to
+//! `TOKEN_BENCH_FILE`; or `cargo bench -p platform-identity --bench token_signing`.
+use criterion::{Criterion, criterion_group, criterion_main};
+use jsonwebtoken::jwk::{Jwk, JwkSet};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use platform_identity::{Claims, KeySet, Role, TokenSettings};
+
+fn bench(c: &mut Criterion) {
+    // A set after its first rotation: two keys, the new one signing.
+    let mut keys = KeySet::generate().expect("a key set");
+    keys.rotate().expect("a rotation");
+    let settings =
+        TokenSettings { issuer: "https://auth.updater.com".into(), audience: "updater-api".into(), ttl_seconds: 900 };
+    let claims = Claims::issue(&settings, "usr_0123456789", "mover@example.com", vec![Role::UserMover], 1_795_676_751);
+    if let Some(path) = std::env::var_os("TOKEN_BENCH_FILE") {
+        let file = serde_json::json!({ "key_set": serde_json::from_str::<serde_json::Value>(&keys.to_json()).unwrap(), "claims": claims });
+        std::fs::write(path, file.to_string()).expect("writing the benchmark's key set and claims");
+    }
+
+    let active = keys.active().expect("the active key");
+    let encoding_key = EncodingKey::from_rsa_pem(active.private_key_pem().as_bytes()).expect("a PEM key");
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some(active.kid.clone());
+    assert_eq!(keys.sign(&claims).unwrap(), jsonwebtoken::encode(&header, &claims, &encoding_key).unwrap());
+
+    let mut group = c.benchmark_group("token_signing");
+    group.bench_function("platform_sign", |b| b.iter(|| keys.sign(&claims).unwrap()));
+    group.bench_function("jsonwebtoken_sign", |b| {
+        b.iter(|| jsonwebtoken::encode(&header, &claims, &encoding_key).unwrap())
+    });
+    group.bench_function("platform_jwks", |b| b.iter(|| keys.jwks().unwrap()));
+    group.bench_function("jsonwebtoken_jwks", |b| {
+        b.iter(|| {
+            let jwk = |pem: &str| {
+                Jwk::from_encoding_key(&EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap(), Algorithm::RS256)
+            };
+            JwkSet { keys: keys.keys.iter().map(|k| jwk(k.private_key_pem()).unwrap()).collect() }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
