@@ -1,8 +1,9 @@
-//! `bench tokens`: what the auth service's keys cost it, against the peers a team
-//! would otherwise pick, in one run: issuing an access token (every login, refresh
-//! and `auth.user.authorize`) and publishing the key set's public half (every auth
-//! function's cold start), by the platform (`platform_identity::KeySet`), by
-//! `jsonwebtoken` as its documentation shows, and by PyJWT on `cryptography`
+//! `bench tokens`: what access tokens cost, against the peers a team would
+//! otherwise pick, in one run: issuing one (every login, refresh and
+//! `auth.user.authorize`), publishing the key set's public half (every auth
+//! function's cold start) and verifying one (every gateway request), by the
+//! platform (`platform_identity`'s `KeySet` and `Verifier`), by `jsonwebtoken` as
+//! its documentation shows, and by PyJWT on `cryptography`
 //! (`infra/bench/pyjwt_signing.py`, from the benchmarks' venv), on one key set.
 use std::process::Command;
 
@@ -14,8 +15,8 @@ use crate::process::cargo;
 
 const GROUP: &str = "token_signing";
 
-/// Runs the criterion benchmark, then the Python peer on the key set and claims it
-/// wrote, and prints one line for each use of the keys.
+/// Runs the criterion benchmark, then the Python peer on the key set, claims and
+/// token it wrote, and prints one line for each use of the keys.
 pub fn run() -> Result<()> {
     let dir = bench_dir();
     std::fs::create_dir_all(&dir)?;
@@ -24,6 +25,7 @@ pub fn run() -> Result<()> {
     let micros = |name: &str| mean_nanos(GROUP, name).map(|nanos| nanos / 1_000.0);
     let (sign, jsonwebtoken_sign) = (micros("platform_sign")?, micros("jsonwebtoken_sign")?);
     let (jwks, jsonwebtoken_jwks) = (micros("platform_jwks")?, micros("jsonwebtoken_jwks")?);
+    let (verify, jsonwebtoken_verify) = (micros("platform_verify")?, micros("jsonwebtoken_verify")?);
 
     let bin = crate::venv::ensure_bench_tools()?;
     let script = paths::root().join("infra/bench/pyjwt_signing.py");
@@ -38,8 +40,10 @@ pub fn run() -> Result<()> {
     let lines = String::from_utf8(output.stdout)?;
     print!("{lines}");
     let (pyjwt_sign, pyjwt_jwks) = (micros_of(&lines, "pyjwt sign")?, micros_of(&lines, "pyjwt jwks")?);
+    let pyjwt_verify = micros_of(&lines, "pyjwt verify")?;
     println!("{}", compared("tokens: a token issued", sign, jsonwebtoken_sign, pyjwt_sign));
     println!("{}", compared("jwks: a key set of 2 published", jwks, jsonwebtoken_jwks, pyjwt_jwks));
+    println!("{}", compared("verify: a token verified", verify, jsonwebtoken_verify, pyjwt_verify));
     Ok(())
 }
 

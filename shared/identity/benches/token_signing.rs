@@ -7,10 +7,12 @@
 //! Run: `cargo xtask bench tokens`, which also runs the Python peer (PyJWT with
 //! `cryptography`) on the key set and claims this benchmark writes to
 //! `TOKEN_BENCH_FILE`; or `cargo bench -p platform-identity --bench token_signing`.
+use std::sync::Arc;
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use jsonwebtoken::jwk::{Jwk, JwkSet};
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use platform_identity::{Claims, KeySet, Role, TokenSettings};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use platform_identity::{Claims, KeySet, Role, StaticJwks, TokenSettings, Verifier};
 
 fn bench(c: &mut Criterion) {
     // A set after its first rotation: two keys, the new one signing.
@@ -18,10 +20,16 @@ fn bench(c: &mut Criterion) {
     keys.rotate().expect("a rotation");
     let settings =
         TokenSettings { issuer: "https://auth.updater.com".into(), audience: "updater-api".into(), ttl_seconds: 900 };
-    let claims = Claims::issue(&settings, "usr_0123456789", "mover@example.com", vec![Role::UserMover], 1_795_676_751);
+    // Valid from now for an hour: the benchmark and its Python peer verify the token.
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let claims = Claims::issue(&settings, "usr_0123456789", "mover@example.com", vec![Role::UserMover], now);
+    let token = keys.sign(&claims).unwrap();
     if let Some(path) = std::env::var_os("TOKEN_BENCH_FILE") {
-        let file = serde_json::json!({ "key_set": serde_json::from_str::<serde_json::Value>(&keys.to_json()).unwrap(), "claims": claims });
-        std::fs::write(path, file.to_string()).expect("writing the benchmark's key set and claims");
+        let key_set: serde_json::Value = serde_json::from_str(&keys.to_json()).unwrap();
+        let file = serde_json::json!({ "key_set": key_set, "claims": claims, "token": token, "settings": {
+            "issuer": settings.issuer, "audience": settings.audience
+        }});
+        std::fs::write(path, file.to_string()).expect("writing the benchmark's key set, claims and token");
     }
 
     let active = keys.active().expect("the active key");
@@ -43,6 +51,19 @@ fn bench(c: &mut Criterion) {
             };
             JwkSet { keys: keys.keys.iter().map(|k| jwk(k.private_key_pem()).unwrap()).collect() }
         })
+    });
+    // Verifying: what every gateway does with every request, and a worker with
+    // every message that carries a user's token.
+    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let verifier =
+        runtime.block_on(Verifier::new(&settings, Arc::new(StaticJwks(keys.jwks().unwrap())))).expect("a verifier");
+    let decoding_key = DecodingKey::from_jwk(&active.jwk().unwrap()).unwrap();
+    let mut validation = Validation::new(Algorithm::RS256);
+    validation.set_issuer(&[&settings.issuer]);
+    validation.set_audience(&[&settings.audience]);
+    group.bench_function("platform_verify", |b| b.iter(|| runtime.block_on(verifier.verify(&token)).unwrap()));
+    group.bench_function("jsonwebtoken_verify", |b| {
+        b.iter(|| jsonwebtoken::decode::<Claims>(&token, &decoding_key, &validation).unwrap())
     });
     group.finish();
 }

@@ -35,7 +35,7 @@ pub const IN_FLIGHT_DAYS: i64 = 28;
 const MIN_REFRESH: Duration = Duration::from_secs(60);
 
 struct Cache {
-    keys: HashMap<String, DecodingKey>,
+    keys: HashMap<String, Arc<DecodingKey>>,
     fetched_at: Instant,
 }
 
@@ -47,12 +47,12 @@ pub struct Verifier {
     cache: RwLock<Cache>,
 }
 
-fn decoding_keys(set: &JwkSet) -> HashMap<String, DecodingKey> {
+fn decoding_keys(set: &JwkSet) -> HashMap<String, Arc<DecodingKey>> {
     set.keys
         .iter()
         .filter(|k| matches!(k.algorithm, AlgorithmParameters::RSA(_)))
         .filter(|k| matches!(k.common.key_algorithm, None | Some(KeyAlgorithm::RS256)))
-        .filter_map(|k| Some((k.common.key_id.clone()?, DecodingKey::from_jwk(k).ok()?)))
+        .filter_map(|k| Some((k.common.key_id.clone()?, Arc::new(DecodingKey::from_jwk(k).ok()?))))
         .collect()
 }
 
@@ -175,7 +175,7 @@ impl Verifier {
         Ok(claims.into())
     }
 
-    async fn key(&self, kid: &str) -> Option<DecodingKey> {
+    async fn key(&self, kid: &str) -> Option<Arc<DecodingKey>> {
         {
             let cache = self.cache.read().await;
             if let Some(key) = cache.keys.get(kid) {
