@@ -41,10 +41,27 @@ struct Cache {
 
 /// Verifies bearer tokens against a cached JWKS.
 pub struct Verifier {
-    issuer: String,
-    audience: String,
+    /// The checks of a request's token: `exp` and `nbf` judged now.
+    now: Validation,
+    /// The checks of a token in flight: `exp` and `nbf` judged by the caller, at the
+    /// moment its message was authorized.
+    in_flight: Validation,
     source: Arc<dyn JwksSource>,
     cache: RwLock<Cache>,
+}
+
+/// What `jsonwebtoken` checks of a token of `settings`: RS256, issuer, audience and
+/// the required claims, and, when `judged_now`, `exp` and `nbf` with the leeway.
+/// Built once per verifier: each holds three sets.
+fn validation(settings: &TokenSettings, judged_now: bool) -> Validation {
+    let mut validation = Validation::new(Algorithm::RS256);
+    validation.leeway = LEEWAY_SECONDS;
+    validation.validate_exp = judged_now;
+    validation.validate_nbf = judged_now;
+    validation.set_issuer(&[&settings.issuer]);
+    validation.set_audience(&[&settings.audience]);
+    validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud", "sub"]);
+    validation
 }
 
 fn decoding_keys(set: &JwkSet) -> HashMap<String, Arc<DecodingKey>> {
@@ -96,8 +113,8 @@ impl Verifier {
             return Err(IdentityError::Jwks("the JWKS has no RS256 key with a `kid`".into()));
         }
         Ok(Self {
-            issuer: settings.issuer.clone(),
-            audience: settings.audience.clone(),
+            now: validation(settings, true),
+            in_flight: validation(settings, false),
             source,
             cache: RwLock::new(Cache { keys, fetched_at: Instant::now() }),
         })
@@ -138,8 +155,7 @@ impl Verifier {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(TokenError::Oversized);
         }
-        let segments: Vec<&str> = token.split('.').collect();
-        if segments.len() != 3 || !segments.iter().all(|s| is_base64url(s)) {
+        if token.split('.').count() != 3 || !token.split('.').all(is_base64url) {
             return Err(TokenError::Malformed);
         }
         let header = jsonwebtoken::decode_header(token).map_err(|e| match e.kind() {
@@ -155,14 +171,8 @@ impl Verifier {
         let kid = header.kid.ok_or(TokenError::UnknownKey)?;
         let key = self.key(&kid).await.ok_or(TokenError::UnknownKey)?;
 
-        let mut validation = Validation::new(Algorithm::RS256);
-        validation.leeway = LEEWAY_SECONDS;
-        validation.validate_exp = at.is_none();
-        validation.validate_nbf = at.is_none();
-        validation.set_issuer(&[&self.issuer]);
-        validation.set_audience(&[&self.audience]);
-        validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud", "sub"]);
-        let claims = jsonwebtoken::decode::<Claims>(token, &key, &validation).map_err(|e| map_error(e.kind()))?.claims;
+        let validation = if at.is_none() { &self.now } else { &self.in_flight };
+        let claims = jsonwebtoken::decode::<Claims>(token, &key, validation).map_err(|e| map_error(e.kind()))?.claims;
         if let Some(at) = at {
             let leeway = LEEWAY_SECONDS as i64;
             if at > claims.exp + leeway {
