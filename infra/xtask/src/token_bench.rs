@@ -1,7 +1,8 @@
 //! `bench tokens`: what access tokens cost, against the peers a team would
 //! otherwise pick, in one run: issuing one (every login, refresh and
 //! `auth.user.authorize`), publishing the key set's public half (every auth
-//! function's cold start) and verifying one (every gateway request), by the
+//! function's cold start) and verifying one (every gateway request; the first time
+//! the verifier meets it, and again), by the
 //! platform (`platform_identity`'s `KeySet` and `Verifier`), by `jsonwebtoken` as
 //! its documentation shows, and by PyJWT on `cryptography`
 //! (`infra/bench/pyjwt_signing.py`, from the benchmarks' venv), on one key set.
@@ -26,6 +27,7 @@ pub fn run() -> Result<()> {
     let (sign, jsonwebtoken_sign) = (micros("platform_sign")?, micros("jsonwebtoken_sign")?);
     let (jwks, jsonwebtoken_jwks) = (micros("platform_jwks")?, micros("jsonwebtoken_jwks")?);
     let (verify, jsonwebtoken_verify) = (micros("platform_verify")?, micros("jsonwebtoken_verify")?);
+    let verify_seen = micros("platform_verify_seen")?;
 
     let bin = crate::venv::ensure_bench_tools()?;
     let script = paths::root().join("infra/bench/pyjwt_signing.py");
@@ -44,6 +46,7 @@ pub fn run() -> Result<()> {
     println!("{}", compared("tokens: a token issued", sign, jsonwebtoken_sign, pyjwt_sign));
     println!("{}", compared("jwks: a key set of 2 published", jwks, jsonwebtoken_jwks, pyjwt_jwks));
     println!("{}", compared("verify: a token verified", verify, jsonwebtoken_verify, pyjwt_verify));
+    println!("{}", compared("verify seen: a token verified before", verify_seen, jsonwebtoken_verify, pyjwt_verify));
     Ok(())
 }
 

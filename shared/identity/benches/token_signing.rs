@@ -61,17 +61,23 @@ fn bench(c: &mut Criterion) {
     let mut validation = Validation::new(Algorithm::RS256);
     validation.set_issuer(&[&settings.issuer]);
     validation.set_audience(&[&settings.audience]);
-    // Within a task, as a gateway's handler verifies (not one `block_on` a token).
-    group.bench_function("platform_verify", |b| {
-        b.iter_custom(|tokens| {
-            runtime.block_on(async {
-                let started = std::time::Instant::now();
-                for _ in 0..tokens {
-                    std::hint::black_box(verifier.verify(&token).await.unwrap());
-                }
-                started.elapsed()
-            })
+    // Within a task, as a gateway's handler verifies (not one `block_on` a token):
+    // tokens seen for the first time (more of them, in turn, than the verifier
+    // keeps), and one token seen again and again (a user's next requests).
+    let first_seen: Vec<String> =
+        (0..1024).map(|i| keys.sign(&Claims { jti: format!("jti-{i}"), ..claims.clone() }).unwrap()).collect();
+    let verify_in_turn = |tokens: &[String], count: u64| {
+        runtime.block_on(async {
+            let started = std::time::Instant::now();
+            for token in tokens.iter().cycle().take(count as usize) {
+                std::hint::black_box(verifier.verify(token).await.unwrap());
+            }
+            started.elapsed()
         })
+    };
+    group.bench_function("platform_verify", |b| b.iter_custom(|count| verify_in_turn(&first_seen, count)));
+    group.bench_function("platform_verify_seen", |b| {
+        b.iter_custom(|count| verify_in_turn(std::slice::from_ref(&token), count))
     });
     group.bench_function("jsonwebtoken_verify", |b| {
         b.iter(|| jsonwebtoken::decode::<Claims>(&token, &decoding_key, &validation).unwrap())

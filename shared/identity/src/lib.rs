@@ -11,6 +11,7 @@ mod roles;
 mod source;
 #[cfg(feature = "testing")]
 mod testing;
+mod verified_tokens;
 mod verifier;
 
 pub use claims::{Caller, Claims, TokenSettings};

@@ -23,6 +23,7 @@ use crate::claims::{Caller, Claims, TokenSettings};
 use crate::error::{IdentityError, TokenError};
 use crate::keys::KeySet;
 use crate::source::{JwksSource, StaticJwks};
+use crate::verified_tokens::{Verified, VerifiedTokens};
 
 /// The largest token accepted.
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
@@ -41,23 +42,22 @@ struct Cache {
 
 /// Verifies bearer tokens against a cached JWKS.
 pub struct Verifier {
-    /// The checks of a request's token: `exp` and `nbf` judged now.
-    now: Validation,
-    /// The checks of a token in flight: `exp` and `nbf` judged by the caller, at the
-    /// moment its message was authorized.
-    in_flight: Validation,
+    /// What `jsonwebtoken` checks of a token (see [`checks`]).
+    checks: Validation,
     source: Arc<dyn JwksSource>,
     cache: RwLock<Cache>,
+    /// The tokens that passed, judged by time alone when seen again.
+    verified: VerifiedTokens,
 }
 
 /// What `jsonwebtoken` checks of a token of `settings`: RS256, issuer, audience and
-/// the required claims, and, when `judged_now`, `exp` and `nbf` with the leeway.
-/// Built once per verifier: each holds three sets.
-fn validation(settings: &TokenSettings, judged_now: bool) -> Validation {
+/// the required claims. `exp` and `nbf` are judged after it, at the moment that
+/// matters (now, or when a message was authorized), for a token seen before too.
+/// Built once per verifier: it holds three sets.
+fn checks(settings: &TokenSettings) -> Validation {
     let mut validation = Validation::new(Algorithm::RS256);
-    validation.leeway = LEEWAY_SECONDS;
-    validation.validate_exp = judged_now;
-    validation.validate_nbf = judged_now;
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
     validation.set_issuer(&[&settings.issuer]);
     validation.set_audience(&[&settings.audience]);
     validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud", "sub"]);
@@ -113,10 +113,10 @@ impl Verifier {
             return Err(IdentityError::Jwks("the JWKS has no RS256 key with a `kid`".into()));
         }
         Ok(Self {
-            now: validation(settings, true),
-            in_flight: validation(settings, false),
+            checks: checks(settings),
             source,
             cache: RwLock::new(Cache { keys, fetched_at: Instant::now() }),
+            verified: VerifiedTokens::default(),
         })
     }
 
@@ -150,10 +150,15 @@ impl Verifier {
         self.verify_valid_at(token, Some(authorized_at)).await
     }
 
-    /// Verifies a token, judging `exp`/`nbf` now, or at `at` when given.
+    /// Verifies a token, judging `exp`/`nbf` now, or at `at` when given. A token
+    /// verified before is judged by time alone.
     async fn verify_valid_at(&self, token: &str, at: Option<i64>) -> Result<Caller, TokenError> {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(TokenError::Oversized);
+        }
+        let at = at.unwrap_or_else(|| time::OffsetDateTime::now_utc().unix_timestamp());
+        if let Some(verified) = self.verified.get(token) {
+            return verified.at(at, LEEWAY_SECONDS as i64);
         }
         if token.split('.').count() != 3 || !token.split('.').all(is_base64url) {
             return Err(TokenError::Malformed);
@@ -171,18 +176,10 @@ impl Verifier {
         let kid = header.kid.ok_or(TokenError::UnknownKey)?;
         let key = self.key(&kid).await.ok_or(TokenError::UnknownKey)?;
 
-        let validation = if at.is_none() { &self.now } else { &self.in_flight };
-        let claims = jsonwebtoken::decode::<Claims>(token, &key, validation).map_err(|e| map_error(e.kind()))?.claims;
-        if let Some(at) = at {
-            let leeway = LEEWAY_SECONDS as i64;
-            if at > claims.exp + leeway {
-                return Err(TokenError::Expired);
-            }
-            if at < claims.nbf - leeway {
-                return Err(TokenError::NotYetValid);
-            }
-        }
-        Ok(claims.into())
+        let claims = jsonwebtoken::decode::<Claims>(token, &key, &self.checks).map_err(|e| map_error(e.kind()))?.claims;
+        let verified = Verified::new(claims);
+        self.verified.keep(token, verified.clone());
+        verified.at(at, LEEWAY_SECONDS as i64)
     }
 
     async fn key(&self, kid: &str) -> Option<Arc<DecodingKey>> {
@@ -202,11 +199,89 @@ impl Verifier {
             match self.source.fetch().await {
                 Ok(set) => {
                     cache.keys = decoding_keys(&set);
+                    // A key gone from the set takes the tokens it signed with it.
+                    self.verified.forget_all();
                     info!(keys = cache.keys.len(), "refreshed the JWKS");
                 }
                 Err(e) => warn!(error = %e, "could not refresh the JWKS; keeping the cached keys"),
             }
         }
         cache.keys.get(kid).cloned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use async_trait::async_trait;
+
+    use super::*;
+    use crate::roles::Role;
+
+    fn settings() -> TokenSettings {
+        TokenSettings { issuer: "https://auth.test".into(), audience: "api".into(), ttl_seconds: 900 }
+    }
+
+    fn now() -> i64 {
+        time::OffsetDateTime::now_utc().unix_timestamp()
+    }
+
+    fn token(keys: &KeySet, settings: &TokenSettings) -> String {
+        keys.sign(&Claims::issue(settings, "usr_1", "a@b.co", vec![Role::UserMover], now())).unwrap()
+    }
+
+    /// A JWKS that the test changes, as a rotation changes the SSM parameter.
+    struct Changing(Mutex<JwkSet>);
+
+    #[async_trait]
+    impl JwksSource for Changing {
+        async fn fetch(&self) -> Result<JwkSet, IdentityError> {
+            Ok(self.0.lock().unwrap().clone())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_token_seen_again_is_judged_by_time_at_each_use() {
+        let keys = KeySet::generate().unwrap();
+        let v = Verifier::for_key_set(&settings(), &keys).unwrap();
+        let token = token(&keys, &settings());
+        assert_eq!(v.verify(&token).await.unwrap().sub, "usr_1");
+        assert_eq!(v.verified.len(), 1, "kept");
+        let (exp, nbf) = (now() + 900, now());
+        assert_eq!(v.verify_valid_at(&token, Some(exp + 60)).await, Err(TokenError::Expired));
+        assert_eq!(v.verify_valid_at(&token, Some(nbf - 60)).await, Err(TokenError::NotYetValid));
+        assert_eq!(v.verify_in_flight(&token, now() - 10, now()).await.unwrap().sub, "usr_1");
+        assert_eq!(v.verify(&token).await.unwrap().sub, "usr_1");
+        assert_eq!(v.verified.len(), 1, "the same entry, judged again");
+    }
+
+    #[tokio::test]
+    async fn a_refused_token_is_not_kept() {
+        let keys = KeySet::generate().unwrap();
+        let v = Verifier::for_key_set(&settings(), &keys).unwrap();
+        let good = token(&keys, &settings());
+        let (signed, signature) = good.rsplit_once('.').unwrap();
+        let flipped = if signature.starts_with('A') { 'B' } else { 'A' };
+        let forged = format!("{signed}.{flipped}{}", &signature[1..]);
+        assert_eq!(v.verify(&forged).await, Err(TokenError::Signature));
+        let other_audience = TokenSettings { audience: "elsewhere".into(), ..settings() };
+        assert_eq!(v.verify(&token(&keys, &other_audience)).await, Err(TokenError::Audience));
+        assert_eq!(v.verified.len(), 0);
+        assert_eq!(v.verify(&forged).await, Err(TokenError::Signature), "refused again, not remembered as good");
+    }
+
+    #[tokio::test]
+    async fn a_key_set_fetched_again_forgets_the_tokens_of_a_retired_key() {
+        let (old, new) = (KeySet::generate().unwrap(), KeySet::generate().unwrap());
+        let source = Arc::new(Changing(Mutex::new(old.jwks().unwrap())));
+        let v = Verifier::new(&settings(), source.clone()).await.unwrap();
+        let old_token = token(&old, &settings());
+        v.verify(&old_token).await.unwrap();
+        // The old key is retired; a minute later a token of the new key arrives.
+        *source.0.lock().unwrap() = new.jwks().unwrap();
+        v.cache.write().await.fetched_at -= MIN_REFRESH;
+        v.verify(&token(&new, &settings())).await.unwrap();
+        assert_eq!(v.verify(&old_token).await, Err(TokenError::UnknownKey));
     }
 }
