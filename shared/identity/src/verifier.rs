@@ -2,7 +2,9 @@
 //! most 8 KiB of three base64url segments; its header says RS256 with a known
 //! `kid` and carries no key material (`jwk`, `jku`, `x5u`, `x5c`); the signature
 //! verifies with that key; and `exp`, `nbf`, `iat`, `iss`, `aud`, `sub` are all
-//! present and right, with at most 30 s of clock leeway.
+//! present and right, with at most 30 s of clock leeway. A token that passed is
+//! kept, and judged by its `exp` and `nbf` alone when met again
+//! ([`crate::verified_tokens`]); fetching the JWKS again forgets every kept token.
 //!
 //! A token riding on a bus message is judged at the moment the message was
 //! authorized ([`Verifier::verify_in_flight`]) rather than now: a message may wait in
