@@ -1,8 +1,8 @@
 """The Python peer of the token benchmark (`cargo xtask bench tokens`).
 
-What a Python team would write for the auth service's two uses of its keys, with
-PyJWT and `cryptography` (from PyPI), on the key set and claims the Rust benchmark
-wrote:
+What a Python team would write for the three uses of the auth service's keys, with
+PyJWT and `cryptography` (from PyPI), on the key set, claims and token the Rust
+benchmark wrote:
 
 - `pyjwt sign: <us> us per token`: an access token issued, RS256 with the active
   key's `kid` in the header; the key loaded from its PEM once, as PyJWT's

@@ -245,7 +245,7 @@ pub enum Bench {
     },
     /// A batch of 10 against a single record when each AWS call takes 5 ms.
     BatchLatency,
-    /// Issuing a token and publishing the key set, against jsonwebtoken and PyJWT.
+    /// Issuing, publishing and verifying tokens, against jsonwebtoken and PyJWT.
     Tokens,
 }
 

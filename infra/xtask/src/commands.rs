@@ -316,7 +316,7 @@ pub fn keys(action: crate::cli::KeysAction, aws: bool, port: u16) -> Result<()> 
 /// `bench`: the criterion benchmarks; `bench flow [--runs N]`: the end-to-end
 /// latency of a mover's address reconciliation in the local stack;
 /// `bench batch-latency`: what a batch of 10 costs when each AWS call takes 5 ms;
-/// `bench tokens`: issuing a token and publishing the key set, against peers.
+/// `bench tokens`: issuing, publishing and verifying tokens, against peers.
 pub fn bench(what: Option<crate::cli::Bench>) -> Result<()> {
     use crate::cli::Bench;
     match what {

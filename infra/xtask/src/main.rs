@@ -5,6 +5,7 @@
 
 mod alarms;
 mod asyncapi;
+mod bench_peer;
 mod bus_tools;
 mod catalog_check;
 mod chaos;

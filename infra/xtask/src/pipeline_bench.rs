@@ -4,12 +4,11 @@
 //! `lambda_runtime` handler with `serde_json` in the same run, so each ratio is
 //! measured on the same machine within the same minutes.
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 
+use crate::bench_peer;
 use crate::criterion_results::{bench_dir, mean_nanos};
-use crate::paths;
 use crate::process::{cargo, run};
 
 /// Runs the criterion benchmark and prints `pipeline: <N> msg/s (<µs> per message)`,
@@ -69,22 +68,11 @@ pub fn peers() -> Result<()> {
     run_benchmarks(&[BARE])?;
     let (bare, bare_micros) = criterion_rate(BARE, &event)?;
     println!("bare lambda_runtime: {bare:.0} msg/s ({bare_micros:.2} µs per message)");
-    let bin = crate::venv::ensure_bench_tools()?;
-    let script = paths::root().join("infra/bench/powertools_pipeline.py");
-    let output = Command::new(bin.join("python"))
-        .arg(&script)
-        .arg(&event)
-        .arg("5")
-        .output()
-        .with_context(|| format!("running {}", script.display()))?;
-    if !output.status.success() {
-        bail!("the Powertools benchmark failed:\n{}", String::from_utf8_lossy(&output.stderr));
-    }
-    let lines = String::from_utf8(output.stdout)?;
-    print!("{lines}");
-    let minimal = rate_of(&lines, "powertools")?;
-    let minimal_logged = rate_of(&lines, "powertools logged")?;
-    let typed = rate_of(&lines, "powertools typed")?;
+    let lines = bench_peer::run("powertools_pipeline.py", &[event.as_os_str(), "5".as_ref()])?;
+    let rate_of = |label| bench_peer::figure(&lines, label, "N msg/s");
+    let minimal = rate_of("powertools")?;
+    let minimal_logged = rate_of("powertools logged")?;
+    let typed = rate_of("powertools typed")?;
     println!(
         "peers: platform {ours:.0} msg/s, Powertools for AWS Lambda (Python) {minimal:.0} msg/s, ratio {:.2}",
         ours / minimal
@@ -104,32 +92,8 @@ pub fn peers() -> Result<()> {
     Ok(())
 }
 
-/// The messages per second of the script's line `<label>: <N> msg/s (...)`.
-fn rate_of(lines: &str, label: &str) -> Result<f64> {
-    lines
-        .lines()
-        .find_map(|line| line.strip_prefix(label)?.strip_prefix(": ")?.split_whitespace().next()?.parse().ok())
-        .with_context(|| format!("no `{label}: <N> msg/s` line in the Powertools benchmark's output: {lines}"))
-}
-
 fn records_in(event: &Path) -> Result<usize> {
     let text = std::fs::read_to_string(event).with_context(|| format!("reading {}", event.display()))?;
     let v: serde_json::Value = serde_json::from_str(&text)?;
     v["Records"].as_array().map(Vec::len).filter(|n| *n > 0).context("the benchmark's event has no records")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn each_peer_line_is_read_by_its_own_label() {
-        let lines = "powertools: 73796 msg/s (13.55 us per message)\npowertools logged: 16453 msg/s (60.78 us per \
-                     message)\npowertools typed: 19243 msg/s (51.97 us per message)\n";
-        assert_eq!(rate_of(lines, "powertools").unwrap(), 73796.0);
-        assert_eq!(rate_of(lines, "powertools logged").unwrap(), 16453.0);
-        assert_eq!(rate_of(lines, "powertools typed").unwrap(), 19243.0);
-        let error = rate_of("powertools: 1 msg/s\n", "powertools typed").unwrap_err().to_string();
-        assert!(error.contains("no `powertools typed: <N> msg/s` line"), "{error}");
-    }
 }

@@ -6,12 +6,10 @@
 //! platform (`platform_identity`'s `KeySet` and `Verifier`), by `jsonwebtoken` as
 //! its documentation shows, and by PyJWT on `cryptography`
 //! (`infra/bench/pyjwt_signing.py`, from the benchmarks' venv), on one key set.
-use std::process::Command;
+use anyhow::Result;
 
-use anyhow::{Context, Result, bail};
-
+use crate::bench_peer;
 use crate::criterion_results::{bench_dir, mean_nanos};
-use crate::paths;
 use crate::process::cargo;
 
 const GROUP: &str = "token_signing";
@@ -29,20 +27,10 @@ pub fn run() -> Result<()> {
     let (verify, jsonwebtoken_verify) = (micros("platform_verify")?, micros("jsonwebtoken_verify")?);
     let verify_seen = micros("platform_verify_seen")?;
 
-    let bin = crate::venv::ensure_bench_tools()?;
-    let script = paths::root().join("infra/bench/pyjwt_signing.py");
-    let output = Command::new(bin.join("python"))
-        .arg(&script)
-        .arg(&file)
-        .output()
-        .with_context(|| format!("running {}", script.display()))?;
-    if !output.status.success() {
-        bail!("the PyJWT benchmark failed:\n{}", String::from_utf8_lossy(&output.stderr));
-    }
-    let lines = String::from_utf8(output.stdout)?;
-    print!("{lines}");
-    let (pyjwt_sign, pyjwt_jwks) = (micros_of(&lines, "pyjwt sign")?, micros_of(&lines, "pyjwt jwks")?);
-    let pyjwt_verify = micros_of(&lines, "pyjwt verify")?;
+    let lines = bench_peer::run("pyjwt_signing.py", &[file.as_os_str()])?;
+    let micros_of = |label| bench_peer::figure(&lines, label, "us");
+    let (pyjwt_sign, pyjwt_jwks, pyjwt_verify) =
+        (micros_of("pyjwt sign")?, micros_of("pyjwt jwks")?, micros_of("pyjwt verify")?);
     println!("{}", compared("tokens: a token issued", sign, jsonwebtoken_sign, pyjwt_sign));
     println!("{}", compared("jwks: a key set of 2 published", jwks, jsonwebtoken_jwks, pyjwt_jwks));
     println!("{}", compared("verify: a token verified", verify, jsonwebtoken_verify, pyjwt_verify));
@@ -69,24 +57,12 @@ fn compared(what: &str, ours: f64, jsonwebtoken: f64, pyjwt: f64) -> String {
     )
 }
 
-/// The microseconds of the script's line `<label>: <us> us per <unit>`.
-fn micros_of(lines: &str, label: &str) -> Result<f64> {
-    lines
-        .lines()
-        .find_map(|line| line.strip_prefix(label)?.strip_prefix(": ")?.split_whitespace().next()?.parse().ok())
-        .with_context(|| format!("no `{label}: <us> us per ...` line in the PyJWT benchmark's output: {lines}"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn each_line_is_read_by_its_label_and_compared_as_a_speed_up() {
-        let lines = "pyjwt sign: 912.40 us per token\npyjwt jwks: 1830.00 us per key set\n";
-        assert_eq!(micros_of(lines, "pyjwt sign").unwrap(), 912.4);
-        assert_eq!(micros_of(lines, "pyjwt jwks").unwrap(), 1830.0);
-        assert!(micros_of("pyjwt sign: 1 us per token\n", "pyjwt jwks").is_err());
+    fn each_use_is_compared_as_a_speed_up_over_each_peer() {
         assert_eq!(
             compared("tokens: a token issued", 500.0, 1000.0, 750.0),
             "tokens: a token issued: platform 500.0 µs, jsonwebtoken 1000.0 µs (2.00x as fast), PyJWT 750.0 µs (1.50x \

@@ -1,11 +1,13 @@
-//! Issuing an access token and publishing the key set, against `jsonwebtoken` used
-//! as its documentation shows (the key read from its PEM once, `encode` for each
-//! token; the JWK derived with `Jwk::from_encoding_key`). The auth gateway signs a
-//! token at every login and refresh, the auth worker at every `auth.user.authorize`;
-//! every auth function derives the key set's public half at its cold start.
+//! Issuing an access token, publishing the key set and verifying a token, against
+//! `jsonwebtoken` used as its documentation shows (the key read from its PEM once,
+//! `encode` for each token; the JWK derived with `Jwk::from_encoding_key`;
+//! `decode` with the same checks). The auth gateway signs a token at every login
+//! and refresh, the auth worker at every `auth.user.authorize`; every auth function
+//! derives the key set's public half at its cold start; every gateway verifies a
+//! token with each request.
 //!
 //! Run: `cargo xtask bench tokens`, which also runs the Python peer (PyJWT with
-//! `cryptography`) on the key set and claims this benchmark writes to
+//! `cryptography`) on the key set, claims and token this benchmark writes to
 //! `TOKEN_BENCH_FILE`; or `cargo bench -p platform-identity --bench token_signing`.
 use std::sync::Arc;
 
@@ -19,7 +21,7 @@ fn bench(c: &mut Criterion) {
     let mut keys = KeySet::generate().expect("a key set");
     keys.rotate().expect("a rotation");
     let settings =
-        TokenSettings { issuer: "https://auth.updater.com".into(), audience: "updater-api".into(), ttl_seconds: 900 };
+        TokenSettings { issuer: "https://auth.updater.com".into(), audience: "updater-api".into(), ttl_seconds: 3600 };
     // Valid from now for an hour: the benchmark and its Python peer verify the token.
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let claims = Claims::issue(&settings, "usr_0123456789", "mover@example.com", vec![Role::UserMover], now);

@@ -115,10 +115,9 @@ impl SigningKey {
         let signing = |e: &dyn std::fmt::Display| IdentityError::Signing(format!("key `{}`: {e}", self.kid));
         let mut header = Header::new(Algorithm::RS256);
         header.kid = Some(self.kid.clone());
-        let part = |json: Result<Vec<u8>, serde_json::Error>| json.map(|json| URL_SAFE_NO_PAD.encode(json));
-        let header = part(serde_json::to_vec(&header)).map_err(|e| signing(&e))?;
-        let payload = part(serde_json::to_vec(claims)).map_err(|e| signing(&e))?;
-        let signing_input = format!("{header}.{payload}");
+        let header = serde_json::to_vec(&header).map_err(|e| signing(&e))?;
+        let payload = serde_json::to_vec(claims).map_err(|e| signing(&e))?;
+        let signing_input = format!("{}.{}", URL_SAFE_NO_PAD.encode(header), URL_SAFE_NO_PAD.encode(payload));
         let pair = self.pair()?;
         let mut signature = vec![0; pair.public_modulus_len()];
         // PKCS#1 v1.5 draws no randomness; the generator is the API's.
