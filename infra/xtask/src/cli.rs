@@ -221,8 +221,10 @@ pub enum Bench {
     Peers,
     /// Spawn to first Runtime API poll, release builds, against a bare lambda_runtime.
     ColdStart {
-        /// Starts per function.
-        #[arg(long, default_value_t = 20)]
+        /// Starts per function (and as many of the bare runtime beside it). The
+        /// worst of the functions' ratios is a maximum of noisy medians: fewer
+        /// starts bias it upward.
+        #[arg(long, default_value_t = 100)]
         starts: usize,
         #[command(flatten)]
         port: Port,

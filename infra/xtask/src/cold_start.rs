@@ -174,9 +174,10 @@ fn against_powertools(
 }
 
 /// The medians of `starts` cold starts of `binary` and as many of the bare runtime
-/// (time and CPU, each its own median), taken in turns (function, bare, function,
-/// ...), so that both meet the same moments of a machine whose speed drifts by tens
-/// of percent within minutes.
+/// (time and CPU, each its own median), taken in turns, each pair in the other order
+/// than the pair before (function, bare, bare, function, ...), so that both meet the
+/// same moments of a machine whose speed drifts by tens of percent within minutes,
+/// and neither is always the one that runs right after the other.
 fn side_by_side(
     binary: &Path,
     variables: &BTreeMap<String, String>,
@@ -185,9 +186,15 @@ fn side_by_side(
     starts: usize,
 ) -> Result<(Start, Start)> {
     let (mut ours, mut theirs) = (Vec::new(), Vec::new());
-    for _ in 0..starts.max(1) {
+    for pair in 0..starts.max(1) {
+        let bare_first = pair % 2 == 1;
+        if bare_first {
+            theirs.push(start_once(bare, &BTreeMap::new(), port).context("the bare function")?);
+        }
         ours.push(start_once(binary, variables, port)?);
-        theirs.push(start_once(bare, &BTreeMap::new(), port).context("the bare function")?);
+        if !bare_first {
+            theirs.push(start_once(bare, &BTreeMap::new(), port).context("the bare function")?);
+        }
     }
     Ok((Start::medians(&ours), Start::medians(&theirs)))
 }
