@@ -68,7 +68,7 @@ fn measure_all(bin: &Path, port: u16, starts: usize) -> Result<()> {
             .with_context(|| format!("{} ({})", f.logical_id, f.binary))?;
         let (ms, bare_ms) = (ours.ms, theirs.ms);
         println!(
-            "{:<28} {ms:>7.2} ms  {:.1}x bare ({bare_ms:.2} ms alongside); CPU {:.2} ms, {:.1}x bare's {:.2} ms",
+            "{:<28} {ms:>7.2} ms  {:.2}x bare ({bare_ms:.2} ms alongside); CPU {:.2} ms, {:.2}x bare's {:.2} ms",
             f.binary,
             ms / bare_ms,
             ours.cpu_ms,
@@ -128,7 +128,7 @@ impl Worst {
     /// `<what>: worst ratio <R> (<function> <X> ms vs bare <Y> ms)`.
     fn line(&self, what: &str) -> Result<String> {
         let (name, ms, bare_ms) = self.0.as_ref().context("the template has no functions")?;
-        Ok(format!("{what}: worst ratio {:.1} ({name} {ms:.2} ms vs bare {bare_ms:.2} ms)", ms / bare_ms))
+        Ok(format!("{what}: worst ratio {:.2} ({name} {ms:.2} ms vs bare {bare_ms:.2} ms)", ms / bare_ms))
     }
 }
 
@@ -332,7 +332,7 @@ mod tests {
         worst.note("fastest", 2.0, 2.0);
         assert_eq!(
             worst.line("cold start").unwrap(),
-            "cold start: worst ratio 3.0 (fast-beside-a-fast-bare 6.00 ms vs bare 2.00 ms)"
+            "cold start: worst ratio 3.00 (fast-beside-a-fast-bare 6.00 ms vs bare 2.00 ms)"
         );
     }
 
