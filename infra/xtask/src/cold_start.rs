@@ -148,7 +148,7 @@ struct AgainstPowertools {
 
 /// `starts` cold starts of the worker `binary` and of its peer written with
 /// Powertools for AWS Lambda (Python) and boto3 (`infra/bench/powertools_cold_start.py`:
-/// the same init calls), in turns.
+/// the same init calls), in turns ([`in_turns`]).
 fn against_powertools(
     binary: &Path,
     variables: &BTreeMap<String, String>,
@@ -157,27 +157,24 @@ fn against_powertools(
 ) -> Result<AgainstPowertools> {
     let python = crate::venv::ensure_bench_tools()?.join("python");
     let script = paths::root().join("infra/bench/powertools_cold_start.py");
-    let (mut ours, mut theirs, mut our_peak, mut their_peak) = (Vec::new(), Vec::new(), 0, 0);
-    for _ in 0..starts.max(1) {
-        let start = start_once(binary, variables, port)?;
-        ours.push(start.ms);
-        our_peak = our_peak.max(start.peak_kib);
-        let start = start_with("the Powertools peer", |api| {
-            let mut command = Command::new(&python);
-            command.arg(&script);
-            crate::lambda_process::in_environment(command, "powertools-worker", variables, port, api, "cold-start")
-        })?;
-        theirs.push(start.ms);
-        their_peak = their_peak.max(start.peak_kib);
-    }
-    Ok(AgainstPowertools { ours: median(ours), theirs: median(theirs), our_peak, their_peak })
+    let (ours, theirs) = in_turns(
+        starts,
+        || start_once(binary, variables, port),
+        || {
+            start_with("the Powertools peer", |api| {
+                let mut command = Command::new(&python);
+                command.arg(&script);
+                crate::lambda_process::in_environment(command, "powertools-worker", variables, port, api, "cold-start")
+            })
+        },
+    )?;
+    let peak = |starts: &[Start]| starts.iter().map(|s| s.peak_kib).max().unwrap_or_default();
+    let ms = |starts: &[Start]| median(starts.iter().map(|s| s.ms).collect());
+    Ok(AgainstPowertools { ours: ms(&ours), theirs: ms(&theirs), our_peak: peak(&ours), their_peak: peak(&theirs) })
 }
 
 /// The medians of `starts` cold starts of `binary` and as many of the bare runtime
-/// (time and CPU, each its own median), taken in turns, each pair in the other order
-/// than the pair before (function, bare, bare, function, ...), so that both meet the
-/// same moments of a machine whose speed drifts by tens of percent within minutes,
-/// and neither is always the one that runs right after the other.
+/// (time and CPU, each its own median), taken in turns ([`in_turns`]).
 fn side_by_side(
     binary: &Path,
     variables: &BTreeMap<String, String>,
@@ -185,18 +182,34 @@ fn side_by_side(
     port: u16,
     starts: usize,
 ) -> Result<(Start, Start)> {
-    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
-    for pair in 0..starts.max(1) {
-        let bare_first = pair % 2 == 1;
-        if bare_first {
-            theirs.push(start_once(bare, &BTreeMap::new(), port).context("the bare function")?);
+    let (ours, theirs) = in_turns(
+        starts,
+        || start_once(binary, variables, port),
+        || start_once(bare, &BTreeMap::new(), port).context("the bare function"),
+    )?;
+    Ok((Start::medians(&ours), Start::medians(&theirs)))
+}
+
+/// `pairs` results of `ours` and as many of `theirs`, taken in turns, each pair in
+/// the other order than the pair before (ours, theirs, theirs, ours, ...), so that
+/// both meet the same moments of a machine whose speed drifts by tens of percent
+/// within minutes, and neither always runs right after the other.
+fn in_turns<T>(
+    pairs: usize,
+    mut ours: impl FnMut() -> Result<T>,
+    mut theirs: impl FnMut() -> Result<T>,
+) -> Result<(Vec<T>, Vec<T>)> {
+    let (mut mine, mut other) = (Vec::new(), Vec::new());
+    for pair in 0..pairs.max(1) {
+        if pair % 2 == 1 {
+            other.push(theirs()?);
         }
-        ours.push(start_once(binary, variables, port)?);
-        if !bare_first {
-            theirs.push(start_once(bare, &BTreeMap::new(), port).context("the bare function")?);
+        mine.push(ours()?);
+        if pair % 2 == 0 {
+            other.push(theirs()?);
         }
     }
-    Ok((Start::medians(&ours), Start::medians(&theirs)))
+    Ok((mine, other))
 }
 
 /// One cold start, as measured (or the medians of several).
@@ -334,6 +347,18 @@ mod tests {
             worst.line("cold start").unwrap(),
             "cold start: worst ratio 3.00 (fast-beside-a-fast-bare 6.00 ms vs bare 2.00 ms)"
         );
+    }
+
+    #[test]
+    fn turns_alternate_which_side_goes_first() {
+        let order = std::cell::RefCell::new(String::new());
+        let take = |side: char| {
+            order.borrow_mut().push(side);
+            Ok(order.borrow().len())
+        };
+        let (ours, theirs) = in_turns(3, || take('o'), || take('t')).unwrap();
+        assert_eq!(order.into_inner(), "ottoot");
+        assert_eq!((ours, theirs), (vec![1, 4, 5], vec![2, 3, 6]));
     }
 
     #[test]
