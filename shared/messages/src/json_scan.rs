@@ -315,6 +315,14 @@ impl<'a> Scanner<'a> {
     }
 }
 
+/// How many of `bytes`' first bytes a JSON string holds as they are: the length of
+/// the leading run with no `"`, `\` or control character (eight bytes checked at a
+/// time). A writer whose text is all plain writes it between quotes unexamined; it
+/// is exactly the set of bytes `serde_json` escapes.
+pub fn plain_prefix_len(bytes: &[u8]) -> usize {
+    plain_run(bytes, 0)
+}
+
 /// The end of the run of plain string bytes (neither `"`, `\\` nor a control
 /// character) that starts at `from`: eight bytes checked at a time.
 #[inline(always)]
@@ -483,6 +491,20 @@ mod tests {
                 assert_eq!(&json[s.position() - 1..s.position()], "\"", "{json}");
             }
         }
+    }
+
+    #[test]
+    fn the_plain_prefix_ends_at_the_first_byte_serde_json_escapes() {
+        for byte in 0..=0x7fu8 {
+            let escaped = serde_json::to_string(&(byte as char)).unwrap().len() > 3;
+            // At every position of a word and of the remainder after the last word.
+            for at in [0, 5, 8, 13, 20] {
+                let mut text = vec![b'a'; 21];
+                text[at] = byte;
+                assert_eq!(plain_prefix_len(&text), if escaped { at } else { 21 }, "byte {byte:#x} at {at}");
+            }
+        }
+        assert_eq!(plain_prefix_len("é中😀 kept".as_bytes()), "é中😀 kept".len());
     }
 
     #[test]

@@ -18,6 +18,7 @@ use std::fmt;
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use smallvec::SmallVec;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Subscriber};
@@ -25,7 +26,7 @@ use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
-use self::json::{Value, timestamp, write_line};
+use self::json::{Entry, Value, entry, timestamp, write_line};
 
 mod json;
 
@@ -126,7 +127,8 @@ where
 {
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
-        let mut fields = Vec::new();
+        // Room for every declared field, those recorded later included: one allocation.
+        let mut fields = Vec::with_capacity(attrs.metadata().fields().len());
         attrs.record(&mut Collect(&mut fields));
         span.extensions_mut().insert(SpanFields(fields));
     }
@@ -142,8 +144,10 @@ where
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
         let metadata = event.metadata();
         let stamp = timestamp(time::OffsetDateTime::now_utc());
-        let spans: Vec<_> = ctx.event_scope(event).into_iter().flat_map(|scope| scope.from_root()).collect();
-        let extensions: Vec<_> = spans.iter().map(|span| span.extensions()).collect();
+        // On the stack (a line's spans are few, its entries a few dozen): a line
+        // allocates nothing but the event's own fields.
+        let spans: SmallVec<[_; 4]> = ctx.event_scope(event).into_iter().flat_map(|scope| scope.from_root()).collect();
+        let extensions: SmallVec<[_; 4]> = spans.iter().map(|span| span.extensions()).collect();
         let mut own = Vec::new();
         event.record(&mut Collect(&mut own));
 
@@ -160,14 +164,14 @@ where
             .map(|(name, version)| [("function_name", Value::text(name)), ("function_version", Value::text(version))]);
         let target = Value::text(metadata.target());
 
-        let mut entries: Vec<(&str, &Value<'_>)> = Vec::with_capacity(32);
-        entries.extend(fixed.iter().chain(function.iter().flatten()).map(|(key, value)| (*key, value)));
+        let mut entries: SmallVec<[Entry<'_, '_>; 32]> = SmallVec::new();
+        entries.extend(fixed.iter().chain(function.iter().flatten()).map(|(key, value)| entry(key, value)));
         for fields in extensions.iter().filter_map(|e| e.get::<SpanFields>()) {
             // `otel.kind` and the like are for the span export, not the line.
-            entries.extend(fields.0.iter().filter(|(key, _)| !key.starts_with("otel.")).map(|(k, v)| (*k, v)));
+            entries.extend(fields.0.iter().filter(|(key, _)| !key.starts_with("otel.")).map(|(k, v)| entry(k, v)));
         }
-        entries.extend(own.iter().map(|(key, value)| (*key, value)));
-        entries.push(("target", &target));
+        entries.extend(own.iter().map(|(key, value)| entry(key, value)));
+        entries.push(entry("target", &target));
 
         LINE.with(|cell| {
             // A line written while another is (a writer that logs) gets a buffer of its own.

@@ -3,6 +3,7 @@
 //! caller reuses; and its UTC timestamp, to the millisecond.
 use std::borrow::Cow;
 
+use platform_messages::json_scan::plain_prefix_len;
 use time::OffsetDateTime;
 
 /// A field's value: owned where a span or an event keeps it, borrowed where a line
@@ -28,10 +29,24 @@ impl<'a> Value<'a> {
     }
 }
 
+/// Appends `text` as a JSON string, as `serde_json` writes it: copied between quotes
+/// when it holds nothing to escape (what ids, names and most messages are), else
+/// escaped by `serde_json`.
+fn write_str(out: &mut Vec<u8>, text: &str) {
+    if plain_prefix_len(text.as_bytes()) == text.len() {
+        out.reserve(text.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(text.as_bytes());
+        out.push(b'"');
+    } else {
+        serde_json::to_writer(&mut *out, text).expect("JSON into memory");
+    }
+}
+
 /// Appends `value` as JSON.
 fn write_value(out: &mut Vec<u8>, value: &Value<'_>) {
     let written = match value {
-        Value::Text(s) => serde_json::to_writer(&mut *out, s),
+        Value::Text(s) => return write_str(out, s),
         Value::Bool(b) => serde_json::to_writer(&mut *out, b),
         Value::I64(n) => serde_json::to_writer(&mut *out, n),
         Value::U64(n) => serde_json::to_writer(&mut *out, n),
@@ -42,21 +57,36 @@ fn write_value(out: &mut Vec<u8>, value: &Value<'_>) {
     written.expect("JSON into memory");
 }
 
+/// A line's entry: its key's first eight bytes as a number that orders as the key
+/// does (see [`Entry::new`]), the key, the value.
+pub type Entry<'k, 'v> = (u64, &'k str, &'v Value<'v>);
+
+/// The entry of `key`: its first eight bytes, zero-padded, read big-endian. Two keys
+/// whose numbers differ order as their numbers do (a key shorter than eight bytes
+/// sorts before the longer keys it starts); equal numbers leave the order to the
+/// keys themselves. Sorting compares numbers, not strings, for most pairs.
+pub fn entry<'k, 'v>(key: &'k str, value: &'v Value<'v>) -> Entry<'k, 'v> {
+    let mut head = [0u8; 8];
+    let length = key.len().min(8);
+    head[..length].copy_from_slice(&key.as_bytes()[..length]);
+    (u64::from_be_bytes(head), key, value)
+}
+
 /// Appends the object of `entries` and a newline: sorted by key, the last entry of a
 /// key winning (a stable sort, then each run of one key kept as its last).
-pub fn write_line(out: &mut Vec<u8>, entries: &mut [(&str, &Value<'_>)]) {
-    entries.sort_by_key(|(key, _)| *key);
+pub fn write_line(out: &mut Vec<u8>, entries: &mut [Entry<'_, '_>]) {
+    entries.sort_by(|(a_head, a, _), (b_head, b, _)| a_head.cmp(b_head).then_with(|| a.cmp(b)));
     out.push(b'{');
     let mut first = true;
-    for (i, (key, value)) in entries.iter().enumerate() {
-        if entries.get(i + 1).is_some_and(|(next, _)| next == key) {
+    for (i, (_, key, value)) in entries.iter().enumerate() {
+        if entries.get(i + 1).is_some_and(|(_, next, _)| next == key) {
             continue;
         }
         if !first {
             out.push(b',');
         }
         first = false;
-        serde_json::to_writer(&mut *out, key).expect("JSON into memory");
+        write_str(out, key);
         out.push(b':');
         write_value(out, value);
     }
@@ -108,8 +138,22 @@ mod tests {
     #[test]
     fn the_last_entry_of_a_key_wins_and_keys_are_sorted() {
         let mut line = Vec::new();
-        let mut entries = [("b", &Value::I64(1)), ("a", &Value::text("x\"y")), ("b", &Value::Bool(true))];
+        let (one, quoted, yes) = (Value::I64(1), Value::text("x\"y"), Value::Bool(true));
+        let mut entries = [entry("b", &one), entry("a", &quoted), entry("b", &yes)];
         write_line(&mut line, &mut entries);
         assert_eq!(line, b"{\"a\":\"x\\\"y\",\"b\":true}\n");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn entries_sort_as_their_keys_do(keys in proptest::collection::vec("[a-c_\\x00é]{0,10}", 0..24)) {
+            let value = Value::Bool(true);
+            let mut entries: Vec<_> = keys.iter().map(|key| entry(key, &value)).collect();
+            let mut line = Vec::new();
+            write_line(&mut line, &mut entries);
+            // `serde_json`'s map is ordered by key (the crate's `preserve_order` is off).
+            let expected: serde_json::Map<_, _> = keys.iter().map(|k| (k.clone(), serde_json::Value::Bool(true))).collect();
+            proptest::prop_assert_eq!(line, [serde_json::to_vec(&expected).unwrap(), b"\n".to_vec()].concat());
+        }
     }
 }
