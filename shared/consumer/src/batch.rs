@@ -261,9 +261,9 @@ impl Consumer {
         };
         let span = info_span!(
             "record",
-            function_request_id = %platform::invocation::request_id(),
-            xray_trace_id = %xray,
-            sqs_message_id = %sqs_id,
+            function_request_id = &*platform::invocation::request_id(),
+            xray_trace_id = xray,
+            sqs_message_id = sqs_id,
             message_id = tracing::field::Empty,
             name = tracing::field::Empty,
             correlation_id = tracing::field::Empty,
@@ -288,11 +288,17 @@ impl Consumer {
             Ok(incoming) => Box::new(incoming),
             Err(e) => return RecordOutcome::Failed(format!("undecodable record: {e}")),
         };
-        span.record("message_id", tracing::field::display(incoming.envelope.id));
-        span.record("name", tracing::field::display(&incoming.envelope.name));
-        span.record("correlation_id", tracing::field::display(&incoming.envelope.correlation_id));
+        // Recorded as text, not through `Display`: a log line's layer keeps text as it
+        // is, where a displayed value is formatted into a string of its own first. The
+        // ids are written out on the stack, and only for a span that is recorded.
+        if !span.is_disabled() {
+            let mut text = uuid::Uuid::encode_buffer();
+            span.record("message_id", &*incoming.envelope.id.hyphenated().encode_lower(&mut text));
+        }
+        span.record("name", incoming.envelope.name.as_str());
+        span.record("correlation_id", incoming.envelope.correlation_id.as_str());
         if let Some(cause) = &incoming.envelope.causation_id {
-            span.record("causation_id", tracing::field::display(cause));
+            span.record("causation_id", cause.as_str());
         }
         if platform::traces::enabled() {
             // The exported span continues the sender's: the message is a span of its
@@ -334,7 +340,11 @@ impl Consumer {
         // The envelope is handed on from `incoming`, not taken apart into new locals:
         // each would be one more slot in every record's future.
         let origin = Origin::cause(&incoming.envelope, incoming.token).in_trace(incoming.trace.map(|t| t.trace()));
-        span.record("trace_id", tracing::field::display(origin.trace()));
+        if !span.is_disabled() {
+            let mut digits = [0u8; 32];
+            hex::encode_to_slice(origin.trace().id.to_be_bytes(), &mut digits).expect("16 bytes are 32 hex digits");
+            span.record("trace_id", std::str::from_utf8(&digits).expect("hex digits are ASCII"));
+        }
         let task_token = incoming.envelope.task_token.clone();
         let result = match Self::run(&route.handle, incoming.envelope, origin.clone()).await {
             // Publishing and answering a saga are boxed where they happen, so that a

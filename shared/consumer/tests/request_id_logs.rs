@@ -1,5 +1,5 @@
 //! Each record's log lines carry the Lambda request it ran in, the X-Ray segment of
-//! its sender and its W3C trace. A test binary of its
+//! its sender, its W3C trace and the message's ids. A test binary of its
 //! own: tracing caches which call sites a subscriber wants per process, and tests on
 //! other threads without a subscriber would race it.
 use std::sync::Arc;
@@ -45,7 +45,8 @@ async fn each_record_logs_the_lambda_request_it_ran_in_and_its_traces() {
     .on::<AddressReceived, _, _>(Accepts::SystemWork, |_m: Envelope<AddressSubmission>, _| async { Ok(Emit::none()) });
     let context = platform::invocation::test_context("req-7", Duration::from_secs(30));
     let data = AddressSubmission { reference: "a".into(), address: PostalAddress::default() };
-    let envelope = Envelope::new(event!("address.received"), serde_json::to_value(data).unwrap());
+    let mut envelope = Envelope::new(event!("address.received"), serde_json::to_value(data).unwrap());
+    envelope.causation_id = Some("cause-3".into());
     let mut record = SqsMessage::default();
     record.message_id = Some("ok".into());
     record.body = Some(envelope.to_json().unwrap());
@@ -70,4 +71,10 @@ async fn each_record_logs_the_lambda_request_it_ran_in_and_its_traces() {
     let plain = untraced.iter().find(|l| l.contains("\"sqs_message_id\":\"ok\"")).unwrap();
     let conversation = Trace::of_conversation(&envelope.correlation_id).id_hex();
     assert!(plain.contains(&format!("\"trace_id\":\"{conversation}\"")), "its conversation's trace: {plain}");
+    // The message's own ids, as the envelope carries them.
+    let line: serde_json::Value = serde_json::from_str(plain).unwrap();
+    assert_eq!(line["message_id"], envelope.id.to_string(), "{plain}");
+    assert_eq!(line["name"], "address.received", "{plain}");
+    assert_eq!(line["correlation_id"], envelope.correlation_id.as_str(), "{plain}");
+    assert_eq!(line["causation_id"], "cause-3", "{plain}");
 }
