@@ -2,7 +2,7 @@
 //! runs on tokio's current-thread runtime. Lambda hands an instance one invocation at
 //! a time and, below 1,769 MB, less than one vCPU: worker threads have nothing to do
 //! there, and starting them cost each cold start about 1 ms of CPU (measured with
-//! `cargo xtask bench cold-start`; see the README's Performance section).
+//! `cargo xtask bench cold-start`; see `docs/performance.md`).
 use anyhow::{Context, Result};
 use serde_yaml::Value;
 

@@ -12,8 +12,8 @@
 //!
 //! The client trusts the roots of Amazon Trust Services, compiled in, which sign
 //! every AWS endpoint's certificate: a cold start reads no CA files and parses 5
-//! roots instead of the system's ~150 (about 2 ms of a start; see the README's
-//! Performance section). `PLATFORM_TRUST_STORE=native` trusts the system's roots
+//! roots instead of the system's ~150 (about 2 ms of a start; see
+//! `docs/performance.md`). `PLATFORM_TRUST_STORE=native` trusts the system's roots
 //! instead, for an endpoint behind a TLS-inspecting proxy or an emulator over HTTPS.
 use aws_config::Region;
 use aws_config::SdkConfig;

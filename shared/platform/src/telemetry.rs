@@ -19,7 +19,7 @@ use crate::log_line::PowertoolsJson;
 /// HTTP and TLS stack, the Lambda runtime) whose `debug` and `trace` lines describe
 /// their own machinery: each request's phases, connections, retries. A worker's
 /// cold start at `debug` wrote 77 of them, and formatting them cost it about 1.3 ms
-/// (README, Performance).
+/// (`docs/performance.md`).
 pub const LIBRARY_TARGETS: &[&str] = &[
     "aws_config",
     "aws_runtime",
