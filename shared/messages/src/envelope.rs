@@ -201,7 +201,7 @@ pub type RawEnvelope<'a> = Envelope<&'a RawValue>;
 
 impl<'a> Envelope<&'a RawValue> {
     /// Decodes and checks a wire body like [`Envelope::decode`], keeping `data` as text.
-    /// The fast reader ([`reader`]) reads the body where it can; `serde_json` reads the rest.
+    /// The fast reader (the module `reader`) reads the body where it can; `serde_json` reads the rest.
     pub fn decode_raw(body: &'a str) -> Result<Self, EnvelopeError> {
         let wire: WireIn<&'a RawValue> = match reader::read(body) {
             Some(wire) => wire,

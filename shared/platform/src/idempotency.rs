@@ -1,6 +1,6 @@
 //! The idempotency ledger port: a message id is claimed before its handler runs, so
 //! a redelivery is acknowledged without running it again. The DynamoDB adapter is
-//! [`crate::store::DynamoLedger`]; [`MemoryLedger`] (the `testing` feature) serves
+//! [`crate::store::DynamoLedger`]; `MemoryLedger` (the `testing` feature) serves
 //! unit tests. The consumer itself is the crate `platform-consumer`.
 use std::sync::Arc;
 

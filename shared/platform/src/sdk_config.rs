@@ -66,7 +66,7 @@ impl TrustRoots {
 }
 
 /// The HTTPS client that trusts `roots`: its connector is built for its first
-/// request and kept (see [`ConnectorOnFirstRequest`]).
+/// request and kept (see `ConnectorOnFirstRequest`).
 pub fn https_client(roots: TrustRoots) -> SharedHttpClient {
     let hyper = aws_smithy_http_client::Builder::new()
         .tls_provider(Provider::Rustls(CryptoMode::AwsLc))

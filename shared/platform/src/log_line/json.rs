@@ -58,7 +58,7 @@ fn write_value(out: &mut Vec<u8>, value: &Value<'_>) {
 }
 
 /// A line's entry: its key's first eight bytes as a number that orders as the key
-/// does (see [`Entry::new`]), the key, the value.
+/// does (see [`entry`]), the key, the value.
 pub type Entry<'k, 'v> = (u64, &'k str, &'v Value<'v>);
 
 /// The entry of `key`: its first eight bytes, zero-padded, read big-endian. Two keys
