@@ -341,9 +341,7 @@ impl Consumer {
         // each would be one more slot in every record's future.
         let origin = Origin::cause(&incoming.envelope, incoming.token).in_trace(incoming.trace.map(|t| t.trace()));
         if !span.is_disabled() {
-            let mut digits = [0u8; 32];
-            hex::encode_to_slice(origin.trace().id.to_be_bytes(), &mut digits).expect("16 bytes are 32 hex digits");
-            span.record("trace_id", std::str::from_utf8(&digits).expect("hex digits are ASCII"));
+            span.record("trace_id", origin.trace().id_hex_in(&mut [0; 32]));
         }
         let task_token = incoming.envelope.task_token.clone();
         let result = match Self::run(&route.handle, incoming.envelope, origin.clone()).await {

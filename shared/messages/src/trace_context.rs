@@ -48,13 +48,22 @@ impl Trace {
     pub fn id_hex(&self) -> String {
         self.to_string()
     }
+
+    /// The trace id as 32 lowercase hex digits, written into `digits` (on the
+    /// caller's stack: a record's span records it as text on the hot path).
+    pub fn id_hex_in<'d>(&self, digits: &'d mut [u8; 32]) -> &'d str {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        for (i, digit) in digits.iter_mut().enumerate() {
+            *digit = HEX[(self.id >> (124 - 4 * i)) as usize & 0xf];
+        }
+        std::str::from_utf8(digits).expect("hex digits are ASCII")
+    }
 }
 
 impl fmt::Display for Trace {
-    /// The trace id as 32 lowercase hex digits, written without an allocation (a
-    /// record's span names it on the hot path).
+    /// The trace id as 32 lowercase hex digits ([`Trace::id_hex_in`]).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:032x}", self.id)
+        f.write_str(self.id_hex_in(&mut [0; 32]))
     }
 }
 
@@ -168,6 +177,15 @@ mod tests {
         assert_eq!(parsed.trace_id_hex(), "4bf92f3577b34da6a3ce929d0e0e4736");
         assert_eq!((parsed.span_id, parsed.sampled()), (0x00f067aa0ba902b7, true));
         assert_eq!(parsed.to_string(), text);
+    }
+
+    #[test]
+    fn a_trace_id_is_its_32_hex_digits_leading_zeros_kept() {
+        for id in [1, 0xabc, 0x4bf92f3577b34da6a3ce929d0e0e4736, u128::MAX, 1 << 127] {
+            let trace = Trace { id, flags: 1 };
+            assert_eq!(trace.id_hex_in(&mut [0; 32]), format!("{id:032x}"));
+            assert_eq!(trace.to_string(), format!("{id:032x}"));
+        }
     }
 
     #[test]
